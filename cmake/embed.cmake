@@ -1,0 +1,11 @@
+# Writes every templates/*.tmpl into a C++ include as {name, raw string} pairs.
+file(GLOB files ${SRC_DIR}/*.tmpl)
+list(SORT files)
+set(out "// generated from templates/*.tmpl by cmake/embed.cmake; do not edit\n")
+foreach(f ${files})
+  get_filename_component(n ${f} NAME)
+  file(READ ${f} content)
+  string(APPEND out "{\"${n}\", R\"tocsin_tmpl(${content})tocsin_tmpl\"},\n")
+endforeach()
+file(WRITE ${OUT}.tmp "${out}")
+configure_file(${OUT}.tmp ${OUT} COPYONLY)

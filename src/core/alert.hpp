@@ -1,0 +1,32 @@
+// alert.hpp: the Alert value as the alert store keeps it and the pipeline passes it on.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/labels.hpp"
+#include "core/time.hpp"
+
+namespace tocsin {
+
+struct Alert {
+  LabelSet labels;
+  LabelSet annotations;
+  TimePoint starts_at;
+  TimePoint ends_at;     // zero: not set by the client and not yet resolved by resolve_timeout
+  TimePoint updated_at;
+  std::string generator_url;
+  bool timeout = false;  // ends_at was filled in from resolve_timeout, not sent by the client
+  Fingerprint fingerprint = 0;
+
+  // Resolved: an end time is set and lies at or before `now`.
+  bool resolved_at(TimePoint now) const { return !is_zero(ends_at) && ends_at <= now; }
+  // "firing" or "resolved" at `now`.
+  const char* status_at(TimePoint now) const { return resolved_at(now) ? "resolved" : "firing"; }
+};
+
+using AlertPtr = std::shared_ptr<const Alert>;
+using AlertList = std::vector<AlertPtr>;
+
+}  // namespace tocsin

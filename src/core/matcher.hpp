@@ -1,0 +1,66 @@
+// matcher.hpp: label matchers (=, !=, =~, !~) with anchored RE2 regexes, and their parsers in the
+// classic syntax ({a="b",c=~"d.*"}, a=b) and the newer UTF-8 syntax (quoted names, any UTF-8),
+// with the newest release's fallback rule: try UTF-8, fall back to classic.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/labels.hpp"
+#include "core/result.hpp"
+
+namespace re2 {
+class RE2;
+}
+
+namespace tocsin {
+
+enum class MatchType { kEqual, kNotEqual, kRegex, kNotRegex };
+
+// "=", "!=", "=~", "!~"
+const char* match_type_str(MatchType t);
+
+class Matcher {
+ public:
+  // Regex types compile "^(?:value)$" with RE2; an invalid regex is an error.
+  static Result<Matcher> make(MatchType type, std::string name, std::string value);
+
+  MatchType type() const { return type_; }
+  const std::string& name() const { return name_; }
+  const std::string& value() const { return value_; }
+  bool is_regex() const { return type_ == MatchType::kRegex || type_ == MatchType::kNotRegex; }
+  bool is_negative() const { return type_ == MatchType::kNotEqual || type_ == MatchType::kNotRegex; }
+
+  // Whether `v` (the label's value, "" if absent) satisfies this matcher.
+  bool matches(std::string_view v) const;
+  bool matches(const LabelSet& ls) const { return matches(ls.value(name_)); }
+  // name="value" with Go quoting of the value (the reference's Matcher.String()).
+  std::string to_string() const;
+
+  friend bool operator==(const Matcher& a, const Matcher& b) {
+    return a.type_ == b.type_ && a.name_ == b.name_ && a.value_ == b.value_;
+  }
+
+ private:
+  MatchType type_ = MatchType::kEqual;
+  std::string name_, value_;
+  std::shared_ptr<const re2::RE2> re_;
+};
+
+using Matchers = std::vector<Matcher>;
+
+// All matchers match (an empty list matches everything).
+bool matches_all(const Matchers& ms, const LabelSet& ls);
+// {a="b", c=~"d"}
+std::string matchers_to_string(const Matchers& ms);
+
+// Parses one matcher or a list ("{a="b", c!=d}", "a=b,c=~d", braces optional), trying the UTF-8
+// syntax first and falling back to the classic one, as Alertmanager 0.27+ does.
+Result<Matchers> parse_matchers(std::string_view input);
+Result<Matcher> parse_matcher(std::string_view input);
+// Only the classic syntax (pkg/labels.ParseMatchers of Alertmanager 0.25).
+Result<Matchers> parse_matchers_classic(std::string_view input);
+
+}  // namespace tocsin

@@ -1,0 +1,111 @@
+// http.hpp: the plain structs that the rest of tocsin uses to serve and send HTTP. No Boost, no curl
+// here: the Beast server lives in http_server.cpp and the libcurl client in http_client.cpp.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace tocsin::net {
+
+// Header names compare case-insensitively.
+struct Headers {
+  std::vector<std::pair<std::string, std::string>> items;
+  const std::string* get(std::string_view name) const;
+  void set(std::string name, std::string value);
+};
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path plus query as received, e.g. "/api/v2/alerts?active=true"
+  std::string path;    // the target's path, percent-decoded
+  std::string query;   // the raw query string without '?'
+  Headers headers;
+  std::string body;
+  std::string remote_addr;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  Headers headers;  // extra headers (WWW-Authenticate, Retry-After, Location …)
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct ServerLimits {
+  size_t max_body_bytes = 32 << 20;    // 413 beyond
+  size_t max_header_bytes = 64 << 10;  // 431 beyond
+  size_t max_connections = 4096;       // 503 with Retry-After beyond
+  std::chrono::milliseconds read_timeout{30000};   // whole request, headers and body
+  std::chrono::milliseconds idle_timeout{120000};  // keep-alive connection with no request
+};
+
+struct TlsServerConfig {
+  std::string cert_file, key_file, client_ca_file;
+  std::string client_auth_type;  // NoClientCert, RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert
+  std::string min_version;       // TLS10..TLS13
+  std::vector<std::string> cipher_suites;
+};
+
+// An HTTP/1.1 server on a few threads. The handler runs on a server thread: it must not block long.
+class HttpServer {
+ public:
+  virtual ~HttpServer() = default;
+  // Binds and starts serving; returns the bound port (useful with port 0).
+  virtual Result<int> start() = 0;
+  // Stops accepting, closes connections, joins threads.
+  virtual void stop() = 0;
+};
+
+// listen_address: "host:port", ":port" (all interfaces), "[::1]:port". tls may be null.
+std::unique_ptr<HttpServer> make_http_server(std::string listen_address, HttpHandler handler,
+                                             ServerLimits limits, int threads,
+                                             const TlsServerConfig* tls = nullptr);
+
+// ---- client ----
+
+struct TlsClientConfig {
+  std::string ca_file, cert_file, key_file, server_name;
+  bool insecure_skip_verify = false;
+  std::string min_version;  // TLS10..TLS13, "" = library default
+};
+
+// Everything of Prometheus common's HTTPClientConfig that shapes one request.
+struct ClientOptions {
+  std::string basic_auth_user, basic_auth_password;
+  std::string bearer_token;                   // Authorization: Bearer <token>
+  std::string authorization_type, authorization_credentials;  // Authorization: <type> <credentials>
+  TlsClientConfig tls;
+  std::string proxy_url;
+  std::string no_proxy;
+  bool follow_redirects = true;
+  std::chrono::milliseconds timeout{0};  // 0: no per-request timeout beyond the connect timeout
+};
+
+struct OutgoingRequest {
+  std::string method = "POST";
+  std::string url;
+  Headers headers;
+  std::string body;
+  ClientOptions options;
+};
+
+struct ClientResponse {
+  int status = 0;  // 0: no HTTP answer (see error)
+  std::string body;
+  Headers headers;
+  std::string error;  // transport error (connect refused, timeout, TLS …), empty when an answer came
+};
+
+// Synchronous; safe to call from many threads at once. Never throws.
+ClientResponse http_send(const OutgoingRequest& req);
+
+}  // namespace tocsin::net
