@@ -1,0 +1,503 @@
+// sqlite_store.cpp: Store on SQLite (WAL). One table kv(ns, key, value); one writer thread drains a
+// queue of writes into one transaction a batch (group commit); load() reads on its own connection.
+// The only file that includes sqlite3.h.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "store/store.hpp"
+
+namespace tocsin::store {
+namespace {
+
+// The schema version this binary writes. Bump it and append to kMigrations together.
+constexpr int kSchemaVersion = 1;
+
+// kMigrations[i] takes a database from user_version i to i + 1, inside one transaction.
+constexpr const char* kMigrations[kSchemaVersion] = {
+    "CREATE TABLE IF NOT EXISTS kv ("
+    "  ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,"
+    "  PRIMARY KEY (ns, key)"
+    ") WITHOUT ROWID",
+};
+
+// A batch is at most this many writes: bounds the transaction's size and the writer's memory, and
+// a flood of put() still gets committed in steps.
+constexpr std::size_t kMaxBatch = 16384;
+
+// After a failed batch the writer waits this long (doubling, capped) before retrying the queued
+// non-durable writes, unless a durable write or a flush arrives.
+constexpr int kFirstBackoffMs = 50;
+constexpr int kMaxBackoffMs = 2000;
+// At shutdown, non-durable writes are dropped (and counted) after this many failed attempts in a row.
+constexpr int kAttemptsAtShutdown = 3;
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+std::string errmsg(sqlite3* db) { return sqlite3_errmsg(db); }
+
+Result<void> exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : errmsg(db);
+    sqlite3_free(err);
+    return make_error(std::move(msg));
+  }
+  return {};
+}
+
+Result<Stmt> prepare(sqlite3* db, const char* sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+    return make_error(errmsg(db));
+  }
+  return Stmt(s);
+}
+
+Result<Db> open_connection(const std::string& path, bool read_only, int busy_timeout_ms) {
+  int flags = SQLITE_OPEN_NOMUTEX;  // each connection is used by one thread at a time
+  flags |= read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw != nullptr ? errmsg(raw) : sqlite3_errstr(rc);
+    return make_error("cannot open database " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db.get(), busy_timeout_ms);
+  return db;
+}
+
+bool is_corruption(sqlite3* db) {
+  int rc = sqlite3_errcode(db) & 0xff;
+  return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
+}
+
+Error corrupted(const std::string& path, const std::string& why) {
+  return make_error("database " + path + " is corrupted: " + why + "; move it away to start empty");
+}
+
+// PRAGMA quick_check: O(size of the file) but cheap next to a start-up; a garbage file fails here
+// with "file is not a database". Never start empty over a file we cannot read.
+Result<void> check_integrity(sqlite3* db, const std::string& path) {
+  auto stmt = prepare(db, "PRAGMA quick_check");
+  if (!stmt) {
+    if (is_corruption(db)) {
+      return corrupted(path, stmt.error());
+    }
+    return make_error("cannot read database " + path + ": " + stmt.error());
+  }
+  std::string problems;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt->get())) == SQLITE_ROW) {
+    auto text = reinterpret_cast<const char*>(sqlite3_column_text(stmt->get(), 0));
+    std::string line = text != nullptr ? text : "";
+    if (line != "ok") {
+      problems += problems.empty() ? line : "; " + line;
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    if (is_corruption(db)) {
+      return corrupted(path, errmsg(db));
+    }
+    return make_error("cannot read database " + path + ": " + errmsg(db));
+  }
+  if (!problems.empty()) {
+    return corrupted(path, problems);
+  }
+  return {};
+}
+
+Result<int> user_version(sqlite3* db) {
+  auto stmt = prepare(db, "PRAGMA user_version");
+  if (!stmt) {
+    return make_error(stmt.error());
+  }
+  if (sqlite3_step(stmt->get()) != SQLITE_ROW) {
+    return make_error(errmsg(db));
+  }
+  return sqlite3_column_int(stmt->get(), 0);
+}
+
+Result<void> migrate(sqlite3* db, int from) {
+  for (int v = from; v < kSchemaVersion; ++v) {
+    if (auto r = exec(db, "BEGIN IMMEDIATE"); !r) {
+      return r;
+    }
+    auto r = exec(db, kMigrations[v]);
+    if (r) {
+      r = exec(db, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+    }
+    if (r) {
+      r = exec(db, "COMMIT");
+    }
+    if (!r) {
+      (void)exec(db, "ROLLBACK");
+      return make_error("migration to schema " + std::to_string(v + 1) + " failed: " + r.error());
+    }
+  }
+  return {};
+}
+
+// The caller of a durable write or flush, blocked until the commit that carried its op. Lives on
+// the caller's stack; written under the store's mutex. (Not std::promise: the caller may destroy a
+// promise's shared state while set_value() still notifies on it.)
+struct Waiter {
+  bool done = false;
+  Result<void> result;
+};
+
+// One queued write, or a barrier (flush). `done` is set for durable writes and barriers.
+struct Op {
+  enum class Kind : std::uint8_t { put, erase, barrier };
+  Kind kind = Kind::barrier;
+  std::string ns;
+  std::string key;
+  std::string value;
+  Waiter* done = nullptr;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(Options opts, Db writer, Db reader, Stmt upsert, Stmt remove, Stmt select)
+      : opts_(std::move(opts)),
+        writer_(std::move(writer)),
+        reader_(std::move(reader)),
+        upsert_(std::move(upsert)),
+        remove_(std::move(remove)),
+        select_(std::move(select)) {
+    thread_ = std::thread([this] { run_writer(); });
+  }
+
+  ~SqliteStore() override {
+    {
+      std::lock_guard lk(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+    // Statements go before their connections (members are destroyed in reverse order).
+  }
+
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  void put(std::string_view ns, std::string key, std::string value) override {
+    enqueue(Op{Op::Kind::put, std::string(ns), std::move(key), std::move(value), nullptr});
+  }
+
+  void erase(std::string_view ns, std::string key) override {
+    enqueue(Op{Op::Kind::erase, std::string(ns), std::move(key), {}, nullptr});
+  }
+
+  Result<void> put_durable(std::string_view ns, std::string key, std::string value) override {
+    return wait_for(Op{Op::Kind::put, std::string(ns), std::move(key), std::move(value), nullptr});
+  }
+
+  Result<void> erase_durable(std::string_view ns, std::string key) override {
+    return wait_for(Op{Op::Kind::erase, std::string(ns), std::move(key), {}, nullptr});
+  }
+
+  Result<void> flush() override { return wait_for(Op{}); }
+
+  Result<std::vector<Row>> load(std::string_view ns) override {
+    std::lock_guard lk(reader_mu_);
+    sqlite3_stmt* s = select_.get();
+    sqlite3_bind_text(s, 1, ns.data(), static_cast<int>(ns.size()), SQLITE_STATIC);
+    std::vector<Row> rows;
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      auto key = static_cast<const char*>(sqlite3_column_blob(s, 0));
+      int key_len = sqlite3_column_bytes(s, 0);
+      auto value = static_cast<const char*>(sqlite3_column_blob(s, 1));
+      int value_len = sqlite3_column_bytes(s, 1);
+      rows.push_back(Row{key != nullptr ? std::string(key, key_len) : std::string(),
+                         value != nullptr ? std::string(value, value_len) : std::string()});
+    }
+    std::string msg = rc == SQLITE_DONE ? "" : errmsg(reader_.get());
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE) {
+      return make_error("cannot load \"" + std::string(ns) + "\" from " + opts_.path + ": " + msg);
+    }
+    return rows;
+  }
+
+  Stats stats() const override {
+    std::lock_guard lk(mu_);
+    return stats_;
+  }
+
+ private:
+  void enqueue(Op op) {
+    bool wake = false;
+    {
+      std::lock_guard lk(mu_);
+      // Wake the writer only when it has something new to decide: the queue was empty, a batch is
+      // full, or someone waits. A wake-up per put() would cost a futex call each.
+      bool urgent = op.done != nullptr;
+      urgent_ += urgent ? 1 : 0;
+      queue_.push_back(std::move(op));
+      wake = urgent || queue_.size() == 1 || queue_.size() == kMaxBatch;
+    }
+    if (wake) {
+      cv_.notify_one();
+    }
+  }
+
+  Result<void> wait_for(Op op) {
+    Waiter waiter;
+    op.done = &waiter;
+    enqueue(std::move(op));
+    std::unique_lock lk(mu_);
+    done_cv_.wait(lk, [&] { return waiter.done; });
+    return std::move(waiter.result);
+  }
+
+  void run_writer() {
+    std::unique_lock lk(mu_);
+    int failures = 0;  // consecutive failed batches
+    for (;;) {
+      cv_.wait(lk, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) {
+        return;  // stopping, and everything is committed or given up
+      }
+      // Plain writes wait batch_delay_ms for company; durable writes and flushes go at once (the
+      // ones that arrive while a commit runs share the next one: that is the group commit).
+      if (urgent_ == 0 && !stopping_) {
+        int delay_ms = failures == 0 ? opts_.batch_delay_ms
+                                     : std::min(kMaxBackoffMs, kFirstBackoffMs << std::min(failures - 1, 10));
+        cv_.wait_for(lk, std::chrono::milliseconds(delay_ms),
+                     [&] { return urgent_ > 0 || stopping_ || queue_.size() >= kMaxBatch; });
+      }
+      std::vector<Op> batch;
+      std::size_t n = std::min(queue_.size(), kMaxBatch);
+      batch.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        urgent_ -= queue_.front().done != nullptr ? 1 : 0;
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      lk.unlock();
+      Result<void> r = commit(batch);
+      lk.lock();
+      if (finish(batch, r, failures)) {
+        done_cv_.notify_all();
+      }
+    }
+  }
+
+  // Called with mu_ held. Fulfils the waiters of the batch; after a failure, puts its non-durable
+  // writes back at the head of the queue (in order) so that the next batch retries them. Returns
+  // whether a waiter was fulfilled.
+  bool finish(std::vector<Op>& batch, const Result<void>& r, int& failures) {
+    std::size_t writes = std::count_if(batch.begin(), batch.end(),
+                                       [](const Op& op) { return op.kind != Op::Kind::barrier; });
+    if (r) {
+      if (failures > 0) {
+        std::fprintf(stderr, "tocsin store: %s: writes succeed again after %d failed batches\n",
+                     opts_.path.c_str(), failures);
+      }
+      failures = 0;
+      ++stats_.committed_batches;
+      stats_.committed_writes += writes;
+    } else {
+      ++failures;
+      ++stats_.failed_batches;
+      if (failures == 1) {  // log once a streak, count every time
+        std::fprintf(stderr, "tocsin store: %s\n", r.error().c_str());
+      }
+    }
+    bool give_up = stopping_ && failures >= kAttemptsAtShutdown;
+    std::vector<Op> retry;
+    bool fulfilled = false;
+    for (Op& op : batch) {
+      if (op.done != nullptr) {
+        op.done->result = r;
+        op.done->done = true;
+        fulfilled = true;
+      } else if (!r && give_up) {
+        ++stats_.dropped_writes;
+      } else if (!r) {
+        ++stats_.retried_writes;
+        retry.push_back(std::move(op));
+      }
+    }
+    if (give_up && !r) {
+      std::fprintf(stderr, "tocsin store: %s: shutting down, gave up queued writes (%llu in all)\n",
+                   opts_.path.c_str(), static_cast<unsigned long long>(stats_.dropped_writes));
+    }
+    queue_.insert(queue_.begin(), std::make_move_iterator(retry.begin()),
+                  std::make_move_iterator(retry.end()));
+    return fulfilled;
+  }
+
+  // One transaction for the whole batch. Durability: WAL with synchronous=NORMAL writes every
+  // commit to the WAL file before COMMIT returns, but fsyncs only at checkpoints. A crash or
+  // kill -9 of the process loses nothing (the pages are in the OS cache, which outlives us); a
+  // power loss or kernel crash may lose the last commits, never the database's consistency. That
+  // is enough for plain put() (alerts are re-sent by Prometheus anyway). A batch that carries a
+  // durable write (a silence, an nflog entry) runs with synchronous=FULL when
+  // Options::fsync_durable is set (the default): one WAL fsync a group commit, shared by every
+  // durable write in the batch.
+  Result<void> commit(std::vector<Op>& batch) {
+    sqlite3* db = writer_.get();
+    bool has_durable = std::any_of(batch.begin(), batch.end(), [](const Op& op) {
+      return op.done != nullptr && op.kind != Op::Kind::barrier;
+    });
+    bool want_full = opts_.fsync_durable && has_durable;
+    if (want_full != synchronous_full_) {
+      if (exec(db, want_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")) {
+        synchronous_full_ = want_full;
+      }
+    }
+    std::size_t writes = 0;
+    for (const Op& op : batch) {
+      writes += op.kind != Op::Kind::barrier ? 1 : 0;
+    }
+    if (writes == 0) {
+      return {};
+    }
+    auto fail = [&](const std::string& msg) -> Result<void> {
+      if (sqlite3_get_autocommit(db) == 0) {
+        (void)exec(db, "ROLLBACK");
+      }
+      return make_error("cannot commit " + std::to_string(writes) + " writes to " + opts_.path + ": " + msg);
+    };
+    if (auto r = exec(db, "BEGIN IMMEDIATE"); !r) {
+      return fail(r.error());
+    }
+    for (const Op& op : batch) {
+      sqlite3_stmt* s = nullptr;
+      if (op.kind == Op::Kind::put) {
+        s = upsert_.get();
+        sqlite3_bind_blob(s, 3, op.value.data(), static_cast<int>(op.value.size()), SQLITE_STATIC);
+      } else if (op.kind == Op::Kind::erase) {
+        s = remove_.get();
+      } else {
+        continue;
+      }
+      sqlite3_bind_text(s, 1, op.ns.data(), static_cast<int>(op.ns.size()), SQLITE_STATIC);
+      sqlite3_bind_text(s, 2, op.key.data(), static_cast<int>(op.key.size()), SQLITE_STATIC);
+      int rc = sqlite3_step(s);
+      std::string msg = rc == SQLITE_DONE ? "" : errmsg(db);
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+      if (rc != SQLITE_DONE) {
+        return fail(msg);
+      }
+    }
+    if (auto r = exec(db, "COMMIT"); !r) {
+      return fail(r.error());
+    }
+    return {};
+  }
+
+  const Options opts_;
+  Db writer_;
+  Db reader_;
+  Stmt upsert_;  // on writer_
+  Stmt remove_;  // on writer_
+  Stmt select_;  // on reader_
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;       // wakes the writer
+  std::condition_variable done_cv_;  // wakes the callers of durable writes and flushes
+  std::deque<Op> queue_;  // guarded by mu_
+  int urgent_ = 0;        // ops in queue_ with a waiter; guarded by mu_
+  bool stopping_ = false;
+  Stats stats_;
+  bool synchronous_full_ = false;  // writer thread only
+
+  std::mutex reader_mu_;  // load() may be called from any thread; one statement, one at a time
+  std::thread thread_;    // last: started when every other member is ready
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open(const Options& opts) {
+  const std::string& path = opts.path;
+  if (!opts.read_only) {
+    auto parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) {
+      std::filesystem::create_directories(parent, ec);
+      if (ec) {
+        return make_error("cannot create directory " + parent.string() + " for database " + path + ": " +
+                          ec.message());
+      }
+    }
+  }
+  auto writer = open_connection(path, opts.read_only, opts.busy_timeout_ms);
+  if (!writer) {
+    return make_error(writer.error());
+  }
+  sqlite3* db = writer->get();
+  if (auto r = check_integrity(db, path); !r) {
+    return make_error(r.error());
+  }
+  auto version = user_version(db);
+  if (!version) {
+    return make_error("cannot read schema version of database " + path + ": " + version.error());
+  }
+  if (*version > kSchemaVersion) {
+    return make_error("database " + path + " was written by a newer tocsin (schema " + std::to_string(*version) +
+                      ", this binary knows " + std::to_string(kSchemaVersion) + ")");
+  }
+  if (opts.read_only) {
+    if (*version < kSchemaVersion) {
+      return make_error("database " + path + " has schema " + std::to_string(*version) + " and is opened read-only: " +
+                        "cannot migrate it to schema " + std::to_string(kSchemaVersion));
+    }
+  } else {
+    // journal_mode answers the mode in force: "memory" or "delete" mean WAL could not be set.
+    auto mode = prepare(db, "PRAGMA journal_mode = WAL");
+    if (!mode || sqlite3_step(mode->get()) != SQLITE_ROW ||
+        std::string(reinterpret_cast<const char*>(sqlite3_column_text(mode->get(), 0))) != "wal") {
+      return make_error("cannot put database " + path + " in WAL mode: " + errmsg(db));
+    }
+    mode = Stmt();
+    if (auto r = exec(db, "PRAGMA synchronous = NORMAL"); !r) {
+      return make_error("database " + path + ": " + r.error());
+    }
+    if (auto r = migrate(db, *version); !r) {
+      return make_error("database " + path + ": " + r.error());
+    }
+  }
+  auto reader = open_connection(path, opts.read_only, opts.busy_timeout_ms);
+  if (!reader) {
+    return make_error(reader.error());
+  }
+  (void)exec(reader->get(), "PRAGMA query_only = 1");
+
+  auto upsert = prepare(db, "INSERT OR REPLACE INTO kv (ns, key, value) VALUES (?1, ?2, ?3)");
+  auto remove = prepare(db, "DELETE FROM kv WHERE ns = ?1 AND key = ?2");
+  auto select = prepare(reader->get(), "SELECT key, value FROM kv WHERE ns = ?1 ORDER BY key");
+  for (const std::string* err : {upsert ? nullptr : &upsert.error(), remove ? nullptr : &remove.error(),
+                                 select ? nullptr : &select.error()}) {
+    if (err != nullptr) {
+      return make_error("database " + path + ": " + *err);
+    }
+  }
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(opts, std::move(writer).value(),
+                                                               std::move(reader).value(), std::move(upsert).value(),
+                                                               std::move(remove).value(), std::move(select).value()));
+}
+
+}  // namespace tocsin::store

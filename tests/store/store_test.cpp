@@ -1,0 +1,385 @@
+// store_test.cpp: the SQLite store: roundtrips, reopen, corrupted and newer files, read-only files,
+// crash durability (a child killed with SIGKILL), and group-commit throughput (printed, not asserted).
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace fs = std::filesystem;
+using tocsin::store::Options;
+using tocsin::store::Row;
+using tocsin::store::Store;
+
+namespace {
+
+// A fresh directory under /tmp, removed at the end of the test.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path = fs::temp_directory_path() /
+           ("tocsin-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string db() const { return (path / "tocsin.db").string(); }
+};
+
+std::unique_ptr<Store> must_open(const Options& opts) {
+  auto s = tocsin::store::open(opts);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error()));
+  return std::move(s).value();
+}
+
+std::unique_ptr<Store> must_open(const std::string& path) { return must_open(Options{path}); }
+
+std::vector<Row> must_load(Store& s, std::string_view ns) {
+  auto rows = s.load(ns);
+  REQUIRE_MESSAGE(rows.ok(), (rows.ok() ? "" : rows.error()));
+  return std::move(rows).value();
+}
+
+void sql(const std::string& path, const char* stmt) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, stmt, nullptr, nullptr, &err);
+  std::string msg = err != nullptr ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE_MESSAGE(rc == SQLITE_OK, msg);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+TEST_CASE("put, put_durable and load roundtrip, per namespace, in key order") {
+  TempDir dir;
+  auto s = must_open(dir.db());
+  s->put("silences", "b", "2");
+  s->put("silences", "a", "1");
+  s->put("nflog", "a", "other namespace");
+  REQUIRE(s->put_durable("silences", "c", std::string("bin\0ary", 7)).ok());
+  s->put("silences", "empty", "");
+
+  REQUIRE(s->flush().ok());
+  auto rows = must_load(*s, "silences");
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0].key == "a");
+  CHECK(rows[0].value == "1");
+  CHECK(rows[1].key == "b");
+  CHECK(rows[2].key == "c");
+  CHECK(rows[2].value == std::string("bin\0ary", 7));
+  CHECK(rows[3].key == "empty");
+  CHECK(rows[3].value.empty());
+  auto nflog = must_load(*s, "nflog");
+  REQUIRE(nflog.size() == 1);
+  CHECK(nflog[0].value == "other namespace");
+  CHECK(must_load(*s, "alerts").empty());
+}
+
+TEST_CASE("plain puts are committed within batch_delay without a flush") {
+  TempDir dir;
+  auto s = must_open(Options{dir.db(), 5});
+  s->put("alerts", "a", "1");
+  bool seen = false;
+  for (int i = 0; i < 200 && !seen; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    seen = must_load(*s, "alerts").size() == 1;
+  }
+  CHECK(seen);
+}
+
+TEST_CASE("a later write of the same key replaces the earlier one") {
+  TempDir dir;
+  auto s = must_open(dir.db());
+  s->put("ns", "k", "v1");
+  s->put("ns", "k", "v2");
+  REQUIRE(s->flush().ok());
+  auto rows = must_load(*s, "ns");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].value == "v2");
+
+  REQUIRE(s->put_durable("ns", "k", "v3").ok());
+  rows = must_load(*s, "ns");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].value == "v3");
+}
+
+TEST_CASE("erase and erase_durable remove rows; erasing a missing key is fine") {
+  TempDir dir;
+  auto s = must_open(dir.db());
+  s->put("ns", "a", "1");
+  s->put("ns", "b", "2");
+  s->put("ns", "c", "3");
+  s->erase("ns", "a");
+  REQUIRE(s->erase_durable("ns", "b").ok());  // commits the queued writes before it too
+  auto rows = must_load(*s, "ns");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].key == "c");
+  CHECK(s->erase_durable("ns", "never-there").ok());
+  s->put("ns", "a", "again");
+  REQUIRE(s->flush().ok());
+  CHECK(must_load(*s, "ns").size() == 2);
+}
+
+TEST_CASE("the parent directories of the path are created") {
+  TempDir dir;
+  std::string path = (dir.path / "a" / "b" / "tocsin.db").string();
+  auto s = must_open(path);
+  REQUIRE(s->put_durable("ns", "k", "v").ok());
+  CHECK(fs::exists(path));
+}
+
+TEST_CASE("reopening finds everything, including writes only queued before the destructor") {
+  TempDir dir;
+  {
+    auto s = must_open(dir.db());
+    for (int i = 0; i < 1000; ++i) {
+      s->put("alerts", "k" + std::to_string(i), "v" + std::to_string(i));
+    }
+    REQUIRE(s->put_durable("silences", "s1", "silence").ok());
+    s->put("alerts", "last", "queued");  // the destructor flushes
+  }
+  auto s = must_open(dir.db());
+  CHECK(must_load(*s, "alerts").size() == 1001);
+  auto silences = must_load(*s, "silences");
+  REQUIRE(silences.size() == 1);
+  CHECK(silences[0].value == "silence");
+}
+
+TEST_CASE("durable writes from many threads share commits (group commit, fsync on by default)") {
+  TempDir dir;
+  auto s = must_open(dir.db());
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 1250;
+  std::atomic<int> failures{0};
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (!s->put_durable("nflog", std::to_string(t) + "/" + std::to_string(i), "entry").ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  double secs = seconds_since(t0);
+  auto stats = s->stats();
+  std::printf("store: %d put_durable from %d threads: %.3f s (%llu commits)\n", kThreads * kPerThread, kThreads,
+              secs, static_cast<unsigned long long>(stats.committed_batches));
+  CHECK(failures == 0);
+  CHECK(must_load(*s, "nflog").size() == kThreads * kPerThread);
+  CHECK(stats.committed_writes == kThreads * kPerThread);
+  CHECK(stats.committed_batches < static_cast<std::uint64_t>(kThreads * kPerThread));  // some commits were shared
+}
+
+TEST_CASE("durable writes without fsync_durable (synchronous=NORMAL: survives kill -9, not power loss)") {
+  TempDir dir;
+  Options opts{dir.db()};
+  opts.fsync_durable = false;
+  auto s = must_open(opts);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 1250;
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        CHECK(s->put_durable("nflog", std::to_string(t) + "/" + std::to_string(i), "entry").ok());
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  std::printf("store: %d put_durable from %d threads without fsync: %.3f s (%llu commits)\n", kThreads * kPerThread,
+              kThreads, seconds_since(t0), static_cast<unsigned long long>(s->stats().committed_batches));
+  CHECK(must_load(*s, "nflog").size() == kThreads * kPerThread);
+}
+
+TEST_CASE("100,000 puts then flush, and a load of 100,000 rows") {
+  TempDir dir;
+  auto s = must_open(dir.db());
+  constexpr int kRows = 100000;
+  std::string value(200, 'x');
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < kRows; ++i) {
+    char key[32];
+    std::snprintf(key, sizeof key, "alert-%08d", i);
+    s->put("alerts", key, value);
+  }
+  REQUIRE(s->flush().ok());
+  std::printf("store: %d put + flush: %.3f s\n", kRows, seconds_since(t0));
+
+  t0 = std::chrono::steady_clock::now();
+  auto rows = must_load(*s, "alerts");
+  std::printf("store: load of %zu rows: %.3f s\n", rows.size(), seconds_since(t0));
+  REQUIRE(rows.size() == kRows);
+  CHECK(rows.front().key == "alert-00000000");
+  CHECK(rows.back().key == "alert-00099999");
+  CHECK(std::is_sorted(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.key < b.key; }));
+}
+
+TEST_CASE("a file that is not a database is an error, never silently emptied") {
+  TempDir dir;
+  {
+    std::ofstream f(dir.db(), std::ios::binary);
+    for (int i = 0; i < 1000; ++i) {
+      f << "this is not an sqlite database, just garbage " << i << "\n";
+    }
+  }
+  auto before = fs::file_size(dir.db());
+  auto s = tocsin::store::open(Options{dir.db()});
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().find("database " + dir.db() + " is corrupted: ") == 0);
+  CHECK(s.error().find("move it away to start empty") != std::string::npos);
+  CHECK(fs::file_size(dir.db()) == before);
+}
+
+TEST_CASE("a database with damaged pages fails quick_check") {
+  TempDir dir;
+  {
+    auto s = must_open(dir.db());
+    for (int i = 0; i < 5000; ++i) {
+      s->put("alerts", "key-" + std::to_string(i), std::string(100, 'v'));
+    }
+  }
+  sql(dir.db(), "PRAGMA journal_mode = DELETE");  // fold the WAL into the file
+  auto size = fs::file_size(dir.db());
+  REQUIRE(size > 16 * 4096);
+  {
+    std::fstream f(dir.db(), std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    std::string junk(3 * 4096, '\xA5');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  auto s = tocsin::store::open(Options{dir.db()});
+  REQUIRE_FALSE(s.ok());
+  INFO(s.error());
+  CHECK(s.error().find("is corrupted: ") != std::string::npos);
+}
+
+TEST_CASE("a database written by a newer schema is refused") {
+  TempDir dir;
+  {
+    auto s = must_open(dir.db());
+    REQUIRE(s->put_durable("ns", "k", "v").ok());
+  }
+  sql(dir.db(), "PRAGMA user_version = 99");
+  auto s = tocsin::store::open(Options{dir.db()});
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error() == "database " + dir.db() + " was written by a newer tocsin (schema 99, this binary knows 1)");
+}
+
+TEST_CASE("a read-only database: load works, writes fail with an error that says so") {
+  TempDir dir;
+  {
+    auto s = must_open(dir.db());
+    REQUIRE(s->put_durable("silences", "s1", "v1").ok());
+  }
+  Options opts{dir.db()};
+  opts.read_only = true;
+  auto s = must_open(opts);
+  auto rows = must_load(*s, "silences");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].value == "v1");
+
+  auto r = s->put_durable("silences", "s2", "v2");
+  REQUIRE_FALSE(r.ok());
+  INFO(r.error());
+  CHECK(r.error().find("readonly") != std::string::npos);
+  CHECK(r.error().find(dir.db()) != std::string::npos);
+  CHECK_FALSE(s->erase_durable("silences", "s1").ok());
+
+  // A plain put cannot fail to its caller: the failed batch keeps it and retries, and counts it.
+  s->put("silences", "s3", "v3");
+  auto f = s->flush();
+  CHECK_FALSE(f.ok());
+  auto stats = s->stats();
+  CHECK(stats.failed_batches >= 1);
+  CHECK(stats.retried_writes >= 1);
+  CHECK(must_load(*s, "silences").size() == 1);
+}
+
+TEST_CASE("a read-only database file (chmod 0444) fails durable writes") {
+  if (::geteuid() == 0) {
+    MESSAGE("skipped: root ignores file modes; the read_only option covers this case");
+    return;
+  }
+  TempDir dir;
+  {
+    auto s = must_open(dir.db());
+    REQUIRE(s->put_durable("ns", "k", "v").ok());
+  }
+  fs::permissions(dir.db(), fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  auto s = tocsin::store::open(Options{dir.db()});
+  if (!s.ok()) {
+    CHECK(s.error().find(dir.db()) != std::string::npos);
+    return;
+  }
+  CHECK_FALSE((*s)->put_durable("ns", "k2", "v").ok());
+}
+
+TEST_CASE("a missing file opened read-only is an error") {
+  TempDir dir;
+  Options opts{dir.db()};
+  opts.read_only = true;
+  auto s = tocsin::store::open(opts);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().find(dir.db()) != std::string::npos);
+}
+
+TEST_CASE("durable writes survive kill -9 right after they return") {
+  TempDir dir;
+  constexpr int kRows = 500;
+  std::fflush(stdout);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto s = tocsin::store::open(Options{dir.db()});
+    if (!s.ok()) {
+      ::_exit(2);
+    }
+    for (int i = 0; i < kRows; ++i) {
+      (*s)->put("alerts", "queued-" + std::to_string(i), "x");  // committed with the next durable one
+      if (!(*s)->put_durable("silences", "s" + std::to_string(i), std::to_string(i)).ok()) {
+        ::_exit(3);
+      }
+    }
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(4);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
+
+  auto s = must_open(dir.db());
+  CHECK(must_load(*s, "silences").size() == kRows);
+  CHECK(must_load(*s, "alerts").size() == kRows);
+}
