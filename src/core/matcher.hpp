@@ -36,7 +36,8 @@ class Matcher {
   // Whether `v` (the label's value, "" if absent) satisfies this matcher.
   bool matches(std::string_view v) const;
   bool matches(const LabelSet& ls) const { return matches(ls.value(name_)); }
-  // name="value" with Go quoting of the value (the reference's Matcher.String()).
+  // The reference's Matcher.String(): name="value" with OpenMetrics escaping of the value (\\, \n, \");
+  // a name holding a character reserved by the UTF-8 syntax is Go-quoted, and then the value too.
   std::string to_string() const;
 
   friend bool operator==(const Matcher& a, const Matcher& b) {
@@ -53,7 +54,7 @@ using Matchers = std::vector<Matcher>;
 
 // All matchers match (an empty list matches everything).
 bool matches_all(const Matchers& ms, const LabelSet& ls);
-// {a="b", c=~"d"}
+// {a="b",c=~"d"}: no space after the comma, as the reference's Matchers.String() (route keys use it).
 std::string matchers_to_string(const Matchers& ms);
 
 // Parses one matcher or a list ("{a="b", c!=d}", "a=b,c=~d", braces optional), trying the UTF-8
@@ -62,5 +63,9 @@ Result<Matchers> parse_matchers(std::string_view input);
 Result<Matcher> parse_matcher(std::string_view input);
 // Only the classic syntax (pkg/labels.ParseMatchers of Alertmanager 0.25).
 Result<Matchers> parse_matchers_classic(std::string_view input);
+// One classic matcher, no splitting on commas (pkg/labels.ParseMatcher).
+Result<Matcher> parse_matcher_classic(std::string_view input);
+// Only the UTF-8 syntax (matcher/parse.Matchers of Alertmanager 0.27+, the "utf8-strict" mode).
+Result<Matchers> parse_matchers_utf8(std::string_view input);
 
 }  // namespace tocsin

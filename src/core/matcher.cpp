@@ -1,0 +1,131 @@
+// matcher.cpp: the Matcher value (anchored RE2 for the regex types), its matching and its printing in
+// the reference's form, which route keys and group keys are built from.
+#include "core/matcher.hpp"
+
+#include <re2/re2.h>
+
+#include "core/utf8.hpp"
+
+namespace tocsin {
+
+namespace {
+
+// Characters the UTF-8 matcher syntax reserves; a name holding one must be printed quoted.
+bool is_reserved_rune(char32_t r) {
+  if (utf8::is_space(r)) {
+    return true;
+  }
+  switch (r) {
+    case '{':
+    case '}':
+    case '!':
+    case '=':
+    case '~':
+    case ',':
+    case '\\':
+    case '"':
+    case '\'':
+    case '`':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool has_reserved_rune(std::string_view s) {
+  while (!s.empty()) {
+    auto d = utf8::decode(s);
+    if (is_reserved_rune(d.rune)) {
+      return true;
+    }
+    s.remove_prefix(d.width);
+  }
+  return false;
+}
+
+// OpenMetrics escaping: only backslash, line feed and double quote.
+std::string open_metrics_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '"': out += "\\\""; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* match_type_str(MatchType t) {
+  switch (t) {
+    case MatchType::kEqual: return "=";
+    case MatchType::kNotEqual: return "!=";
+    case MatchType::kRegex: return "=~";
+    case MatchType::kNotRegex: return "!~";
+  }
+  return "=";
+}
+
+Result<Matcher> Matcher::make(MatchType type, std::string name, std::string value) {
+  Matcher m;
+  m.type_ = type;
+  m.name_ = std::move(name);
+  m.value_ = std::move(value);
+  if (m.is_regex()) {
+    RE2::Options opts;
+    opts.set_log_errors(false);  // the error goes back to the caller instead
+    std::string pattern = "^(?:" + m.value_ + ")$";
+    auto re = std::make_shared<const RE2>(pattern, opts);
+    if (!re->ok()) {
+      return make_error("error parsing regexp: " + re->error());
+    }
+    m.re_ = std::move(re);
+  }
+  return m;
+}
+
+bool Matcher::matches(std::string_view v) const {
+  switch (type_) {
+    case MatchType::kEqual: return v == value_;
+    case MatchType::kNotEqual: return v != value_;
+    case MatchType::kRegex: return RE2::PartialMatch(v, *re_);
+    case MatchType::kNotRegex: return !RE2::PartialMatch(v, *re_);
+  }
+  return false;
+}
+
+std::string Matcher::to_string() const {
+  // A name only the UTF-8 syntax can express is printed quoted (and then so is the value, Go-style);
+  // otherwise the classic form, which older parsers also read back.
+  if (has_reserved_rune(name_)) {
+    return go_quote(name_) + match_type_str(type_) + go_quote(value_);
+  }
+  return name_ + match_type_str(type_) + "\"" + open_metrics_escape(value_) + "\"";
+}
+
+bool matches_all(const Matchers& ms, const LabelSet& ls) {
+  for (const auto& m : ms) {
+    if (!m.matches(ls)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string matchers_to_string(const Matchers& ms) {
+  std::string out = "{";
+  for (size_t i = 0; i < ms.size(); ++i) {
+    if (i > 0) {
+      out += ',';
+    }
+    out += ms[i].to_string();
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace tocsin
