@@ -1,0 +1,739 @@
+// http_server.cpp: the Boost.Beast HTTP/1.1 server behind make_http_server (plain TCP or TLS on one code
+// path). The only file that includes Beast: it costs ~12 s to compile, so nothing else may.
+#include <utility>  // before Asio on g++ 12 (see STYLE.md)
+
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "net/http.hpp"
+
+namespace tocsin::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+
+// After a response with Connection: close we half-close and read what the client still sends for at
+// most this long, so it sees our answer instead of a reset (the trick Go's net/http uses too).
+constexpr std::chrono::milliseconds kLingerTimeout{1000};
+constexpr size_t kLingerMaxBytes = 256 << 10;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// Decodes %XX sequences; malformed ones are kept as they are. '+' stays '+' in a path.
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = hex_value(s[i + 1]);
+      int lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+struct ListenAddress {
+  std::string host;  // empty: all interfaces
+  unsigned short port = 0;
+};
+
+Result<ListenAddress> parse_listen_address(const std::string& addr) {
+  ListenAddress out;
+  std::string port;
+  if (!addr.empty() && addr[0] == '[') {
+    auto close = addr.find(']');
+    if (close == std::string::npos || close + 1 >= addr.size() || addr[close + 1] != ':') {
+      return make_error("listen address " + addr + ": expected [host]:port");
+    }
+    out.host = addr.substr(1, close - 1);
+    port = addr.substr(close + 2);
+  } else {
+    auto colon = addr.rfind(':');
+    if (colon == std::string::npos) {
+      return make_error("listen address " + addr + ": missing port");
+    }
+    out.host = addr.substr(0, colon);
+    port = addr.substr(colon + 1);
+  }
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+    return make_error("listen address " + addr + ": invalid port");
+  }
+  int p = std::stoi(port);
+  if (p > 65535) {
+    return make_error("listen address " + addr + ": invalid port");
+  }
+  out.port = static_cast<unsigned short>(p);
+  return out;
+}
+
+// ---- TLS ----
+
+const std::map<std::string, std::string>& go_cipher_names() {
+  static const std::map<std::string, std::string> names = {
+      {"TLS_RSA_WITH_3DES_EDE_CBC_SHA", "DES-CBC3-SHA"},
+      {"TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA"},
+      {"TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA"},
+      {"TLS_RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256"},
+      {"TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256"},
+      {"TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA"},
+      {"TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "ECDHE-RSA-DES-CBC3-SHA"},
+      {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA"},
+      {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA-AES128-SHA256"},
+      {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA-AES128-SHA256"},
+      {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"},
+      {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
+      {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305", "ECDHE-RSA-CHACHA20-POLY1305"},
+      {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305"},
+      {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305", "ECDHE-ECDSA-CHACHA20-POLY1305"},
+      {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"},
+  };
+  return names;
+}
+
+Result<int> tls_version(const std::string& name, int fallback) {
+  if (name.empty()) {
+    return fallback;
+  }
+  if (name == "TLS10") {
+    return TLS1_VERSION;
+  }
+  if (name == "TLS11") {
+    return TLS1_1_VERSION;
+  }
+  if (name == "TLS12") {
+    return TLS1_2_VERSION;
+  }
+  if (name == "TLS13") {
+    return TLS1_3_VERSION;
+  }
+  return make_error("unknown TLS version: " + name);
+}
+
+// Builds the server context the way exporter-toolkit's web config reads: min_version defaults to TLS12,
+// cipher_suites apply to TLS 1.2 and below (Go does not let TLS 1.3 suites be chosen either).
+Result<std::unique_ptr<ssl::context>> make_server_tls(const TlsServerConfig& cfg) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  if (cfg.cert_file.empty() || cfg.key_file.empty()) {
+    return make_error("tls: cert_file and key_file are required");
+  }
+  ctx->use_certificate_chain_file(cfg.cert_file, ec);
+  if (ec) {
+    return make_error("tls: cert_file " + cfg.cert_file + ": " + ec.message());
+  }
+  ctx->use_private_key_file(cfg.key_file, ssl::context::pem, ec);
+  if (ec) {
+    return make_error("tls: key_file " + cfg.key_file + ": " + ec.message());
+  }
+  auto min = tls_version(cfg.min_version, TLS1_2_VERSION);
+  if (!min) {
+    return make_error("tls: " + min.error());
+  }
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), *min);
+  if (!cfg.cipher_suites.empty()) {
+    std::string list;
+    for (const auto& name : cfg.cipher_suites) {
+      auto it = go_cipher_names().find(name);
+      if (it == go_cipher_names().end()) {
+        if (name.rfind("TLS_AES_", 0) == 0 || name.rfind("TLS_CHACHA20_", 0) == 0) {
+          continue;  // a TLS 1.3 suite: always enabled, as in Go
+        }
+        return make_error("tls: unknown cipher suite " + name);
+      }
+      if (!list.empty()) {
+        list += ':';
+      }
+      list += it->second;
+    }
+    if (!list.empty() && SSL_CTX_set_cipher_list(ctx->native_handle(), list.c_str()) != 1) {
+      return make_error("tls: no usable cipher suite in cipher_suites");
+    }
+  }
+  const std::string& auth = cfg.client_auth_type;
+  bool verify = auth == "VerifyClientCertIfGiven" || auth == "RequireAndVerifyClientCert";
+  bool require = auth == "RequireAnyClientCert" || auth == "RequireAndVerifyClientCert";
+  bool request = auth == "RequestClientCert" || require || verify;
+  if (!auth.empty() && auth != "NoClientCert" && !request) {
+    return make_error("tls: unknown client_auth_type " + auth);
+  }
+  if (verify && cfg.client_ca_file.empty()) {
+    return make_error("tls: client_ca_file is required with client_auth_type " + auth);
+  }
+  if (!cfg.client_ca_file.empty()) {
+    ctx->load_verify_file(cfg.client_ca_file, ec);
+    if (ec) {
+      return make_error("tls: client_ca_file " + cfg.client_ca_file + ": " + ec.message());
+    }
+    if (auto* names = SSL_load_client_CA_file(cfg.client_ca_file.c_str())) {
+      SSL_CTX_set_client_CA_list(ctx->native_handle(), names);
+    }
+  }
+  if (request) {
+    ssl::verify_mode mode = ssl::verify_peer;
+    if (require) {
+      mode |= ssl::verify_fail_if_no_peer_cert;
+    }
+    ctx->set_verify_mode(mode);
+    if (!verify) {
+      // Request/RequireAny: any certificate is accepted without checking its chain.
+      ctx->set_verify_callback([](bool, ssl::verify_context&) { return true; });
+    }
+  } else {
+    ctx->set_verify_mode(ssl::verify_none);
+  }
+  return ctx;
+}
+
+// ---- sessions ----
+
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void run() = 0;
+  // Posted to the session's strand by stop(): aborts whatever I/O is pending.
+  virtual void force_close() = 0;
+};
+
+// What the listener and every session share; sessions hold it so it outlives a stopped server's
+// io_context teardown.
+struct ServerState {
+  HttpHandler handler;
+  ServerLimits limits;
+  std::atomic<bool> stopping{false};
+  std::mutex mu;
+  std::condition_variable drained;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+
+  size_t session_count() {
+    std::lock_guard lock(mu);
+    return sessions.size();
+  }
+};
+
+template <class Stream>
+class Session final : public SessionBase {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  template <class... Args>
+  Session(std::shared_ptr<ServerState> state, bool reject, std::string remote, Args&&... args)
+      : stream_(std::forward<Args>(args)...), state_(std::move(state)), reject_(reject), remote_(std::move(remote)) {}
+
+  ~Session() override {
+    std::lock_guard lock(state_->mu);
+    state_->sessions.erase(this);
+    if (state_->sessions.empty()) {
+      state_->drained.notify_all();
+    }
+  }
+
+  void run() override {
+    {
+      std::lock_guard lock(state_->mu);
+      state_->sessions.emplace(this, weak_from_this());
+    }
+    asio::dispatch(stream_.get_executor(), [self = self()] { self->start(); });
+  }
+
+  void force_close() override {
+    asio::post(stream_.get_executor(), [self = self()] {
+      self->closed_ = true;
+      beast::error_code ec;
+      auto& sock = beast::get_lowest_layer(self->stream_).socket();
+      sock.shutdown(tcp::socket::shutdown_both, ec);
+      sock.close(ec);
+    });
+  }
+
+ private:
+  std::shared_ptr<Session> self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+  void start() {
+    if constexpr (kTls) {
+      tcp().expires_after(state_->limits.read_timeout);
+      stream_.async_handshake(ssl::stream_base::server, [self = self()](beast::error_code ec) {
+        if (ec) {
+          self->close_now();
+          return;
+        }
+        self->read_next();
+      });
+    } else {
+      read_next();
+    }
+  }
+
+  // Waits for the next request: the first one (or a pipelined one already buffered) gets read_timeout
+  // for all of it; an idle keep-alive connection gets idle_timeout until its first byte arrives.
+  void read_next() {
+    if (closed_ || state_->stopping) {
+      close_now();
+      return;
+    }
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<size_t>(state_->limits.max_header_bytes, UINT32_MAX)));
+    parser_->body_limit(state_->limits.max_body_bytes);
+    if (first_ || buffer_.size() > 0) {
+      first_ = false;
+      read_header();
+      return;
+    }
+    tcp().expires_after(state_->limits.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = self()](beast::error_code ec, size_t n) {
+      if (ec) {
+        self->close_now();
+        return;
+      }
+      self->buffer_.commit(n);
+      self->read_header();
+    });
+  }
+
+  void read_header() {
+    tcp().expires_after(state_->limits.read_timeout);
+    http::async_read_header(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t) {
+      self->on_header(ec);
+    });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) {
+      on_read_error(ec);
+      return;
+    }
+    if (reject_) {
+      HttpResponse res;
+      res.status = 503;
+      res.content_type = "text/plain; charset=utf-8";
+      res.body = "too many open connections\n";
+      res.headers.set("Retry-After", "1");
+      send(std::move(res), false);
+      return;
+    }
+    auto& req = parser_->get();
+    auto expect = req.find(http::field::expect);
+    if (!parser_->is_done() && expect != req.end() && beast::iequals(expect->value(), "100-continue")) {
+      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = self()](beast::error_code ec, size_t) {
+                          if (ec) {
+                            self->close_now();
+                            return;
+                          }
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    if (parser_->is_done()) {
+      handle_request();
+      return;
+    }
+    http::async_read(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t) {
+      if (ec) {
+        self->on_read_error(ec);
+        return;
+      }
+      self->handle_request();
+    });
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      send(plain(413, "request body too large\n"), false);
+    } else if (ec == http::error::header_limit) {
+      send(plain(431, "request header fields too large\n"), false);
+    } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+               ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      send(plain(400, "bad request\n"), false);
+    } else {
+      close_now();  // end of stream, timeout, reset, or stop()
+    }
+  }
+
+  static HttpResponse plain(int status, std::string body) {
+    HttpResponse res;
+    res.status = status;
+    res.content_type = "text/plain; charset=utf-8";
+    res.body = std::move(body);
+    return res;
+  }
+
+  void handle_request() {
+    auto& msg = parser_->get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    auto q = req.target.find('?');
+    req.path = percent_decode(std::string_view(req.target).substr(0, q));
+    if (q != std::string::npos) {
+      req.query = req.target.substr(q + 1);
+    }
+    req.headers.items.reserve(8);
+    for (const auto& f : msg) {
+      req.headers.items.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    }
+    req.body = std::move(msg.body());
+    req.remote_addr = remote_;
+    bool keep_alive = msg.keep_alive();
+    head_ = msg.method() == http::verb::head;
+    HttpResponse res;
+    try {
+      res = state_->handler(req);
+    } catch (const std::exception& e) {
+      res = plain(500, std::string("internal error: ") + e.what() + "\n");
+    } catch (...) {
+      res = plain(500, "internal error\n");
+    }
+    send(std::move(res), keep_alive);
+  }
+
+  void send(HttpResponse res, bool keep_alive) {
+    keep_alive = keep_alive && !state_->stopping;
+    res_ = {};
+    res_.version(11);
+    res_.result(static_cast<unsigned>(res.status));
+    if (!res.content_type.empty()) {
+      res_.set(http::field::content_type, res.content_type);
+    }
+    for (auto& [k, v] : res.headers.items) {
+      res_.set(k, v);
+    }
+    res_.keep_alive(keep_alive);
+    bool no_body = res.status < 200 || res.status == 204 || res.status == 304;
+    if (no_body) {
+      res_.erase(http::field::content_length);
+    } else if (head_) {
+      res_.content_length(res.body.size());  // HEAD: the length of what GET would send, no body
+    } else {
+      res_.content_length(res.body.size());
+      res_.body() = std::move(res.body);
+    }
+    head_ = false;
+    tcp().expires_after(state_->limits.read_timeout);
+    http::async_write(stream_, res_, [self = self(), keep_alive](beast::error_code ec, size_t) {
+      if (ec) {
+        self->close_now();
+        return;
+      }
+      if (keep_alive) {
+        self->read_next();
+      } else {
+        self->close_gracefully();
+      }
+    });
+  }
+
+  void close_gracefully() {
+    if (closed_) {
+      return;
+    }
+    tcp().expires_after(kLingerTimeout);
+    if constexpr (kTls) {
+      stream_.async_shutdown([self = self()](beast::error_code) { self->close_now(); });
+    } else {
+      beast::error_code ec;
+      tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+      linger();
+    }
+  }
+
+  // Discards what the client still sends until it closes, up to a limit.
+  void linger() {
+    if (lingered_ >= kLingerMaxBytes) {
+      close_now();
+      return;
+    }
+    buffer_.consume(buffer_.size());
+    tcp().async_read_some(buffer_.prepare(16384), [self = self()](beast::error_code ec, size_t n) {
+      if (ec) {
+        self->close_now();
+        return;
+      }
+      self->lingered_ += n;
+      self->linger();
+    });
+  }
+
+  void close_now() {
+    closed_ = true;
+    beast::error_code ec;
+    tcp().socket().close(ec);
+  }
+
+  Stream stream_;
+  std::shared_ptr<ServerState> state_;
+  bool reject_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  bool first_ = true;
+  bool head_ = false;
+  bool closed_ = false;
+  size_t lingered_ = 0;
+};
+
+// ---- server ----
+
+class BeastServer final : public HttpServer {
+ public:
+  BeastServer(std::string listen_address, HttpHandler handler, ServerLimits limits, int threads,
+              const TlsServerConfig* tls)
+      : listen_address_(std::move(listen_address)),
+        threads_wanted_(threads < 1 ? 1 : threads),
+        state_(std::make_shared<ServerState>()),
+        acceptor_(asio::make_strand(ioc_)) {
+    state_->handler = std::move(handler);
+    state_->limits = limits;
+    if (tls != nullptr) {
+      tls_ = *tls;
+    }
+  }
+
+  ~BeastServer() override { stop(); }
+
+  Result<int> start() override {
+    if (started_) {
+      return make_error("server already started");
+    }
+    if (tls_) {
+      auto ctx = make_server_tls(*tls_);
+      if (!ctx) {
+        return make_error(ctx.error());
+      }
+      ssl_ctx_ = std::move(*ctx);
+    }
+    auto addr = parse_listen_address(listen_address_);
+    if (!addr) {
+      return make_error(addr.error());
+    }
+    auto bound = bind(*addr);
+    if (!bound) {
+      return make_error("listen " + listen_address_ + ": " + bound.error());
+    }
+    started_ = true;
+    do_accept();
+    for (int i = 0; i < threads_wanted_; ++i) {
+      threads_.emplace_back([this] {
+        for (;;) {
+          try {
+            ioc_.run();
+            return;
+          } catch (...) {
+            // A handler must not throw; if one did, keep the thread serving.
+          }
+        }
+      });
+    }
+    return *bound;
+  }
+
+  void stop() override {
+    if (!started_ || stopped_) {
+      return;
+    }
+    stopped_ = true;
+    state_->stopping = true;
+    asio::post(acceptor_.get_executor(), [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+    });
+    std::vector<std::shared_ptr<SessionBase>> live;
+    {
+      std::lock_guard lock(state_->mu);
+      for (auto& [_, weak] : state_->sessions) {
+        if (auto s = weak.lock()) {
+          live.push_back(std::move(s));
+        }
+      }
+    }
+    for (auto& s : live) {
+      s->force_close();
+    }
+    live.clear();
+    {
+      // Sessions end as their aborted operations complete; a handler stuck in user code is not waited
+      // for beyond this grace period.
+      std::unique_lock lock(state_->mu);
+      state_->drained.wait_for(lock, std::chrono::seconds(2), [this] { return state_->sessions.empty(); });
+    }
+    ioc_.stop();
+    for (auto& t : threads_) {
+      if (t.joinable()) {
+        t.join();
+      }
+    }
+    threads_.clear();
+  }
+
+ private:
+  Result<int> bind(const ListenAddress& addr) {
+    beast::error_code ec;
+    std::vector<tcp::endpoint> candidates;
+    if (addr.host.empty()) {
+      candidates.emplace_back(asio::ip::address_v6::any(), addr.port);
+      candidates.emplace_back(asio::ip::address_v4::any(), addr.port);
+    } else {
+      auto ip = asio::ip::make_address(addr.host, ec);
+      if (!ec) {
+        candidates.emplace_back(ip, addr.port);
+      } else {
+        tcp::resolver resolver(ioc_);
+        auto results = resolver.resolve(addr.host, std::to_string(addr.port), ec);
+        if (ec) {
+          return make_error("resolve " + addr.host + ": " + ec.message());
+        }
+        // Prefer IPv4 like Go does for "localhost".
+        for (const auto& r : results) {
+          if (r.endpoint().address().is_v4()) {
+            candidates.push_back(r.endpoint());
+          }
+        }
+        for (const auto& r : results) {
+          if (r.endpoint().address().is_v6()) {
+            candidates.push_back(r.endpoint());
+          }
+        }
+      }
+    }
+    std::string last_error = "no address";
+    for (const auto& ep : candidates) {
+      beast::error_code e;
+      acceptor_.open(ep.protocol(), e);
+      if (e) {
+        last_error = e.message();
+        continue;
+      }
+      if (ep.address().is_v6() && addr.host.empty()) {
+        acceptor_.set_option(asio::ip::v6_only(false), e);
+      }
+      acceptor_.set_option(asio::socket_base::reuse_address(true), e);
+      acceptor_.bind(ep, e);
+      if (!e) {
+        acceptor_.listen(asio::socket_base::max_listen_connections, e);
+      }
+      if (e) {
+        last_error = e.message();
+        beast::error_code ignored;
+        acceptor_.close(ignored);
+        continue;
+      }
+      return static_cast<int>(acceptor_.local_endpoint().port());
+    }
+    return make_error(last_error);
+  }
+
+  void do_accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+      on_accept(ec, std::move(socket));
+    });
+  }
+
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (state_->stopping || !acceptor_.is_open()) {
+      return;
+    }
+    if (ec) {
+      // EMFILE and friends: back off briefly rather than spin.
+      auto timer = std::make_shared<asio::steady_timer>(acceptor_.get_executor(), std::chrono::milliseconds(50));
+      timer->async_wait([this, timer](beast::error_code) {
+        if (!state_->stopping) {
+          do_accept();
+        }
+      });
+      return;
+    }
+    size_t count = state_->session_count();
+    const size_t max = state_->limits.max_connections;
+    if (count >= max + max / 4 + 16) {
+      beast::error_code ignored;
+      socket.close(ignored);  // far beyond the limit: not even a 503
+    } else {
+      bool reject = count >= max;
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      auto remote_ep = socket.remote_endpoint(ignored);
+      std::string remote;
+      if (remote_ep.address().is_v6()) {
+        remote = "[" + remote_ep.address().to_string() + "]:" + std::to_string(remote_ep.port());
+      } else {
+        remote = remote_ep.address().to_string() + ":" + std::to_string(remote_ep.port());
+      }
+      std::shared_ptr<SessionBase> session;
+      if (ssl_ctx_) {
+        session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(state_, reject, std::move(remote),
+                                                                                   std::move(socket), *ssl_ctx_);
+      } else {
+        session = std::make_shared<Session<beast::tcp_stream>>(state_, reject, std::move(remote), std::move(socket));
+      }
+      session->run();
+    }
+    do_accept();
+  }
+
+  std::string listen_address_;
+  int threads_wanted_;
+  std::optional<TlsServerConfig> tls_;
+  std::shared_ptr<ServerState> state_;
+  // Declared before ioc_: sessions still queued in ioc_ refer to it when ioc_ is destroyed.
+  std::unique_ptr<ssl::context> ssl_ctx_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<HttpServer> make_http_server(std::string listen_address, HttpHandler handler, ServerLimits limits,
+                                             int threads, const TlsServerConfig* tls) {
+  return std::make_unique<BeastServer>(std::move(listen_address), std::move(handler), limits, threads, tls);
+}
+
+}  // namespace tocsin::net

@@ -1,0 +1,114 @@
+// smtp_client.cpp: smtp_send over libcurl's SMTP: EHLO with our hello name (the URL's path), STARTTLS
+// or implicit TLS, optional AUTH, MAIL FROM, RCPT TO for each recipient, DATA.
+#include <cstring>
+
+#include "net/curl_common.hpp"
+#include "net/smtp.hpp"
+
+namespace tocsin::net {
+namespace {
+
+struct Upload {
+  const std::string* data;
+  size_t offset = 0;
+};
+
+size_t on_read(char* buf, size_t size, size_t nitems, void* user) {
+  auto* up = static_cast<Upload*>(user);
+  size_t n = std::min(size * nitems, up->data->size() - up->offset);
+  std::memcpy(buf, up->data->data() + up->offset, n);
+  up->offset += n;
+  return n;
+}
+
+size_t discard(char*, size_t size, size_t nmemb, void*) { return size * nmemb; }
+
+std::string angle(const std::string& addr) {
+  if (!addr.empty() && addr.front() == '<') {
+    return addr;
+  }
+  return "<" + addr + ">";
+}
+
+ClientResponse send_with(CURL* h, const SmtpMessage& msg) {
+  ClientResponse res;
+  char errbuf[CURL_ERROR_SIZE];
+  errbuf[0] = '\0';
+  // libcurl takes the EHLO name from the URL's path.
+  std::string hello = msg.hello.empty() ? "localhost" : msg.hello;
+  std::string url = std::string(msg.implicit_tls ? "smtps://" : "smtp://") + msg.smarthost + "/" + hello;
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt(h, CURLOPT_PROXY, "");
+  if (msg.timeout.count() > 0) {
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(msg.timeout.count()));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(msg.timeout.count()));
+  }
+  if (!msg.implicit_tls) {
+    curl_easy_setopt(h, CURLOPT_USE_SSL, msg.require_tls ? static_cast<long>(CURLUSESSL_ALL)
+                                                         : static_cast<long>(CURLUSESSL_NONE));
+  }
+  detail::apply_tls_options(h, msg.tls);
+
+  if (!msg.username.empty()) {
+    curl_easy_setopt(h, CURLOPT_USERNAME, msg.username.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, msg.password.c_str());
+    std::string options;
+    if (!msg.auth_mechanism_hint.empty()) {
+      options = "AUTH=" + msg.auth_mechanism_hint;
+      curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, options.c_str());
+    }
+  }
+  std::string from = angle(msg.from);
+  curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str());
+  detail::SList rcpt;
+  for (const auto& to : msg.to) {
+    rcpt.append(angle(to));
+  }
+  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt.get());
+  Upload up{&msg.data};
+  curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+  curl_easy_setopt(h, CURLOPT_READDATA, &up);
+  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(msg.data.size()));
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+
+  CURLcode code = curl_easy_perform(h);
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  res.status = static_cast<int>(status);
+  if (code != CURLE_OK) {
+    res.error = detail::curl_error_text(code, errbuf);
+  }
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, nullptr);
+  curl_easy_setopt(h, CURLOPT_READDATA, nullptr);
+  return res;
+}
+
+}  // namespace
+
+ClientResponse smtp_send(const SmtpMessage& msg) {
+  try {
+    if (msg.to.empty()) {
+      ClientResponse res;
+      res.error = "smtp: no recipients";
+      return res;
+    }
+    CURL* h = detail::thread_easy_handle();
+    if (h == nullptr) {
+      ClientResponse res;
+      res.error = "curl_easy_init failed";
+      return res;
+    }
+    return send_with(h, msg);
+  } catch (const std::exception& e) {
+    ClientResponse res;
+    res.error = std::string("smtp_send: ") + e.what();
+    return res;
+  }
+}
+
+}  // namespace tocsin::net
