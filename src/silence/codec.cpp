@@ -1,0 +1,297 @@
+// codec.cpp: silences to and from JSON with nlohmann: the API v2 shapes, with go-swagger's rules and
+// messages for bad bodies, and the store row format.
+#include "silence/codec.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+namespace tocsin::silence {
+
+namespace {
+
+using nlohmann::ordered_json;
+using json = nlohmann::json;
+
+// Go's name for a JSON value's kind in "cannot unmarshal X into ..." messages.
+const char* go_json_kind(const json& v) {
+  if (v.is_string()) return "string";
+  if (v.is_number()) return "number";
+  if (v.is_boolean()) return "bool";
+  if (v.is_array()) return "array";
+  if (v.is_object()) return "object";
+  return "null";
+}
+
+struct ParseFail {
+  int status;
+  int code;
+  std::string message;
+};
+
+ParseFail body_error(std::string because) {
+  return ParseFail{400, 400, "parsing silence body from \"\" failed, because " + std::move(because)};
+}
+
+ParseFail type_error(const json& v, const std::string& field, const char* go_type) {
+  return body_error(std::string("json: cannot unmarshal ") + go_json_kind(v) + " into Go struct field " + field +
+                    " of type " + go_type);
+}
+
+ParseFail required(const std::string& path) { return ParseFail{422, 602, path + " in body is required"}; }
+
+// Reads an optional string field: absent or null leaves `out` empty and returns false.
+bool read_string(const json& obj, const char* key, const std::string& go_field, std::string& out,
+                 std::optional<ParseFail>& fail) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) {
+    return false;
+  }
+  if (!it->is_string()) {
+    fail = type_error(*it, go_field, "string");
+    return false;
+  }
+  out = it->get<std::string>();
+  return true;
+}
+
+bool read_bool(const json& obj, const char* key, const std::string& go_field, bool& out,
+               std::optional<ParseFail>& fail) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) {
+    return false;
+  }
+  if (!it->is_boolean()) {
+    fail = type_error(*it, go_field, "bool");
+    return false;
+  }
+  out = it->get<bool>();
+  return true;
+}
+
+bool read_time(const json& obj, const char* key, const std::string& go_field, TimePoint& out,
+               std::optional<ParseFail>& fail) {
+  std::string s;
+  if (!read_string(obj, key, go_field, s, fail)) {
+    return false;
+  }
+  auto t = parse_rfc3339(s);
+  if (!t) {
+    fail = body_error("parsing time " + go_quote(s) + ": " + t.error());
+    return false;
+  }
+  out = *t;
+  return true;
+}
+
+struct RawMatcher {
+  std::string name, value;
+  bool has_name = false, has_value = false, has_is_regex = false;
+  bool is_regex = false, is_equal = true;
+};
+
+}  // namespace
+
+Result<Silence> parse_postable_silence(std::string_view body, PostableError* err) {
+  auto fail = [err](ParseFail f) -> Result<Silence> {
+    if (err != nullptr) {
+      *err = PostableError{f.status, f.code};
+    }
+    return make_error(std::move(f.message));
+  };
+  // An empty body is "no silence" to go-swagger.
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return fail(required("silence"));
+  }
+  json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded()) {
+    return fail(body_error("the body is not valid JSON"));
+  }
+  if (doc.is_null()) {
+    return fail(required("silence"));
+  }
+  if (!doc.is_object()) {
+    return fail(body_error(std::string("json: cannot unmarshal ") + go_json_kind(doc) +
+                           " into Go value of type models.PostableSilence"));
+  }
+
+  std::optional<ParseFail> bad;
+  Silence s;
+  read_string(doc, "id", ".id", s.id, bad);
+  if (bad) return fail(*bad);
+
+  std::vector<RawMatcher> raw;
+  bool has_matchers = false;
+  if (auto it = doc.find("matchers"); it != doc.end() && !it->is_null()) {
+    if (!it->is_array()) {
+      return fail(type_error(*it, "Silence.matchers", "models.Matchers"));
+    }
+    has_matchers = true;
+    for (const auto& m : *it) {
+      RawMatcher rm;
+      if (m.is_null()) {
+        raw.push_back(rm);
+        continue;
+      }
+      if (!m.is_object()) {
+        return fail(type_error(m, "Silence.matchers", "models.Matcher"));
+      }
+      rm.has_name = read_string(m, "name", "Matcher.matchers.name", rm.name, bad);
+      if (bad) return fail(*bad);
+      rm.has_value = read_string(m, "value", "Matcher.matchers.value", rm.value, bad);
+      if (bad) return fail(*bad);
+      rm.has_is_regex = read_bool(m, "isRegex", "Matcher.matchers.isRegex", rm.is_regex, bad);
+      if (bad) return fail(*bad);
+      read_bool(m, "isEqual", "Matcher.matchers.isEqual", rm.is_equal, bad);
+      if (bad) return fail(*bad);
+      raw.push_back(std::move(rm));
+    }
+  }
+  bool has_starts = read_time(doc, "startsAt", "Silence.startsAt", s.starts_at, bad);
+  if (bad) return fail(*bad);
+  bool has_ends = read_time(doc, "endsAt", "Silence.endsAt", s.ends_at, bad);
+  if (bad) return fail(*bad);
+  bool has_created_by = read_string(doc, "createdBy", "Silence.createdBy", s.created_by, bad);
+  if (bad) return fail(*bad);
+  bool has_comment = read_string(doc, "comment", "Silence.comment", s.comment, bad);
+  if (bad) return fail(*bad);
+
+  // go-swagger's validation, in its field order: comment, createdBy, endsAt, matchers, startsAt.
+  if (!has_comment) return fail(required("comment"));
+  if (!has_created_by) return fail(required("createdBy"));
+  if (!has_ends) return fail(required("endsAt"));
+  if (!has_matchers) return fail(required("matchers"));
+  if (raw.empty()) {
+    return fail(ParseFail{422, 612, "matchers in body should have at least 1 items"});
+  }
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const std::string path = "matchers." + std::to_string(i);
+    const RawMatcher& rm = raw[i];
+    if (!rm.has_is_regex) return fail(required(path + ".isRegex"));
+    if (!rm.has_name) return fail(required(path + ".name"));
+    if (!rm.has_value) return fail(required(path + ".value"));
+  }
+  if (!has_starts) return fail(required("startsAt"));
+
+  for (const RawMatcher& rm : raw) {
+    MatchType t = rm.is_regex ? (rm.is_equal ? MatchType::kRegex : MatchType::kNotRegex)
+                              : (rm.is_equal ? MatchType::kEqual : MatchType::kNotEqual);
+    auto m = Matcher::make(t, rm.name, rm.value);
+    if (!m) {
+      // A Matcher cannot hold an uncompilable regex, so this rule of validate_silence is applied here,
+      // with its wording.
+      auto v = validate_matcher_fields(t, rm.name, rm.value);
+      std::string why = v ? m.error() : v.error();
+      return fail(ParseFail{400, 0,
+                            "silence invalid: invalid label matcher " + std::to_string(&rm - raw.data()) + ": " + why});
+    }
+    s.matchers.push_back(std::move(*m));
+  }
+  return s;
+}
+
+std::string swagger_error_body(int code, std::string_view message) {
+  ordered_json j;
+  j["code"] = code;
+  j["message"] = std::string(message);
+  return j.dump();
+}
+
+std::string json_string_body(std::string_view message) { return json(std::string(message)).dump() + "\n"; }
+
+std::string post_silence_response(std::string_view id) {
+  ordered_json j;
+  j["silenceID"] = std::string(id);
+  return j.dump() + "\n";
+}
+
+namespace {
+ordered_json gettable(const Silence& s, TimePoint now) {
+  ordered_json j;
+  j["id"] = s.id;
+  j["status"]["state"] = state_str(state_at(s, now));
+  j["updatedAt"] = format_rfc3339(s.updated_at);
+  j["comment"] = s.comment;
+  j["createdBy"] = s.created_by;
+  j["endsAt"] = format_rfc3339(s.ends_at);
+  ordered_json ms = ordered_json::array();
+  for (const auto& m : s.matchers) {
+    ordered_json mj;
+    mj["isEqual"] = !m.is_negative();
+    mj["isRegex"] = m.is_regex();
+    mj["name"] = m.name();
+    mj["value"] = m.value();
+    ms.push_back(std::move(mj));
+  }
+  j["matchers"] = std::move(ms);
+  j["startsAt"] = format_rfc3339(s.starts_at);
+  return j;
+}
+}  // namespace
+
+std::string gettable_silence_json(const Silence& s, TimePoint now) { return gettable(s, now).dump(); }
+
+std::string gettable_silences_json(const std::vector<Silence>& sils, TimePoint now) {
+  ordered_json arr = ordered_json::array();
+  for (const auto& s : sils) {
+    arr.push_back(gettable(s, now));
+  }
+  return arr.dump();
+}
+
+std::string storage_json(const Silence& s) {
+  ordered_json j;
+  j["id"] = s.id;
+  ordered_json ms = ordered_json::array();
+  for (const auto& m : s.matchers) {
+    ms.push_back(ordered_json{{"type", match_type_str(m.type())}, {"name", m.name()}, {"value", m.value()}});
+  }
+  j["matchers"] = std::move(ms);
+  j["starts_at"] = s.starts_at.time_since_epoch().count();
+  j["ends_at"] = s.ends_at.time_since_epoch().count();
+  j["updated_at"] = s.updated_at.time_since_epoch().count();
+  j["created_by"] = s.created_by;
+  j["comment"] = s.comment;
+  return j.dump();
+}
+
+Result<Silence> parse_storage_json(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return make_error("silence row is not a JSON object");
+  }
+  try {
+    Silence s;
+    s.id = j.at("id").get<std::string>();
+    for (const auto& mj : j.at("matchers")) {
+      std::string type = mj.at("type").get<std::string>();
+      MatchType t;
+      if (type == "=") {
+        t = MatchType::kEqual;
+      } else if (type == "!=") {
+        t = MatchType::kNotEqual;
+      } else if (type == "=~") {
+        t = MatchType::kRegex;
+      } else if (type == "!~") {
+        t = MatchType::kNotRegex;
+      } else {
+        return make_error("unknown matcher type " + type);
+      }
+      auto m = Matcher::make(t, mj.at("name").get<std::string>(), mj.at("value").get<std::string>());
+      if (!m) {
+        return make_error(m.error());
+      }
+      s.matchers.push_back(std::move(*m));
+    }
+    s.starts_at = TimePoint{Duration{j.at("starts_at").get<int64_t>()}};
+    s.ends_at = TimePoint{Duration{j.at("ends_at").get<int64_t>()}};
+    s.updated_at = TimePoint{Duration{j.at("updated_at").get<int64_t>()}};
+    s.created_by = j.at("created_by").get<std::string>();
+    s.comment = j.at("comment").get<std::string>();
+    return s;
+  } catch (const json::exception& e) {
+    return make_error(std::string("bad silence row: ") + e.what());
+  }
+}
+
+}  // namespace tocsin::silence

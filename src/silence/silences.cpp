@@ -1,0 +1,573 @@
+// silences.cpp: the silence engine: the reference's create/update/expire rules, durable writes through
+// the store, the label index and per-fingerprint cache behind silenced_by, GC after retention.
+#include "silence/silences.hpp"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "silence/codec.hpp"
+#include "store/store.hpp"
+
+namespace tocsin::silence {
+
+namespace {
+
+constexpr std::string_view kNamespace = "silences";
+// Beyond this many cached fingerprints the cache is dropped and rebuilt on demand: bounded memory
+// at the cost of one full lookup per alert after a drop.
+constexpr size_t kMaxCacheEntries = 200000;
+
+// Go's regexp/syntax wording for RE2's error codes, so messages read as the reference's.
+const char* go_regexp_error(RE2::ErrorCode code) {
+  switch (code) {
+    case RE2::ErrorBadEscape: return "invalid escape sequence";
+    case RE2::ErrorBadCharClass: return "invalid character class";
+    case RE2::ErrorBadCharRange: return "invalid character class range";
+    case RE2::ErrorMissingBracket: return "missing closing ]";
+    case RE2::ErrorMissingParen: return "missing closing )";
+    case RE2::ErrorUnexpectedParen: return "unexpected )";
+    case RE2::ErrorTrailingBackslash: return "trailing backslash at end of expression";
+    case RE2::ErrorRepeatArgument: return "missing argument to repetition operator";
+    case RE2::ErrorRepeatSize: return "invalid repeat count";
+    case RE2::ErrorRepeatOp: return "invalid nested repetition operator";
+    case RE2::ErrorBadPerlOp: return "invalid or unsupported Perl syntax";
+    case RE2::ErrorBadUTF8: return "invalid UTF-8";
+    case RE2::ErrorBadNamedCapture: return "invalid named capture";
+    case RE2::ErrorPatternTooLarge: return "expression too large";
+    default: return "regexp/syntax: internal error";
+  }
+}
+
+// The reference's matchesEmpty: only = and =~ can match the empty string; != and !~ never count.
+bool matches_empty(const Matcher& m) {
+  if (m.type() == MatchType::kEqual) {
+    return m.value().empty();
+  }
+  if (m.type() == MatchType::kRegex) {
+    return m.matches(std::string_view{});
+  }
+  return false;
+}
+
+
+int state_rank(SilenceState st) {
+  switch (st) {
+    case SilenceState::kActive: return 0;
+    case SilenceState::kPending: return 1;
+    case SilenceState::kExpired: return 2;
+  }
+  return 3;
+}
+
+// Whether a can become b in place without rewriting what was silenced in the past.
+bool can_update(const Silence& a, const Silence& b, TimePoint now) {
+  if (a.matchers != b.matchers) {
+    return false;
+  }
+  switch (state_at(a, now)) {
+    case SilenceState::kActive: {
+      // The reference compares whole seconds here.
+      auto secs = [](TimePoint t) {
+        return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+      };
+      if (secs(a.starts_at) != secs(b.starts_at)) {
+        return false;
+      }
+      return !(b.ends_at < now);
+    }
+    case SilenceState::kPending:
+      return !(b.starts_at < now);
+    case SilenceState::kExpired:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<void> validate_matcher_fields(MatchType type, std::string_view name, std::string_view value) {
+  if (!is_valid_label_name(name)) {
+    return make_error("invalid label name " + go_quote(name));
+  }
+  if (type == MatchType::kEqual || type == MatchType::kNotEqual) {
+    if (!is_valid_utf8(value)) {
+      return make_error("invalid label value " + go_quote(value));
+    }
+    return {};
+  }
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  RE2 re(re2::StringPiece(value.data(), value.size()), opts);
+  if (!re.ok()) {
+    std::string arg = re.error_arg().empty() ? std::string(value) : re.error_arg();
+    return make_error("invalid regular expression " + go_quote(value) + ": error parsing regexp: " +
+                      go_regexp_error(re.error_code()) + ": `" + arg + "`");
+  }
+  return {};
+}
+
+SilenceState state_at(const Silence& s, TimePoint now) {
+  if (now < s.starts_at) {
+    return SilenceState::kPending;
+  }
+  if (now > s.ends_at) {
+    return SilenceState::kExpired;
+  }
+  return SilenceState::kActive;
+}
+
+const char* state_str(SilenceState st) {
+  switch (st) {
+    case SilenceState::kPending: return "pending";
+    case SilenceState::kActive: return "active";
+    case SilenceState::kExpired: return "expired";
+  }
+  return "unknown";
+}
+
+Result<void> validate_silence(const Silence& s) {
+  const std::string prefix = "silence invalid: ";
+  if (s.matchers.empty()) {
+    return make_error(prefix + "at least one matcher required");
+  }
+  bool all_match_empty = true;
+  for (size_t i = 0; i < s.matchers.size(); ++i) {
+    const Matcher& m = s.matchers[i];
+    auto r = validate_matcher_fields(m.type(), m.name(), m.value());
+    if (!r) {
+      return make_error(prefix + "invalid label matcher " + std::to_string(i) + ": " + r.error());
+    }
+    all_match_empty = all_match_empty && matches_empty(s.matchers[i]);
+  }
+  if (all_match_empty) {
+    return make_error(prefix + "at least one matcher must not match the empty string");
+  }
+  if (is_zero(s.starts_at)) {
+    return make_error(prefix + "invalid zero start timestamp");
+  }
+  if (is_zero(s.ends_at)) {
+    return make_error(prefix + "invalid zero end timestamp");
+  }
+  if (s.ends_at < s.starts_at) {
+    return make_error(prefix + "end time must not be before start time");
+  }
+  return {};
+}
+
+namespace {
+// The API handler's own checks, made before the engine sees the silence.
+Result<void> validate_handler(const Silence& s, TimePoint now) {
+  if (s.starts_at >= s.ends_at) {
+    return make_error("Failed to create silence: start time must be before end time");
+  }
+  if (s.ends_at < now) {
+    return make_error("Failed to create silence: end time can't be in the past");
+  }
+  return {};
+}
+}  // namespace
+
+Result<void> validate_postable(const Silence& s, TimePoint now) {
+  if (auto r = validate_handler(s, now); !r) {
+    return r;
+  }
+  return validate_silence(s);
+}
+
+std::string new_uuid_v4() {
+  static thread_local std::mt19937_64 rng{[] {
+    std::random_device rd;
+    std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+    return std::mt19937_64(seq);
+  }()};
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10xx
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return buf;
+}
+
+bool silence_matches_filter(const Silence& s, const Matchers& filter) {
+  for (const auto& f : filter) {
+    bool found = std::any_of(s.matchers.begin(), s.matchers.end(), [&](const Matcher& m) {
+      return m.name() == f.name() && m.type() == f.type() && m.value() == f.value();
+    });
+    if (!found) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void sort_silences(std::vector<Silence>& sils, TimePoint now) {
+  std::stable_sort(sils.begin(), sils.end(), [now](const Silence& a, const Silence& b) {
+    SilenceState sa = state_at(a, now), sb = state_at(b, now);
+    if (sa != sb) {
+      return state_rank(sa) < state_rank(sb);
+    }
+    switch (sa) {
+      case SilenceState::kActive:
+        if (a.ends_at != b.ends_at) return a.ends_at < b.ends_at;
+        break;
+      case SilenceState::kPending:
+        if (a.starts_at != b.starts_at) return a.starts_at < b.starts_at;
+        break;
+      case SilenceState::kExpired:
+        if (a.ends_at != b.ends_at) return a.ends_at > b.ends_at;
+        break;
+    }
+    return a.id < b.id;
+  });
+}
+
+Silences::Silences(store::Store* store, const Clock& clock, Duration retention)
+    : store_(store), clock_(clock), retention_(retention) {
+  metrics_.query_duration_bucket_counts.assign(std::size(kQueryBuckets), 0);
+}
+
+std::optional<std::pair<std::string, std::string>> Silences::index_key(const Silence& s) {
+  for (const auto& m : s.matchers) {
+    if (m.type() == MatchType::kEqual && !m.value().empty()) {
+      return std::make_pair(m.name(), m.value());
+    }
+  }
+  return std::nullopt;
+}
+
+void Silences::erase_locked(const std::string& id) {
+  auto it = silences_.find(id);
+  if (it == silences_.end()) {
+    return;
+  }
+  auto drop = [&id](std::vector<std::string>& v) { v.erase(std::remove(v.begin(), v.end(), id), v.end()); };
+  if (auto key = index_key(it->second)) {
+    auto ix = index_.find(*key);
+    if (ix != index_.end()) {
+      drop(ix->second);
+      if (ix->second.empty()) {
+        index_.erase(ix);
+      }
+    }
+  } else {
+    drop(unindexed_);
+  }
+  silences_.erase(it);
+}
+
+void Silences::put_locked(Silence s) {
+  erase_locked(s.id);
+  if (auto key = index_key(s)) {
+    index_[*key].push_back(s.id);
+  } else {
+    unindexed_.push_back(s.id);
+  }
+  std::string id = s.id;
+  silences_.emplace(std::move(id), std::move(s));
+}
+
+Result<void> Silences::persist(const Silence& s, bool durable) {
+  if (store_ == nullptr) {
+    return {};
+  }
+  if (!durable) {
+    store_->put(kNamespace, s.id, storage_json(s));
+    return {};
+  }
+  return store_->put_durable(kNamespace, s.id, storage_json(s));
+}
+
+Result<void> Silences::load() {
+  if (store_ == nullptr) {
+    return {};
+  }
+  auto rows = store_->load(kNamespace);
+  if (!rows) {
+    return make_error("loading silences: " + rows.error());
+  }
+  std::vector<Silence> loaded;
+  loaded.reserve(rows->size());
+  for (const auto& row : *rows) {
+    auto s = parse_storage_json(row.value);
+    if (!s) {
+      return make_error("loading silence " + row.key + ": " + s.error());
+    }
+    s->id = row.key;
+    loaded.push_back(std::move(*s));
+  }
+  std::lock_guard lock(mu_);
+  silences_.clear();
+  index_.clear();
+  unindexed_.clear();
+  for (auto& s : loaded) {
+    put_locked(std::move(s));
+  }
+  ++version_;
+  return {};
+}
+
+Result<std::string> Silences::set(Silence s, ErrorKind* kind) {
+  auto fail = [kind](ErrorKind k, std::string msg) -> Result<std::string> {
+    if (kind != nullptr) {
+      *kind = k;
+    }
+    return make_error(std::move(msg));
+  };
+  std::lock_guard lock(mu_);
+  const TimePoint now = clock_.now();
+  if (auto r = validate_handler(s, now); !r) {
+    return fail(ErrorKind::kInvalid, r.error());
+  }
+  const Silence* prev = nullptr;
+  if (!s.id.empty()) {
+    auto it = silences_.find(s.id);
+    if (it == silences_.end()) {
+      return fail(ErrorKind::kNotFound, kNotFoundMessage);
+    }
+    prev = &it->second;
+  }
+  // The reference validates after expiring the silence being replaced, so a rejected update could
+  // expire it; validating first keeps a rejected request free of side effects.
+  if (auto r = validate_silence(s); !r) {
+    return fail(ErrorKind::kInvalid, r.error());
+  }
+  s.updated_at = now;
+
+  if (prev != nullptr && can_update(*prev, s, now)) {
+    if (auto r = persist(s, true); !r) {
+      return fail(ErrorKind::kInternal, "persisting silence: " + r.error());
+    }
+    std::string id = s.id;
+    put_locked(std::move(s));
+    ++version_;
+    return id;
+  }
+
+  std::optional<Silence> expired_prev;
+  if (prev != nullptr && state_at(*prev, now) != SilenceState::kExpired) {
+    expired_prev = *prev;
+    if (state_at(*prev, now) == SilenceState::kPending) {
+      expired_prev->starts_at = now;
+    }
+    expired_prev->ends_at = now;
+    expired_prev->updated_at = now;
+  }
+  s.id = new_uuid_v4();
+  if (s.starts_at < now) {
+    s.starts_at = now;
+  }
+  // The old silence's expiry is queued and committed with the new silence's durable write.
+  if (expired_prev) {
+    (void)persist(*expired_prev, false);
+  }
+  if (auto r = persist(s, true); !r) {
+    if (expired_prev) {
+      (void)persist(*prev, false);  // undo the queued expiry
+    }
+    return fail(ErrorKind::kInternal, "persisting silence: " + r.error());
+  }
+  if (expired_prev) {
+    put_locked(std::move(*expired_prev));
+  }
+  std::string id = s.id;
+  put_locked(std::move(s));
+  ++version_;
+  return id;
+}
+
+Result<void> Silences::expire_locked(const std::string& id, ErrorKind* kind) {
+  auto it = silences_.find(id);
+  if (it == silences_.end()) {
+    if (kind != nullptr) {
+      *kind = ErrorKind::kNotFound;
+    }
+    return make_error(kNotFoundMessage);
+  }
+  const TimePoint now = clock_.now();
+  Silence s = it->second;
+  switch (state_at(s, now)) {
+    case SilenceState::kExpired:
+      return {};
+    case SilenceState::kActive:
+      s.ends_at = now;
+      break;
+    case SilenceState::kPending:
+      s.starts_at = now;
+      s.ends_at = now;
+      break;
+  }
+  s.updated_at = now;
+  if (auto r = persist(s, true); !r) {
+    if (kind != nullptr) {
+      *kind = ErrorKind::kInternal;
+    }
+    return make_error("persisting silence: " + r.error());
+  }
+  put_locked(std::move(s));
+  ++version_;
+  return {};
+}
+
+Result<void> Silences::expire(const std::string& id, ErrorKind* kind) {
+  std::lock_guard lock(mu_);
+  return expire_locked(id, kind);
+}
+
+std::optional<Silence> Silences::get(const std::string& id) const {
+  auto start = std::chrono::steady_clock::now();
+  std::optional<Silence> out;
+  {
+    std::lock_guard lock(mu_);
+    auto it = silences_.find(id);
+    if (it != silences_.end()) {
+      out = it->second;
+    }
+  }
+  observe_query(std::chrono::steady_clock::now() - start);
+  return out;
+}
+
+std::vector<Silence> Silences::query(const Matchers& filter) const {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<Silence> out;
+  {
+    std::lock_guard lock(mu_);
+    out.reserve(silences_.size());
+    for (const auto& [id, s] : silences_) {
+      if (silence_matches_filter(s, filter)) {
+        out.push_back(s);
+      }
+    }
+  }
+  sort_silences(out, clock_.now());
+  observe_query(std::chrono::steady_clock::now() - start);
+  return out;
+}
+
+std::vector<std::string> Silences::silenced_by(const LabelSet& labels, Fingerprint fp) const {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> active;
+  {
+    std::lock_guard lock(mu_);
+    const TimePoint now = clock_.now();
+    const uint64_t ver = version_.load();
+    std::vector<std::string> candidates;
+    bool cached = false;
+    {
+      std::lock_guard cl(cache_mu_);
+      auto it = cache_.find(fp);
+      if (it != cache_.end() && it->second.version == ver) {
+        candidates = it->second.ids;
+        cached = true;
+      }
+    }
+    if (!cached) {
+      auto consider = [&](const std::string& id) {
+        const Silence& s = silences_.at(id);
+        if (state_at(s, now) != SilenceState::kExpired && matches_all(s.matchers, labels)) {
+          candidates.push_back(id);
+        }
+      };
+      for (const auto& pair : labels) {
+        auto ix = index_.find(pair);
+        if (ix != index_.end()) {
+          for (const auto& id : ix->second) {
+            consider(id);
+          }
+        }
+      }
+      for (const auto& id : unindexed_) {
+        consider(id);
+      }
+      std::lock_guard cl(cache_mu_);
+      if (cache_.size() >= kMaxCacheEntries) {
+        cache_.clear();
+      }
+      cache_[fp] = CacheEntry{ver, candidates};
+    }
+    for (const auto& id : candidates) {
+      auto it = silences_.find(id);
+      if (it != silences_.end() && state_at(it->second, now) == SilenceState::kActive) {
+        active.push_back(id);
+      }
+    }
+  }
+  std::sort(active.begin(), active.end());
+  observe_query(std::chrono::steady_clock::now() - start);
+  return active;
+}
+
+size_t Silences::gc() {
+  auto start = std::chrono::steady_clock::now();
+  size_t removed = 0;
+  {
+    std::lock_guard lock(mu_);
+    const TimePoint now = clock_.now();
+    std::vector<std::string> doomed;
+    for (const auto& [id, s] : silences_) {
+      if (!(s.ends_at + retention_ > now)) {
+        doomed.push_back(id);
+      }
+    }
+    for (const auto& id : doomed) {
+      if (store_ != nullptr) {
+        store_->erase(kNamespace, id);
+      }
+      erase_locked(id);
+    }
+    removed = doomed.size();
+    if (removed > 0) {
+      ++version_;
+    }
+  }
+  std::chrono::duration<double> secs = std::chrono::steady_clock::now() - start;
+  std::lock_guard ml(metrics_mu_);
+  metrics_.gc_duration_sum += secs.count();
+  ++metrics_.gc_duration_count;
+  return removed;
+}
+
+StateCounts Silences::count_states() const {
+  StateCounts c;
+  std::lock_guard lock(mu_);
+  const TimePoint now = clock_.now();
+  for (const auto& [id, s] : silences_) {
+    switch (state_at(s, now)) {
+      case SilenceState::kActive: ++c.active; break;
+      case SilenceState::kPending: ++c.pending; break;
+      case SilenceState::kExpired: ++c.expired; break;
+    }
+  }
+  return c;
+}
+
+SilenceMetrics Silences::metrics() const {
+  std::lock_guard ml(metrics_mu_);
+  return metrics_;
+}
+
+size_t Silences::size() const {
+  std::lock_guard lock(mu_);
+  return silences_.size();
+}
+
+void Silences::observe_query(std::chrono::steady_clock::duration d) const {
+  double secs = std::chrono::duration<double>(d).count();
+  std::lock_guard ml(metrics_mu_);
+  ++metrics_.queries_total;
+  ++metrics_.query_duration_count;
+  metrics_.query_duration_sum += secs;
+  for (size_t i = 0; i < std::size(kQueryBuckets); ++i) {
+    if (secs <= kQueryBuckets[i]) {
+      ++metrics_.query_duration_bucket_counts[i];
+    }
+  }
+}
+
+}  // namespace tocsin::silence

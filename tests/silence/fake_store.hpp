@@ -1,0 +1,51 @@
+// fake_store.hpp: an in-memory store::Store for the silence tests, with a switch that makes durable
+// writes fail.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace tocsin::testing {
+
+class FakeStore final : public store::Store {
+ public:
+  void put(std::string_view ns, std::string key, std::string value) override {
+    rows_[std::string(ns)][std::move(key)] = std::move(value);
+  }
+  void erase(std::string_view ns, std::string key) override { rows_[std::string(ns)].erase(key); }
+  Result<void> put_durable(std::string_view ns, std::string key, std::string value) override {
+    if (fail_durable) {
+      return make_error("disk full");
+    }
+    ++durable_writes;
+    put(ns, std::move(key), std::move(value));
+    return {};
+  }
+  Result<void> erase_durable(std::string_view ns, std::string key) override {
+    if (fail_durable) {
+      return make_error("disk full");
+    }
+    erase(ns, std::move(key));
+    return {};
+  }
+  Result<void> flush() override { return {}; }
+  Result<std::vector<store::Row>> load(std::string_view ns) override {
+    std::vector<store::Row> out;
+    for (const auto& [k, v] : rows_[std::string(ns)]) {
+      out.push_back({k, v});
+    }
+    return out;
+  }
+
+  size_t count(std::string_view ns) { return rows_[std::string(ns)].size(); }
+
+  bool fail_durable = false;
+  int durable_writes = 0;
+
+ private:
+  std::map<std::string, std::map<std::string, std::string>> rows_;
+};
+
+}  // namespace tocsin::testing
