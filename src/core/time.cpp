@@ -369,30 +369,51 @@ std::string format_go_duration(Duration d) {
 }
 
 Result<TimePoint> parse_rfc3339(std::string_view s) {
-  auto bad = [&](const std::string& why) {
-    return make_error("parsing time " + go_quote(s) + " as RFC 3339: " + why);
+  const std::string prefix = "parsing time " + go_quote(s);
+  auto out_of_range = [&](const char* what) { return make_error(prefix + ": " + what + " out of range"); };
+  auto cannot_parse = [&](size_t at, const char* elem) {
+    return make_error(prefix + " as \"2006-01-02T15:04:05Z07:00\": cannot parse " +
+                      go_quote(at < s.size() ? s.substr(at) : std::string_view()) + " as \"" + elem + "\"");
   };
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!fixed_digits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' || !fixed_digits(s, 5, 2, month) ||
-      s[7] != '-' || !fixed_digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't') ||
-      !fixed_digits(s, 11, 2, hour) || s[13] != ':' || !fixed_digits(s, 14, 2, minute) || s[16] != ':' ||
-      !fixed_digits(s, 17, 2, second)) {
-    return bad("want YYYY-MM-DDTHH:MM:SS");
+  // The layout's elements in order: a digit field (width > 0) or a literal separator.
+  struct Elem {
+    size_t at;
+    size_t digits;  // 0 for a literal
+    const char* text;
+  };
+  static constexpr Elem kLayout[] = {{0, 4, "2006"}, {4, 0, "-"},  {5, 2, "01"},  {7, 0, "-"},
+                                     {8, 2, "02"},   {10, 0, "T"}, {11, 2, "15"}, {13, 0, ":"},
+                                     {14, 2, "04"},  {16, 0, ":"}, {17, 2, "05"}};
+  int fields[6] = {};
+  int* field = fields;
+  for (const Elem& e : kLayout) {
+    if (e.digits == 0) {
+      if (e.at >= s.size() || s[e.at] != e.text[0]) {
+        return cannot_parse(e.at, e.text);
+      }
+      continue;
+    }
+    if (!fixed_digits(s, e.at, e.digits, *field)) {
+      return cannot_parse(e.at, e.text);
+    }
+    ++field;
   }
+  const int year = fields[0], month = fields[1], day = fields[2];
+  const int hour = fields[3], minute = fields[4], second = fields[5];
   if (month < 1 || month > 12) {
-    return bad("month out of range");
+    return out_of_range("month");
   }
   if (day < 1 || static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month))) {
-    return bad("day out of range");
+    return out_of_range("day");
   }
   if (hour > 23) {
-    return bad("hour out of range");
+    return out_of_range("hour");
   }
   if (minute > 59) {
-    return bad("minute out of range");
+    return out_of_range("minute");
   }
   if (second > 59) {
-    return bad("second out of range");
+    return out_of_range("second");
   }
   size_t pos = 19;
   int64_t nanos = 0;
@@ -409,35 +430,35 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
       ++pos;
     }
     if (pos == start) {
-      return bad("missing fraction digits after '.'");
+      return cannot_parse(start - 1, "Z07:00");
     }
   }
   int64_t offset_secs = 0;
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+  if (pos < s.size() && s[pos] == 'Z') {
     ++pos;
   } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     int oh = 0, om = 0;
     if (!fixed_digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
         !fixed_digits(s, pos + 4, 2, om)) {
-      return bad("bad time zone offset, want Z or +hh:mm");
+      return cannot_parse(pos, "Z07:00");
     }
     if (oh > 23 || om > 59) {
-      return bad("time zone offset out of range");
+      return out_of_range("time zone offset");
     }
     offset_secs = (oh * 3600 + om * 60) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
-    return bad("missing time zone, want Z or +hh:mm");
+    return cannot_parse(pos, "Z07:00");
   }
   if (pos != s.size()) {
-    return bad("extra text " + go_quote(s.substr(pos)));
+    return make_error(prefix + ": extra text: " + go_quote(s.substr(pos)));
   }
   // Year 1 is how Go writes its zero time ("unset"); it has no place in int64 nanoseconds.
   if (year == 1) {
     return kZeroTime;
   }
   if (year < 1678 || year > 2261) {
-    return bad("year out of the supported range 1678-2261");
+    return make_error(prefix + ": year outside the supported range 1678-2261");
   }
   int64_t secs = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * kDaySeconds +
                  hour * 3600 + minute * 60 + second - offset_secs;

@@ -1,0 +1,86 @@
+// labels_test.cpp: LabelSet ordering and editing, fingerprints and printing as Prometheus computes
+// them (vectors printed by github.com/prometheus/common/model), Go quoting.
+#include <doctest/doctest.h>
+
+#include "core/labels.hpp"
+
+using namespace tocsin;
+
+TEST_CASE("LabelSet keeps pairs sorted, later duplicates win") {
+  LabelSet ls(std::vector<LabelSet::Pair>{{"b", "1"}, {"a", "2"}, {"b", "3"}});
+  REQUIRE(ls.size() == 2);
+  CHECK(ls.pairs()[0].first == "a");
+  CHECK(ls.value("b") == "3");
+  CHECK(ls.value("missing").empty());
+  CHECK(ls.get("missing") == nullptr);
+  ls.set("c", "x");
+  ls.set("a", "y");
+  CHECK(ls.to_string() == "{a=\"y\", b=\"3\", c=\"x\"}");
+  ls.erase("b");
+  ls.erase("nope");
+  CHECK(ls == LabelSet{{"c", "x"}, {"a", "y"}});
+}
+
+TEST_CASE("fingerprints equal Prometheus model.LabelSet.Fingerprint") {
+  CHECK(LabelSet{}.fingerprint() == 14695981039346656037ULL);
+  CHECK(fingerprint_hex(LabelSet{}.fingerprint()) == "cbf29ce484222325");
+  CHECK(LabelSet{{"alertname", "foo"}}.fingerprint() == 14242575648090440074ULL);
+  CHECK(fingerprint_hex(LabelSet{{"alertname", "foo"}}.fingerprint()) == "c5a7cb176f0f418a");
+  LabelSet three{{"severity", "page"}, {"job", "api"}, {"alertname", "HighLatency"}};
+  CHECK(three.fingerprint() == 11602926670125047641ULL);
+  CHECK(fingerprint_hex(three.fingerprint()) == "a105e054dfb59f59");
+  LabelSet unicode{{"a", ""}, {"b", "\xC3\xBCn\xC3\xAF" "c\xC3\xB6" "d\xC3\xA9"}};
+  CHECK(fingerprint_hex(unicode.fingerprint()) == "1de3161b93c8082f");
+  CHECK(fingerprint_hex(0x1) == "0000000000000001");
+}
+
+TEST_CASE("to_string sorts the printed pairs like Go") {
+  CHECK(LabelSet{}.to_string() == "{}");
+  // "a0=..." sorts before "a=..." because '0' < '='.
+  CHECK(LabelSet{{"a", "1"}, {"a0", "2"}}.to_string() == "{a0=\"2\", a=\"1\"}");
+  CHECK(LabelSet{{"x", "say \"hi\"\n"}}.to_string() == "{x=\"say \\\"hi\\\"\\n\"}");
+}
+
+TEST_CASE("go_quote matches strconv.Quote") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"plain", "\"plain\""},
+      {"with \"quotes\"", "\"with \\\"quotes\\\"\""},
+      {"back\\slash", "\"back\\\\slash\""},
+      {"nl\nx\tt\a\b\f\r\v", "\"nl\\nx\\tt\\a\\b\\f\\r\\v\""},
+      {"\x1f\x7f", "\"\\x1f\\x7f\""},
+      {"\xC3\xA9 \xC3\xBC", "\"\xC3\xA9 \xC3\xBC\""},
+      {"\xC2\xA0", "\"\\u00a0\""},
+      {"\xC2\xAD", "\"\\u00ad\""},
+      {"\xE2\x80\xA8", "\"\\u2028\""},
+      {"\xEF\xBB\xBF", "\"\\ufeff\""},
+      {"\xF0\x9F\x98\x80", "\"\xF0\x9F\x98\x80\""},
+      {"bad\xFFutf8", "\"bad\\xffutf8\""},
+      {"\xE2\x82", "\"\\xe2\\x82\""},
+      {"\xE2\x80\x8B", "\"\\u200b\""},
+      {"\xEE\x80\x80", "\"\\ue000\""},
+  };
+  for (const auto& [in, want] : cases) {
+    const std::string expected = want;
+    CAPTURE(expected);
+    CHECK(go_quote(in) == expected);
+  }
+  CHECK(go_quote(std::string_view("\0", 1)) == "\"\\x00\"");
+}
+
+TEST_CASE("label names and UTF-8") {
+  CHECK(is_valid_label_name("alertname"));
+  CHECK(is_valid_label_name("_a1"));
+  CHECK_FALSE(is_valid_label_name(""));
+  CHECK_FALSE(is_valid_label_name("1a"));
+  CHECK_FALSE(is_valid_label_name("a:b"));
+  CHECK_FALSE(is_valid_label_name("a-b"));
+  CHECK(is_valid_utf8("h\xC3\xA9llo"));
+  CHECK_FALSE(is_valid_utf8("\xC3"));
+  CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));  // a surrogate
+  CHECK_FALSE(is_valid_utf8("\xC0\x80"));      // overlong
+}
+
+TEST_CASE("fnv1a64 of bytes") {
+  CHECK(fnv1a64("") == 14695981039346656037ULL);
+  CHECK(fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
+}
