@@ -23,6 +23,40 @@ const char* go_json_kind(const json& v) {
   return "null";
 }
 
+// Serializes as Go's encoding/json does: <, >, & and U+2028/U+2029 escaped as \uXXXX, \b and \f as
+// \u0008 and \u000c, invalid UTF-8 replaced by U+FFFD.
+std::string go_dump(const ordered_json& j) {
+  const std::string raw = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  out.reserve(raw.size() + 16);
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c == '\\' && i + 1 < raw.size()) {
+      const char n = raw[++i];
+      if (n == 'b') {
+        out += "\\u0008";
+      } else if (n == 'f') {
+        out += "\\u000c";
+      } else {
+        out += c;
+        out += n;
+      }
+    } else if (c == '<') {
+      out += "\\u003c";
+    } else if (c == '>') {
+      out += "\\u003e";
+    } else if (c == '&') {
+      out += "\\u0026";
+    } else if (c == '\xe2' && i + 2 < raw.size() && raw[i + 1] == '\x80' && (raw[i + 2] == '\xa8' || raw[i + 2] == '\xa9')) {
+      out += raw[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 struct ParseFail {
   int status;
   int code;
@@ -194,15 +228,15 @@ std::string swagger_error_body(int code, std::string_view message) {
   ordered_json j;
   j["code"] = code;
   j["message"] = std::string(message);
-  return j.dump();
+  return go_dump(j);
 }
 
-std::string json_string_body(std::string_view message) { return json(std::string(message)).dump() + "\n"; }
+std::string json_string_body(std::string_view message) { return go_dump(ordered_json(std::string(message))) + "\n"; }
 
 std::string post_silence_response(std::string_view id) {
   ordered_json j;
   j["silenceID"] = std::string(id);
-  return j.dump() + "\n";
+  return go_dump(j) + "\n";
 }
 
 namespace {
@@ -229,14 +263,14 @@ ordered_json gettable(const Silence& s, TimePoint now) {
 }
 }  // namespace
 
-std::string gettable_silence_json(const Silence& s, TimePoint now) { return gettable(s, now).dump(); }
+std::string gettable_silence_json(const Silence& s, TimePoint now) { return go_dump(gettable(s, now)); }
 
 std::string gettable_silences_json(const std::vector<Silence>& sils, TimePoint now) {
   ordered_json arr = ordered_json::array();
   for (const auto& s : sils) {
     arr.push_back(gettable(s, now));
   }
-  return arr.dump();
+  return go_dump(arr);
 }
 
 std::string storage_json(const Silence& s) {
