@@ -1,0 +1,198 @@
+// alert_store.cpp: the sharded in-memory alert map, merge rules and batched persistence.
+#include "alerts/alert_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.hpp"
+
+namespace tocsin::alerts {
+
+namespace {
+constexpr std::string_view kNamespace = "alerts";
+
+bool after(TimePoint a, TimePoint b) { return a > b; }
+bool before(TimePoint a, TimePoint b) { return a < b; }
+}  // namespace
+
+Alert merge(const Alert& a_in, const Alert& o_in) {
+  // o is always the younger of the two.
+  const Alert* a = &a_in;
+  const Alert* o = &o_in;
+  if (before(o->updated_at, a->updated_at)) std::swap(a, o);
+  Alert res = *o;
+  if (before(a->starts_at, o->starts_at)) res.starts_at = a->starts_at;
+  // "Resolved" in the reference's Merge is judged against the wall clock; we judge it against the
+  // younger alert's update time, which is when the request came in.
+  const TimePoint now = o->updated_at;
+  if (o->resolved_at(now)) {
+    if (a->resolved_at(now) && after(a->ends_at, o->ends_at)) res.ends_at = a->ends_at;
+  } else {
+    if (after(a->ends_at, o->ends_at) && !a->timeout) res.ends_at = a->ends_at;
+  }
+  return res;
+}
+
+AlertStore::AlertStore(store::Store* db) : db_(db) {}
+
+void AlertStore::put(std::vector<Alert> alerts) {
+  for (auto& in : alerts) {
+    in.fingerprint = in.labels.fingerprint();
+    Shard& s = shard(in.fingerprint);
+    AlertPtr stored;
+    {
+      std::lock_guard lock(s.mu);
+      auto it = s.alerts.find(in.fingerprint);
+      if (it != s.alerts.end()) {
+        const Alert& old = *it->second;
+        // Merge only when the activity ranges overlap, as the reference does.
+        if ((after(in.ends_at, old.starts_at) && before(in.ends_at, old.ends_at)) ||
+            (after(in.starts_at, old.starts_at) && before(in.starts_at, old.ends_at))) {
+          in = merge(old, in);
+        }
+      }
+      stored = std::make_shared<const Alert>(std::move(in));
+      s.alerts[stored->fingerprint] = stored;
+    }
+    if (db_) db_->put(kNamespace, fingerprint_hex(stored->fingerprint), encode_alert(*stored));
+    std::vector<Listener> ls;
+    {
+      std::lock_guard lock(listeners_mu_);
+      ls = listeners_;
+    }
+    for (auto& l : ls) l(stored);
+  }
+}
+
+AlertPtr AlertStore::get(Fingerprint fp) const {
+  const Shard& s = shard(fp);
+  std::lock_guard lock(s.mu);
+  auto it = s.alerts.find(fp);
+  return it == s.alerts.end() ? nullptr : it->second;
+}
+
+std::vector<AlertPtr> AlertStore::list() const {
+  std::vector<AlertPtr> out;
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    for (const auto& [_, a] : s.alerts) out.push_back(a);
+  }
+  return out;
+}
+
+size_t AlertStore::size() const {
+  size_t n = 0;
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    n += s.alerts.size();
+  }
+  return n;
+}
+
+std::pair<size_t, size_t> AlertStore::count(TimePoint now) const {
+  size_t firing = 0, resolved = 0;
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    for (const auto& [_, a] : s.alerts) (a->resolved_at(now) ? resolved : firing)++;
+  }
+  return {firing, resolved};
+}
+
+size_t AlertStore::gc(TimePoint now) {
+  std::vector<AlertPtr> removed;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    for (auto it = s.alerts.begin(); it != s.alerts.end();) {
+      if (it->second->resolved_at(now)) {
+        removed.push_back(it->second);
+        it = s.alerts.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  std::vector<Listener> ls;
+  {
+    std::lock_guard lock(listeners_mu_);
+    ls = gc_listeners_;
+  }
+  for (const auto& a : removed) {
+    if (db_) db_->erase(kNamespace, fingerprint_hex(a->fingerprint));
+    for (auto& l : ls) l(a);
+  }
+  return removed.size();
+}
+
+void AlertStore::subscribe(Listener on_put) {
+  std::lock_guard lock(listeners_mu_);
+  listeners_.push_back(std::move(on_put));
+}
+
+void AlertStore::on_gc(Listener on_remove) {
+  std::lock_guard lock(listeners_mu_);
+  gc_listeners_.push_back(std::move(on_remove));
+}
+
+Result<size_t> AlertStore::load() {
+  if (!db_) return size_t{0};
+  auto rows = db_->load(kNamespace);
+  if (!rows) return Error{"loading alerts: " + rows.error()};
+  size_t n = 0;
+  for (const auto& row : *rows) {
+    auto a = decode_alert(row.value);
+    if (!a) continue;  // a row we cannot read is skipped, not fatal: alerts are re-sent by Prometheus
+    a->fingerprint = a->labels.fingerprint();
+    Shard& s = shard(a->fingerprint);
+    std::lock_guard lock(s.mu);
+    s.alerts[a->fingerprint] = std::make_shared<const Alert>(std::move(*a));
+    ++n;
+  }
+  return n;
+}
+
+void AlertStore::replay(const Listener& fn) const {
+  for (const auto& a : list()) fn(a);
+}
+
+namespace {
+nlohmann::json labels_json(const LabelSet& ls) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : ls) j[k] = v;
+  return j;
+}
+LabelSet labels_from(const nlohmann::json& j) {
+  std::vector<LabelSet::Pair> pairs;
+  for (auto it = j.begin(); it != j.end(); ++it) pairs.emplace_back(it.key(), it.value().get<std::string>());
+  return LabelSet(std::move(pairs));
+}
+}  // namespace
+
+std::string encode_alert(const Alert& a) {
+  nlohmann::json j;
+  j["l"] = labels_json(a.labels);
+  j["a"] = labels_json(a.annotations);
+  j["s"] = a.starts_at.time_since_epoch().count();
+  j["e"] = a.ends_at.time_since_epoch().count();
+  j["u"] = a.updated_at.time_since_epoch().count();
+  j["g"] = a.generator_url;
+  j["t"] = a.timeout;
+  return j.dump();
+}
+
+Result<Alert> decode_alert(std::string_view s) {
+  try {
+    auto j = nlohmann::json::parse(s);
+    Alert a;
+    a.labels = labels_from(j.at("l"));
+    a.annotations = labels_from(j.at("a"));
+    a.starts_at = TimePoint{Duration{j.at("s").get<int64_t>()}};
+    a.ends_at = TimePoint{Duration{j.at("e").get<int64_t>()}};
+    a.updated_at = TimePoint{Duration{j.at("u").get<int64_t>()}};
+    a.generator_url = j.at("g").get<std::string>();
+    a.timeout = j.at("t").get<bool>();
+    return a;
+  } catch (const std::exception& e) {
+    return Error{std::string("bad stored alert: ") + e.what()};
+  }
+}
+
+}  // namespace tocsin::alerts

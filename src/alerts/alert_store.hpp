@@ -1,0 +1,72 @@
+// alert_store.hpp: every alert tocsin knows, keyed by fingerprint. Merges updates as the reference
+// does, tells subscribers (the dispatcher, the inhibitor) of every change, garbage-collects resolved
+// alerts, and persists alerts in batches to the store so that a restart brings them back.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "core/alert.hpp"
+#include "core/result.hpp"
+
+namespace tocsin::store {
+class Store;
+}
+
+namespace tocsin::alerts {
+
+// The reference's Alert.Merge: `older` and `newer` by updated_at; keeps the earliest start and the
+// right end time.
+Alert merge(const Alert& a, const Alert& b);
+
+class AlertStore {
+ public:
+  using Listener = std::function<void(const AlertPtr&)>;
+
+  // `db` may be null (no persistence).
+  explicit AlertStore(store::Store* db);
+
+  // Inserts each alert (fingerprint computed here), merging with a stored alert when their activity
+  // ranges overlap, then calls every listener with the stored result.
+  void put(std::vector<Alert> alerts);
+  AlertPtr get(Fingerprint fp) const;
+  std::vector<AlertPtr> list() const;
+  size_t size() const;
+  // Counts of (firing, resolved) at `now`.
+  std::pair<size_t, size_t> count(TimePoint now) const;
+
+  // Removes alerts resolved at `now`; calls gc listeners with each removed alert. Returns the count.
+  size_t gc(TimePoint now);
+
+  void subscribe(Listener on_put);
+  void on_gc(Listener on_remove);
+
+  // Reads the persisted alerts (no listener is called; use replay()).
+  Result<size_t> load();
+  // Calls `fn` for every stored alert (reload and start-up feed the dispatcher with it).
+  void replay(const Listener& fn) const;
+
+ private:
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_map<Fingerprint, AlertPtr> alerts;
+  };
+  Shard& shard(Fingerprint fp) { return shards_[fp % kShards]; }
+  const Shard& shard(Fingerprint fp) const { return shards_[fp % kShards]; }
+
+  store::Store* db_;
+  std::array<Shard, kShards> shards_;
+  mutable std::mutex listeners_mu_;
+  std::vector<Listener> listeners_;
+  std::vector<Listener> gc_listeners_;
+};
+
+// Alert <-> compact JSON used for persistence.
+std::string encode_alert(const Alert& a);
+Result<Alert> decode_alert(std::string_view s);
+
+}  // namespace tocsin::alerts

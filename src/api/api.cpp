@@ -1,0 +1,598 @@
+// api.cpp: request routing and the API v2 handlers. JSON shapes and status codes follow the
+// reference's OpenAPI spec (go-swagger's field order and error bodies included).
+#include "api/api.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "alerts/alert_store.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/matcher.hpp"
+#include "core/metrics.hpp"
+#include "dispatch/dispatcher.hpp"
+#include "inhibit/inhibitor.hpp"
+#include "silence/codec.hpp"
+#include "silence/silences.hpp"
+
+namespace tocsin::api {
+
+namespace {
+
+using json = nlohmann::json;
+using ojson = nlohmann::ordered_json;
+using net::HttpRequest;
+using net::HttpResponse;
+
+struct ApiMetrics {
+  metrics::Family& received;
+  metrics::Counter& invalid;
+  static ApiMetrics& get() {
+    auto& r = metrics::global();
+    static ApiMetrics m{
+        r.counter("alertmanager_alerts_received_total", "The total number of received alerts.", {"status"}),
+        r.counter("alertmanager_alerts_invalid_total", "The total number of received alerts that were invalid.")
+            .counter(),
+    };
+    return m;
+  }
+};
+
+HttpResponse json_response(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse text_response(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse swagger_error(int status, int code, const std::string& msg) {
+  return json_response(status, silence::swagger_error_body(code, msg));
+}
+
+HttpResponse string_error(int status, const std::string& msg) {
+  return json_response(status, silence::json_string_body(msg));
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string query_unescape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view q) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto part = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      out.emplace_back(query_unescape(part), "");
+    } else {
+      out.emplace_back(query_unescape(part.substr(0, eq)), query_unescape(part.substr(eq + 1)));
+    }
+  }
+  return out;
+}
+
+// Reads the boolean query parameter `name` (default true). Returns false on a bad value.
+bool bool_param(const std::vector<std::pair<std::string, std::string>>& q, const std::string& name, bool& out,
+                std::string& err) {
+  out = true;
+  for (const auto& [k, v] : q) {
+    if (k != name) continue;
+    if (v == "true" || v == "1" || v == "True" || v == "TRUE" || v == "t" || v == "T") out = true;
+    else if (v == "false" || v == "0" || v == "False" || v == "FALSE" || v == "f" || v == "F") out = false;
+    else {
+      err = name + " in query must be of type boolean: \"" + v + "\"";
+      return false;
+    }
+  }
+  return true;
+}
+
+ojson labels_json(const LabelSet& ls) {
+  ojson j = ojson::object();
+  for (const auto& [k, v] : ls) j[k] = v;
+  return j;
+}
+
+struct AlertFilter {
+  Matchers matchers;
+  std::optional<Matcher> receiver;
+  bool active = true, silenced = true, inhibited = true, unprocessed = true;
+};
+
+// Parses the filters shared by /alerts and /alerts/groups; on error fills `resp`.
+bool parse_alert_filter(const HttpRequest& req, AlertFilter& f, HttpResponse& resp) {
+  auto q = parse_query(req.query);
+  std::string err;
+  if (!bool_param(q, "active", f.active, err) || !bool_param(q, "silenced", f.silenced, err) ||
+      !bool_param(q, "inhibited", f.inhibited, err) || !bool_param(q, "unprocessed", f.unprocessed, err)) {
+    resp = swagger_error(400, 601, err);
+    return false;
+  }
+  for (const auto& [k, v] : q) {
+    if (k == "filter") {
+      auto m = parse_matcher(v);
+      if (!m) {
+        resp = string_error(400, "bad matcher format: " + v);
+        return false;
+      }
+      f.matchers.push_back(std::move(*m));
+    } else if (k == "receiver" && !v.empty()) {
+      auto m = Matcher::make(MatchType::kRegex, "receiver", v);
+      if (!m) {
+        resp = string_error(400, "failed to parse receiver param: " + m.error());
+        return false;
+      }
+      f.receiver = std::move(*m);
+    }
+  }
+  return true;
+}
+
+class Api {
+ public:
+  explicit Api(Deps d) : d_(std::move(d)) {
+    ApiMetrics::get();
+    prefix_ = d_.route_prefix;
+    while (prefix_.size() > 1 && prefix_.back() == '/') prefix_.pop_back();
+    if (prefix_ == "/") prefix_.clear();
+  }
+
+  HttpResponse handle(const HttpRequest& req) {
+    std::string_view path = req.path;
+    if (!prefix_.empty()) {
+      if (path.substr(0, prefix_.size()) != prefix_) return not_found(req);
+      path.remove_prefix(prefix_.size());
+      if (path.empty()) path = "/";
+    }
+    const std::string& m = req.method;
+    const bool get = m == "GET" || m == "HEAD";
+    if (path == "/" ) {
+      if (!get) return method_not_allowed(req, "GET");
+      HttpResponse r = text_response(200, "tocsin: an Alertmanager-compatible alert router. API at api/v2/.\n");
+      r.content_type = "text/html; charset=utf-8";
+      r.body = "<!doctype html><title>tocsin</title><p>tocsin is running. The API is at <a href=\"api/v2/status\">api/v2/</a>.</p>\n";
+      return r;
+    }
+    if (path == "/-/healthy") return text_response(200, "OK");
+    if (path == "/-/ready") {
+      if (d_.ready && !d_.ready()) return text_response(503, "Service Unavailable");
+      return text_response(200, "OK");
+    }
+    if (path == "/-/reload") {
+      if (m != "POST" && m != "PUT") return text_response(405, "Only POST or PUT requests allowed");
+      auto r = d_.reload();
+      if (!r) return text_response(500, "failed to reload config: " + r.error());
+      return text_response(200, "");
+    }
+    if (path == "/metrics") {
+      HttpResponse r = text_response(200, metrics::global().render());
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      return r;
+    }
+    if (path.substr(0, 8) == "/api/v1/" || path == "/api/v1") {
+      return json_response(410, R"({"status":"deprecated","error":"The Alertmanager v1 API was removed; use the equivalent route of the v2 API (/api/v2/)."})");
+    }
+    if (path == "/api/v2/alerts") {
+      if (m == "POST") return post_alerts(req);
+      if (get) return get_alerts(req);
+      return method_not_allowed(req, "GET, POST");
+    }
+    if (path == "/api/v2/alerts/groups") {
+      if (get) return get_groups(req);
+      return method_not_allowed(req, "GET");
+    }
+    if (path == "/api/v2/status") {
+      if (get) return get_status();
+      return method_not_allowed(req, "GET");
+    }
+    if (path == "/api/v2/receivers") {
+      if (get) return get_receivers();
+      return method_not_allowed(req, "GET");
+    }
+    if (path == "/api/v2/silences") {
+      if (m == "POST") return post_silence(req);
+      if (get) return get_silences(req);
+      return method_not_allowed(req, "GET, POST");
+    }
+    if (path.substr(0, 16) == "/api/v2/silence/") {
+      std::string id(path.substr(16));
+      if (get) return get_silence(id);
+      if (m == "DELETE") return delete_silence(id);
+      return method_not_allowed(req, "DELETE, GET");
+    }
+    return not_found(req);
+  }
+
+ private:
+  HttpResponse not_found(const HttpRequest& req) {
+    return swagger_error(404, 404, "path " + req.path + " was not found");
+  }
+  HttpResponse method_not_allowed(const HttpRequest& req, const std::string& allowed) {
+    HttpResponse r = swagger_error(405, 405, "method " + req.method + " is not allowed, but [" + allowed + "] are");
+    r.headers.set("Allow", allowed);
+    return r;
+  }
+
+  // ---- alerts ----
+  HttpResponse post_alerts(const HttpRequest& req) {
+    if (const std::string* ct = req.headers.get("Content-Type")) {
+      if (ct->find("json") == std::string::npos) {
+        return swagger_error(415, 415, "unsupported media type \"" + *ct + "\", only [application/json] are allowed");
+      }
+    }
+    json body;
+    try {
+      body = json::parse(req.body);
+    } catch (const json::parse_error& e) {
+      return swagger_error(400, 400, std::string("parsing alerts body from \"\" failed, because ") + e.what());
+    }
+    if (!body.is_array()) {
+      return swagger_error(400, 400, "parsing alerts body from \"\" failed, because the body must be a JSON array of alerts");
+    }
+    const auto now = d_.clock->now();
+    std::shared_ptr<const Runtime> rt = d_.runtime();
+    const Duration resolve_timeout = rt->config->global.resolve_timeout;
+    std::vector<Alert> parsed;
+    parsed.reserve(body.size());
+    // Decoding errors reject the whole body (as go-swagger does) before any alert is taken.
+    for (size_t i = 0; i < body.size(); ++i) {
+      const json& ja = body[i];
+      const std::string at = std::to_string(i);
+      if (!ja.is_object()) {
+        return swagger_error(400, 400, "parsing alerts body from \"\" failed, because alert " + at + " is not an object");
+      }
+      Alert a;
+      auto read_kv = [&](const char* field, LabelSet& out, std::string& err) {
+        auto it = ja.find(field);
+        if (it == ja.end() || it->is_null()) return true;
+        if (!it->is_object()) {
+          err = std::string("json: cannot unmarshal ") + it->type_name() + " into Go struct field Alert." + field;
+          return false;
+        }
+        std::vector<LabelSet::Pair> pairs;
+        pairs.reserve(it->size());
+        for (auto kv = it->begin(); kv != it->end(); ++kv) {
+          if (!kv.value().is_string()) {
+            err = std::string("json: cannot unmarshal ") + kv.value().type_name() + " into Go struct field Alert." +
+                  field + " of type string";
+            return false;
+          }
+          pairs.emplace_back(kv.key(), kv.value().get<std::string>());
+        }
+        out = LabelSet(std::move(pairs));
+        return true;
+      };
+      auto lit = ja.find("labels");
+      if (lit == ja.end() || lit->is_null()) {
+        return swagger_error(422, 602, at + ".labels in body is required");
+      }
+      std::string err;
+      if (!read_kv("labels", a.labels, err) || !read_kv("annotations", a.annotations, err)) {
+        return swagger_error(400, 400, "parsing alerts body from \"\" failed, because " + err);
+      }
+      for (const char* tf : {"startsAt", "endsAt"}) {
+        auto it = ja.find(tf);
+        if (it == ja.end() || it->is_null()) continue;
+        if (!it->is_string()) {
+          return swagger_error(400, 400, std::string("parsing alerts body from \"\" failed, because json: cannot unmarshal ") +
+                                              it->type_name() + " into Go struct field " + tf + " of type string");
+        }
+        auto t = parse_rfc3339(it->get_ref<const std::string&>());
+        if (!t) {
+          return swagger_error(400, 400, "parsing alerts body from \"\" failed, because " + t.error());
+        }
+        (std::string_view(tf) == "startsAt" ? a.starts_at : a.ends_at) = *t;
+      }
+      if (auto it = ja.find("generatorURL"); it != ja.end() && !it->is_null()) {
+        if (!it->is_string()) {
+          return swagger_error(400, 400, "parsing alerts body from \"\" failed, because json: cannot unmarshal " +
+                                              std::string(it->type_name()) + " into Go struct field generatorURL of type string");
+        }
+        a.generator_url = it->get<std::string>();
+      }
+      parsed.push_back(std::move(a));
+    }
+    auto& metrics = ApiMetrics::get();
+    std::vector<Alert> valid;
+    valid.reserve(parsed.size());
+    std::string errors;
+    for (auto& a : parsed) {
+      a.updated_at = now;
+      if (is_zero(a.starts_at)) a.starts_at = is_zero(a.ends_at) ? now : a.ends_at;
+      if (is_zero(a.ends_at)) {
+        a.timeout = true;
+        a.ends_at = now + resolve_timeout;
+      }
+      metrics.received.counter({a.ends_at > now ? "firing" : "resolved"}).inc();
+      // Empty label values mean "no label", as in Prometheus.
+      std::vector<LabelSet::Pair> kept;
+      for (const auto& p : a.labels) {
+        if (!p.second.empty()) kept.push_back(p);
+      }
+      if (kept.size() != a.labels.size()) a.labels = LabelSet(std::move(kept));
+      std::string verr = validate(a);
+      if (!verr.empty()) {
+        metrics.invalid.inc();
+        errors += (errors.empty() ? "" : "; ") + verr;
+        continue;
+      }
+      valid.push_back(std::move(a));
+    }
+    d_.alerts->put(std::move(valid));
+    if (!errors.empty()) return string_error(400, errors);
+    HttpResponse r;
+    r.status = 200;
+    r.content_type.clear();
+    return r;
+  }
+
+  static std::string validate(const Alert& a) {
+    if (is_zero(a.starts_at)) return "start time missing";
+    if (!is_zero(a.ends_at) && a.ends_at < a.starts_at) return "start time must be before end time";
+    for (const auto& [k, v] : a.labels) {
+      if (!is_valid_label_name(k)) return "invalid label set: invalid name " + go_quote(k);
+      if (!is_valid_utf8(v)) return "invalid label set: invalid value " + go_quote(v);
+    }
+    if (a.labels.empty()) return "at least one label pair required";
+    for (const auto& [k, v] : a.annotations) {
+      if (!is_valid_label_name(k)) return "invalid annotations: invalid name " + go_quote(k);
+      if (!is_valid_utf8(v)) return "invalid annotations: invalid value " + go_quote(v);
+    }
+    return {};
+  }
+
+  struct AlertStatus {
+    std::vector<std::string> silenced_by;
+    std::vector<std::string> inhibited_by;
+  };
+
+  AlertStatus status_of(const Alert& a, const Runtime& rt, TimePoint now) {
+    AlertStatus s;
+    if (d_.silences) s.silenced_by = d_.silences->silenced_by(a.labels, a.fingerprint);
+    if (rt.inhibitor) {
+      if (auto by = rt.inhibitor->inhibited_by(a.labels, a.fingerprint, now)) s.inhibited_by.push_back(*by);
+    }
+    return s;
+  }
+
+  static std::vector<std::string> receivers_of(const Alert& a, const config::Config& cfg) {
+    std::vector<std::string> out;
+    for (const config::Route* r : dispatch::match_routes(*cfg.route, a.labels)) out.push_back(r->receiver);
+    return out;
+  }
+
+  // Applies the status filters; false when the alert is filtered out.
+  static bool keep(const AlertFilter& f, const AlertStatus& s) {
+    const bool suppressed = !s.silenced_by.empty() || !s.inhibited_by.empty();
+    if (!f.active && !suppressed) return false;
+    if (!f.silenced && !s.silenced_by.empty()) return false;
+    if (!f.inhibited && !s.inhibited_by.empty()) return false;
+    return true;
+  }
+
+  static ojson alert_json(const Alert& a, const AlertStatus& s, const std::vector<std::string>& receivers) {
+    ojson j;
+    j["annotations"] = labels_json(a.annotations);
+    j["endsAt"] = format_rfc3339(a.ends_at);
+    j["fingerprint"] = fingerprint_hex(a.fingerprint);
+    ojson rs = ojson::array();
+    for (const auto& r : receivers) rs.push_back(ojson{{"name", r}});
+    j["receivers"] = std::move(rs);
+    j["startsAt"] = format_rfc3339(a.starts_at);
+    ojson st;
+    st["inhibitedBy"] = s.inhibited_by;
+    st["silencedBy"] = s.silenced_by;
+    st["state"] = (!s.silenced_by.empty() || !s.inhibited_by.empty()) ? "suppressed" : "active";
+    j["status"] = std::move(st);
+    j["updatedAt"] = format_rfc3339(a.updated_at);
+    if (!a.generator_url.empty()) j["generatorURL"] = a.generator_url;
+    j["labels"] = labels_json(a.labels);
+    return j;
+  }
+
+  HttpResponse get_alerts(const HttpRequest& req) {
+    AlertFilter f;
+    HttpResponse err;
+    if (!parse_alert_filter(req, f, err)) return err;
+    auto rt = d_.runtime();
+    const auto now = d_.clock->now();
+    auto all = d_.alerts->list();
+    std::sort(all.begin(), all.end(), [](const AlertPtr& a, const AlertPtr& b) { return a->fingerprint < b->fingerprint; });
+    std::string out = "[";
+    bool first = true;
+    for (const auto& a : all) {
+      if (a->resolved_at(now)) continue;
+      if (!matches_all(f.matchers, a->labels)) continue;
+      auto receivers = receivers_of(*a, *rt->config);
+      if (f.receiver && std::none_of(receivers.begin(), receivers.end(),
+                                     [&](const std::string& r) { return f.receiver->matches(r); })) {
+        continue;
+      }
+      auto s = status_of(*a, *rt, now);
+      if (!keep(f, s)) continue;
+      if (!first) out += ',';
+      first = false;
+      out += alert_json(*a, s, receivers).dump();
+    }
+    out += ']';
+    return json_response(200, std::move(out));
+  }
+
+  HttpResponse get_groups(const HttpRequest& req) {
+    AlertFilter f;
+    HttpResponse err;
+    if (!parse_alert_filter(req, f, err)) return err;
+    auto rt = d_.runtime();
+    const auto now = d_.clock->now();
+    std::string out = "[";
+    bool first = true;
+    for (const auto& g : d_.dispatcher->groups()) {
+      if (f.receiver && !f.receiver->matches(g.receiver)) continue;
+      ojson alerts = ojson::array();
+      for (const auto& a : g.alerts) {
+        if (a->resolved_at(now)) continue;
+        if (!matches_all(f.matchers, a->labels)) continue;
+        auto s = status_of(*a, *rt, now);
+        if (!keep(f, s)) continue;
+        alerts.push_back(alert_json(*a, s, receivers_of(*a, *rt->config)));
+      }
+      if (alerts.empty()) continue;
+      ojson jg;
+      jg["alerts"] = std::move(alerts);
+      jg["labels"] = labels_json(g.labels);
+      jg["receiver"] = ojson{{"name", g.receiver}};
+      if (!first) out += ',';
+      first = false;
+      out += jg.dump();
+    }
+    out += ']';
+    return json_response(200, std::move(out));
+  }
+
+  // ---- status, receivers ----
+  HttpResponse get_status() {
+    auto rt = d_.runtime();
+    ojson j;
+    ojson cluster;
+    if (d_.cluster.enabled) {
+      cluster["name"] = d_.cluster.name;
+      cluster["peers"] = ojson::array({ojson{{"address", d_.cluster.address}, {"name", d_.cluster.name}}});
+      cluster["status"] = "ready";
+    } else {
+      cluster["peers"] = ojson::array();
+      cluster["status"] = "disabled";
+    }
+    j["cluster"] = std::move(cluster);
+    j["config"] = ojson{{"original", rt->config_yaml}};
+    j["uptime"] = format_rfc3339(d_.start_time);
+    // amtool compares versionInfo.version with its own: report the API level we implement there
+    // and tocsin's own version in revision and branch.
+    j["versionInfo"] = ojson{{"branch", "tocsin"},
+                             {"buildDate", __DATE__},
+                             {"buildUser", "tocsin"},
+                             {"goVersion", "none (C++20)"},
+                             {"revision", "tocsin-" + d_.version},
+                             {"version", "0.25.0"}};
+    return json_response(200, j.dump());
+  }
+
+  HttpResponse get_receivers() {
+    auto rt = d_.runtime();
+    ojson arr = ojson::array();
+    for (const auto& r : rt->config->receivers) arr.push_back(ojson{{"name", r.name}});
+    return json_response(200, arr.dump());
+  }
+
+  // ---- silences ----
+  HttpResponse get_silences(const HttpRequest& req) {
+    Matchers filter;
+    for (const auto& [k, v] : parse_query(req.query)) {
+      if (k != "filter") continue;
+      auto m = parse_matcher(v);
+      if (!m) return string_error(400, "bad matcher format: " + v);
+      filter.push_back(std::move(*m));
+    }
+    auto sils = d_.silences->query(filter);
+    const auto now = d_.clock->now();
+    silence::sort_silences(sils, now);
+    return json_response(200, silence::gettable_silences_json(sils, now));
+  }
+
+  HttpResponse post_silence(const HttpRequest& req) {
+    silence::PostableError perr;
+    auto s = silence::parse_postable_silence(req.body, &perr);
+    if (!s) {
+      if (perr.code == 0) return string_error(perr.http_status, s.error());
+      return swagger_error(perr.http_status, perr.code, s.error());
+    }
+    const auto now = d_.clock->now();
+    if (auto v = silence::validate_postable(*s, now); !v) return string_error(400, v.error());
+    silence::ErrorKind kind = silence::ErrorKind::kInvalid;
+    auto id = d_.silences->set(std::move(*s), &kind);
+    if (!id) {
+      if (kind == silence::ErrorKind::kNotFound) return string_error(404, id.error());
+      if (kind == silence::ErrorKind::kInternal) {
+        HttpResponse r = string_error(503, id.error());
+        r.headers.set("Retry-After", "1");
+        return r;
+      }
+      return string_error(400, id.error());
+    }
+    return json_response(200, silence::post_silence_response(*id));
+  }
+
+  HttpResponse get_silence(const std::string& id) {
+    auto s = d_.silences->get(id);
+    if (!s) return json_response(404, "");
+    return json_response(200, silence::gettable_silence_json(*s, d_.clock->now()));
+  }
+
+  HttpResponse delete_silence(const std::string& id) {
+    silence::ErrorKind kind = silence::ErrorKind::kInvalid;
+    auto r = d_.silences->expire(id, &kind);
+    if (!r) {
+      if (kind == silence::ErrorKind::kNotFound) return json_response(404, "");
+      if (kind == silence::ErrorKind::kInternal) {
+        HttpResponse resp = string_error(503, r.error());
+        resp.headers.set("Retry-After", "1");
+        return resp;
+      }
+      return string_error(500, r.error());
+    }
+    HttpResponse ok;
+    ok.status = 200;
+    ok.content_type.clear();
+    return ok;
+  }
+
+  Deps d_;
+  std::string prefix_;
+};
+
+}  // namespace
+
+net::HttpHandler make_handler(Deps deps) {
+  auto api = std::make_shared<Api>(std::move(deps));
+  return [api](const HttpRequest& req) -> HttpResponse {
+    try {
+      return api->handle(req);
+    } catch (const std::exception& e) {
+      LOG_ERROR({"component", "api"}, {"msg", "handler failed"}, {"path", req.path}, {"err", e.what()});
+      return string_error(500, std::string("internal error: ") + e.what());
+    }
+  };
+}
+
+}  // namespace tocsin::api

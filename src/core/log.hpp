@@ -1,0 +1,48 @@
+// log.hpp: structured logging, one line an event: logfmt by default, JSON on request, with the
+// reference's keys (ts, caller, level, msg, component, ...). Thread-safe; writes to stderr.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace tocsin::log {
+
+enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+enum class Format { kLogfmt, kJson };
+
+// Returns false on an unknown name.
+bool set_level(std::string_view name);
+bool set_format(std::string_view name);
+void set_level(Level l);
+bool enabled(Level l);
+
+using Field = std::pair<std::string_view, std::string>;
+
+// log::write(Level::kInfo, "main.go:123", {{"msg", "Starting"}, {"version", v}});
+void write(Level level, std::string_view caller, std::initializer_list<Field> fields);
+
+// Redirect output (tests); nullptr restores stderr.
+void set_sink(void (*sink)(const std::string& line));
+
+}  // namespace tocsin::log
+
+#define TOCSIN_LOG_CALLER_STR2(x) #x
+#define TOCSIN_LOG_CALLER_STR(x) TOCSIN_LOG_CALLER_STR2(x)
+#define TOCSIN_CALLER (::tocsin::log::basename_of(__FILE__ ":" TOCSIN_LOG_CALLER_STR(__LINE__)))
+#define LOG_DEBUG(...) \
+  do { if (::tocsin::log::enabled(::tocsin::log::Level::kDebug)) ::tocsin::log::write(::tocsin::log::Level::kDebug, TOCSIN_CALLER, {__VA_ARGS__}); } while (0)
+#define LOG_INFO(...) \
+  do { if (::tocsin::log::enabled(::tocsin::log::Level::kInfo)) ::tocsin::log::write(::tocsin::log::Level::kInfo, TOCSIN_CALLER, {__VA_ARGS__}); } while (0)
+#define LOG_WARN(...) \
+  do { if (::tocsin::log::enabled(::tocsin::log::Level::kWarn)) ::tocsin::log::write(::tocsin::log::Level::kWarn, TOCSIN_CALLER, {__VA_ARGS__}); } while (0)
+#define LOG_ERROR(...) \
+  do { if (::tocsin::log::enabled(::tocsin::log::Level::kError)) ::tocsin::log::write(::tocsin::log::Level::kError, TOCSIN_CALLER, {__VA_ARGS__}); } while (0)
+
+namespace tocsin::log {
+constexpr std::string_view basename_of(std::string_view path) {
+  auto pos = path.rfind('/');
+  return pos == std::string_view::npos ? path : path.substr(pos + 1);
+}
+}  // namespace tocsin::log

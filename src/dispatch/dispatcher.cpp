@@ -1,0 +1,294 @@
+// dispatcher.cpp: route matching and aggregation-group timing, as the reference's dispatch package
+// times them: a new group flushes after group_wait (at once if its first alert is older than that),
+// then every group_interval.
+#include "dispatch/dispatcher.hpp"
+
+#include <algorithm>
+
+#include "config/config.hpp"
+#include "core/matcher.hpp"
+
+namespace tocsin::dispatch {
+
+namespace {
+
+void match_into(const config::Route& r, const LabelSet& labels, std::vector<const config::Route*>& out,
+                bool& matched) {
+  matched = false;
+  if (!matches_all(r.matchers, labels)) return;
+  matched = true;
+  const size_t before = out.size();
+  for (const auto& child : r.routes) {
+    bool child_matched = false;
+    const size_t n = out.size();
+    match_into(*child, labels, out, child_matched);
+    if (out.size() > n && !child->continue_) break;
+  }
+  if (out.size() == before) out.push_back(&r);
+}
+
+}  // namespace
+
+std::vector<const config::Route*> match_routes(const config::Route& root, const LabelSet& labels) {
+  std::vector<const config::Route*> out;
+  bool matched = false;
+  match_into(root, labels, out, matched);
+  return out;
+}
+
+LabelSet group_labels(const Alert& alert, const config::Route& route) {
+  if (route.group_by_all) return alert.labels;
+  std::vector<LabelSet::Pair> pairs;
+  for (const auto& name : route.group_by) {
+    if (const std::string* v = alert.labels.get(name)) pairs.emplace_back(name, *v);
+  }
+  return LabelSet(std::move(pairs));
+}
+
+GroupOpts opts_of(const config::Route& r) {
+  GroupOpts o;
+  o.receiver = r.receiver;
+  o.group_wait = r.group_wait;
+  o.group_interval = r.group_interval;
+  o.repeat_interval = r.repeat_interval;
+  o.mute_time_intervals = r.mute_time_intervals;
+  o.active_time_intervals = r.active_time_intervals;
+  o.group_by = r.group_by;
+  o.group_by_all = r.group_by_all;
+  return o;
+}
+
+bool labels_before(const LabelSet& a, const LabelSet& b) {
+  if (a.size() != b.size()) return a.size() < b.size();
+  // Walk the union of names in order; the first difference decides.
+  auto ia = a.begin(), ib = b.begin();
+  while (ia != a.end() && ib != b.end()) {
+    if (ia->first != ib->first) {
+      // The smaller name is missing from the other set.
+      return ia->first < ib->first ? false : true;
+    }
+    if (ia->second != ib->second) return ia->second < ib->second;
+    ++ia;
+    ++ib;
+  }
+  return false;
+}
+
+bool alert_less(const Alert& a, const Alert& b) {
+  for (const char* key : {"job", "instance"}) {
+    const std::string* av = a.labels.get(key);
+    const std::string* bv = b.labels.get(key);
+    if (!av && !bv) continue;
+    if (!av) return false;
+    if (!bv) return true;
+    if (*av != *bv) return *av < *bv;
+  }
+  return labels_before(a.labels, b.labels);
+}
+
+void Dispatcher::sort_alerts(AlertList& alerts) {
+  std::stable_sort(alerts.begin(), alerts.end(), [](const AlertPtr& x, const AlertPtr& y) { return alert_less(*x, *y); });
+}
+
+Dispatcher::Dispatcher(RoutePtr root) : root_(std::move(root)) {}
+
+void Dispatcher::schedule(AggregationGroup& g, TimePoint t) {
+  timers_.erase({g.next_flush, g.id});
+  g.next_flush = t;
+  const bool earliest = timers_.empty() || t < timers_.begin()->first;
+  timers_.insert({t, g.id});
+  if (earliest && on_earlier_) on_earlier_();
+}
+
+void Dispatcher::process(const AlertPtr& alert, TimePoint now) {
+  std::lock_guard lock(mu_);
+  if (!root_) return;
+  for (const config::Route* r : match_routes(*root_, alert->labels)) {
+    LabelSet gl = group_labels(*alert, *r);
+    const Fingerprint gfp = gl.fingerprint();
+    const std::string route_key = r->key();
+    auto& groups = by_route_[route_key];
+    auto it = groups.find(gfp);
+    AggregationGroup* g;
+    if (it == groups.end()) {
+      auto ng = std::make_unique<AggregationGroup>();
+      ng->id = next_id_++;
+      ng->route = r;
+      ng->route_key = route_key;
+      ng->opts = opts_of(*r);
+      ng->key = route_key + ":" + gl.to_string();
+      ng->labels = std::move(gl);
+      g = ng.get();
+      by_id_[g->id] = g;
+      groups.emplace(gfp, std::move(ng));
+      g->next_flush = TimePoint::max();
+      schedule(*g, now + g->opts.group_wait);
+    } else {
+      g = it->second.get();
+    }
+    g->alerts[alert->fingerprint] = alert;
+    // An alert that started more than group_wait ago flushes a group that never flushed at once.
+    if (!g->has_flushed && alert->starts_at + g->opts.group_wait < now) schedule(*g, now);
+  }
+}
+
+std::vector<FlushJob> Dispatcher::take_due(TimePoint now) {
+  std::lock_guard lock(mu_);
+  std::vector<FlushJob> jobs;
+  while (!timers_.empty() && timers_.begin()->first <= now) {
+    const uint64_t id = timers_.begin()->second;
+    timers_.erase(timers_.begin());
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) continue;
+    AggregationGroup& g = *it->second;
+    if (g.flushing) {
+      // The previous flush is still running: flush again as soon as it completes.
+      g.next_flush = now;
+      continue;
+    }
+    g.next_flush = now + g.opts.group_interval;
+    timers_.insert({g.next_flush, g.id});
+    g.has_flushed = true;
+    if (g.alerts.empty()) continue;
+    FlushJob job;
+    job.group_id = g.id;
+    job.group_key = g.key;
+    job.group_labels = g.labels;
+    job.opts = g.opts;
+    job.now = now;
+    job.alerts.reserve(g.alerts.size());
+    for (const auto& [_, a] : g.alerts) {
+      if (a->resolved_at(now)) {
+        job.alerts.push_back(a);
+      } else {
+        // A firing alert is sent without an end time, so it cannot resolve while in flight.
+        auto copy = std::make_shared<Alert>(*a);
+        copy->ends_at = kZeroTime;
+        job.alerts.push_back(std::move(copy));
+      }
+    }
+    sort_alerts(job.alerts);
+    g.flushing = true;
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+void Dispatcher::complete(const FlushJob& job, bool ok) {
+  std::lock_guard lock(mu_);
+  auto it = by_id_.find(job.group_id);
+  if (it == by_id_.end()) return;
+  AggregationGroup& g = *it->second;
+  g.flushing = false;
+  if (ok) {
+    for (const auto& sent : job.alerts) {
+      if (!sent->resolved_at(job.now)) continue;
+      auto ait = g.alerts.find(sent->fingerprint);
+      // Only if it was not updated again since it was sent.
+      if (ait != g.alerts.end() && ait->second->updated_at == sent->updated_at) g.alerts.erase(ait);
+    }
+  }
+  // A timer that came due while flushing was parked at the flush's start; re-arm it.
+  if (timers_.find({g.next_flush, g.id}) == timers_.end()) timers_.insert({g.next_flush, g.id});
+}
+
+std::optional<TimePoint> Dispatcher::next_deadline() const {
+  std::lock_guard lock(mu_);
+  if (timers_.empty()) return std::nullopt;
+  return timers_.begin()->first;
+}
+
+size_t Dispatcher::drop_empty() {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (auto& [_, groups] : by_route_) {
+    for (auto it = groups.begin(); it != groups.end();) {
+      AggregationGroup& g = *it->second;
+      if (g.alerts.empty() && !g.flushing) {
+        timers_.erase({g.next_flush, g.id});
+        by_id_.erase(g.id);
+        it = groups.erase(it);
+        ++n;
+      } else {
+        ++it;
+      }
+    }
+  }
+  return n;
+}
+
+void Dispatcher::remove_alert(Fingerprint fp) {
+  std::lock_guard lock(mu_);
+  for (auto& [_, g] : by_id_) g->alerts.erase(fp);
+}
+
+void Dispatcher::reload(RoutePtr root) {
+  std::lock_guard lock(mu_);
+  // Index the new tree's routes by key.
+  std::unordered_map<std::string, const config::Route*> fresh;
+  std::vector<const config::Route*> stack{root.get()};
+  while (!stack.empty()) {
+    const config::Route* r = stack.back();
+    stack.pop_back();
+    fresh.emplace(r->key(), r);
+    for (const auto& c : r->routes) stack.push_back(c.get());
+  }
+  for (auto rit = by_route_.begin(); rit != by_route_.end();) {
+    auto f = fresh.find(rit->first);
+    bool keep = false;
+    if (f != fresh.end()) {
+      const GroupOpts o = opts_of(*f->second);
+      keep = true;
+      for (auto& [_, g] : rit->second) {
+        if (!(g->opts == o)) keep = false;
+      }
+      if (keep) {
+        for (auto& [_, g] : rit->second) g->route = f->second;
+      }
+    }
+    if (!keep) {
+      for (auto& [_, g] : rit->second) {
+        timers_.erase({g->next_flush, g->id});
+        by_id_.erase(g->id);
+      }
+      rit = by_route_.erase(rit);
+    } else {
+      ++rit;
+    }
+  }
+  root_ = std::move(root);
+}
+
+std::vector<GroupView> Dispatcher::groups() const {
+  std::lock_guard lock(mu_);
+  std::vector<GroupView> out;
+  for (const auto& [route_key, groups] : by_route_) {
+    for (const auto& [_, g] : groups) {
+      if (g->alerts.empty()) continue;
+      GroupView v;
+      v.labels = g->labels;
+      v.receiver = g->opts.receiver;
+      v.route_key = route_key;
+      for (const auto& [__, a] : g->alerts) v.alerts.push_back(a);
+      sort_alerts(v.alerts);
+      out.push_back(std::move(v));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const GroupView& a, const GroupView& b) {
+    if (a.labels == b.labels) return a.receiver < b.receiver;
+    return labels_before(a.labels, b.labels);
+  });
+  return out;
+}
+
+size_t Dispatcher::group_count() const {
+  std::lock_guard lock(mu_);
+  return by_id_.size();
+}
+
+RoutePtr Dispatcher::root() const {
+  std::lock_guard lock(mu_);
+  return root_;
+}
+
+}  // namespace tocsin::dispatch

@@ -1,0 +1,123 @@
+// dispatcher.hpp: the routing tree applied to alerts, and the aggregation groups with their
+// group_wait / group_interval timers. Pure logic over an explicit `now`: the Driver (driver.hpp) runs
+// it on a thread with the real clock, tests run it on a timeline of their own.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/alert.hpp"
+
+namespace tocsin::config {
+struct Route;
+}
+
+namespace tocsin::dispatch {
+
+using RoutePtr = std::shared_ptr<const config::Route>;
+
+// Every route that `labels` is routed to: depth-first, first match wins unless `continue`, and a
+// route whose children all miss is itself the match. Empty if the root's matchers miss.
+std::vector<const config::Route*> match_routes(const config::Route& root, const LabelSet& labels);
+
+// The labels of `alert` that `route` groups by (all of them with group_by: ['...']).
+LabelSet group_labels(const Alert& alert, const config::Route& route);
+
+// Options of a route that shape its groups; two routes with the same key and options can share groups.
+struct GroupOpts {
+  std::string receiver;
+  Duration group_wait{}, group_interval{}, repeat_interval{};
+  std::vector<std::string> mute_time_intervals, active_time_intervals;
+  std::vector<std::string> group_by;
+  bool group_by_all = false;
+  bool operator==(const GroupOpts&) const = default;
+};
+GroupOpts opts_of(const config::Route& r);
+
+struct AggregationGroup {
+  uint64_t id = 0;
+  const config::Route* route = nullptr;  // valid while the tree that owns it is current
+  std::string route_key;
+  GroupOpts opts;
+  LabelSet labels;
+  std::string key;  // the reference's group key: <route key>:<group labels>
+  std::map<Fingerprint, AlertPtr> alerts;
+  TimePoint next_flush{};
+  bool has_flushed = false;
+  bool flushing = false;
+};
+
+// One flush of one group, handed to the notification pipeline.
+struct FlushJob {
+  uint64_t group_id = 0;
+  std::string group_key;
+  LabelSet group_labels;
+  GroupOpts opts;
+  TimePoint now{};
+  // Copies sorted as the reference sorts them; firing alerts carry a zero ends_at.
+  AlertList alerts;
+};
+
+struct GroupView {
+  LabelSet labels;
+  std::string receiver;
+  std::string route_key;
+  std::vector<AlertPtr> alerts;
+};
+
+class Dispatcher {
+ public:
+  explicit Dispatcher(RoutePtr root);
+
+  // Routes the alert and inserts it into (or creates) its groups.
+  void process(const AlertPtr& alert, TimePoint now);
+  // Groups whose timer is due at `now`: each is marked flushing and its timer set to
+  // now + group_interval. Empty groups are skipped (their timer still advances).
+  std::vector<FlushJob> take_due(TimePoint now);
+  // Reports a job's outcome; on success, resolved alerts not updated since are dropped from the group.
+  void complete(const FlushJob& job, bool ok);
+  // The earliest timer, if any group exists.
+  std::optional<TimePoint> next_deadline() const;
+  // Drops empty groups that are not flushing (the reference's maintenance every 30 s).
+  size_t drop_empty();
+  // Removes an alert (garbage-collected by the alert store) from every group.
+  void remove_alert(Fingerprint fp);
+
+  // Swaps the routing tree. Groups whose route has the same key and options in the new tree keep
+  // their alerts and timers; the others are dropped. Callers then re-feed every alert with process().
+  void reload(RoutePtr root);
+
+  // Snapshot for /api/v2/alerts/groups, sorted as the reference sorts groups and alerts.
+  std::vector<GroupView> groups() const;
+  size_t group_count() const;
+  RoutePtr root() const;
+  // Called (under the dispatcher's lock) when a timer is set earlier than every other one, so the
+  // driver can wake up.
+  void on_earlier_deadline(std::function<void()> fn) { on_earlier_ = std::move(fn); }
+
+ private:
+  void schedule(AggregationGroup& g, TimePoint t);
+  static void sort_alerts(AlertList& alerts);
+
+  mutable std::mutex mu_;
+  RoutePtr root_;
+  uint64_t next_id_ = 1;
+  // route key -> group labels fingerprint -> group
+  std::unordered_map<std::string, std::unordered_map<Fingerprint, std::unique_ptr<AggregationGroup>>> by_route_;
+  std::unordered_map<uint64_t, AggregationGroup*> by_id_;
+  std::set<std::pair<TimePoint, uint64_t>> timers_;
+  std::function<void()> on_earlier_;
+};
+
+// Sorting helpers the API shares.
+bool labels_before(const LabelSet& a, const LabelSet& b);  // model.LabelSet.Before
+bool alert_less(const Alert& a, const Alert& b);           // types.AlertSlice.Less
+
+}  // namespace tocsin::dispatch
