@@ -111,7 +111,7 @@ bool read_time(const json& obj, const char* key, const std::string& go_field, Ti
   }
   auto t = parse_rfc3339(s);
   if (!t) {
-    fail = body_error("parsing time " + go_quote(s) + ": " + t.error());
+    fail = body_error(t.error());  // already Go's wording: parsing time "x" as "...": cannot parse ...
     return false;
   }
   out = *t;
@@ -137,9 +137,11 @@ Result<Silence> parse_postable_silence(std::string_view body, PostableError* err
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return fail(required("silence"));
   }
-  json doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded()) {
-    return fail(body_error("the body is not valid JSON"));
+  json doc;
+  try {
+    doc = json::parse(body);
+  } catch (const json::parse_error& e) {
+    return fail(body_error(std::string("invalid JSON: ") + e.what()));
   }
   if (doc.is_null()) {
     return fail(required("silence"));
