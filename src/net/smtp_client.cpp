@@ -1,6 +1,7 @@
 // smtp_client.cpp: smtp_send over libcurl's SMTP: EHLO with our hello name (the URL's path), STARTTLS
 // or implicit TLS, optional AUTH, MAIL FROM, RCPT TO for each recipient, DATA.
 #include <cstring>
+#include <memory>
 
 #include "net/curl_common.hpp"
 #include "net/smtp.hpp"
@@ -97,13 +98,16 @@ ClientResponse smtp_send(const SmtpMessage& msg) {
       res.error = "smtp: no recipients";
       return res;
     }
-    CURL* h = detail::thread_easy_handle();
-    if (h == nullptr) {
+    // A fresh handle, so a fresh connection an email as Alertmanager does: no session (AUTH, TLS)
+    // carried over from an earlier message, and the HTTP handles' connection caches stay HTTP only.
+    detail::ensure_curl_global_init();
+    std::unique_ptr<CURL, void (*)(CURL*)> h(curl_easy_init(), curl_easy_cleanup);
+    if (!h) {
       ClientResponse res;
       res.error = "curl_easy_init failed";
       return res;
     }
-    return send_with(h, msg);
+    return send_with(h.get(), msg);
   } catch (const std::exception& e) {
     ClientResponse res;
     res.error = std::string("smtp_send: ") + e.what();
