@@ -1,0 +1,374 @@
+// yaml_out.cpp: the yaml.v2-compatible emitter behind to_yaml. Implements the subset of libyaml's
+// scalar analysis and style selection that configuration values need.
+#include "config/yaml_out.hpp"
+
+#include <re2/re2.h>
+
+#include <cstdio>
+
+namespace tocsin::config::yaml_out {
+namespace {
+
+constexpr int kBestWidth = 80;
+
+enum class Style { kPlain, kSingle, kDouble, kLiteral };
+
+struct Analysis {
+  bool multiline = false;
+  bool flow_plain_allowed = true;
+  bool block_plain_allowed = true;
+  bool single_allowed = true;
+};
+
+bool is_space_or_end(const std::string& s, size_t i) { return i >= s.size() || s[i] == ' ' || s[i] == '\n'; }
+
+Analysis analyze(const std::string& s) {
+  Analysis a;
+  if (s.empty()) {
+    a.flow_plain_allowed = a.block_plain_allowed = false;
+    return a;
+  }
+  if (s.rfind("---", 0) == 0 || s.rfind("...", 0) == 0) {
+    a.flow_plain_allowed = a.block_plain_allowed = false;
+  }
+  bool flow_ind = false, block_ind = false, special = false, line_breaks = false;
+  bool leading_space = s.front() == ' ', trailing_space = s.back() == ' ';
+  bool leading_break = s.front() == '\n', trailing_break = s.back() == '\n';
+  bool prev_space = true;  // start of scalar counts as preceded by whitespace for '#'
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (i == 0) {
+      switch (c) {
+        case '#': case ',': case '[': case ']': case '{': case '}': case '&': case '*': case '!':
+        case '|': case '>': case '\'': case '"': case '%': case '@': case '`':
+          flow_ind = block_ind = true;
+          break;
+        case '?': case ':':
+          flow_ind = true;
+          if (is_space_or_end(s, i + 1)) block_ind = true;
+          break;
+        case '-':
+          if (is_space_or_end(s, i + 1)) flow_ind = block_ind = true;
+          break;
+        default: break;
+      }
+    } else {
+      switch (c) {
+        case ',': case '?': case '[': case ']': case '{': case '}':
+          flow_ind = true;
+          break;
+        case ':':
+          flow_ind = true;
+          if (is_space_or_end(s, i + 1)) block_ind = true;
+          break;
+        case '#':
+          if (prev_space) flow_ind = block_ind = true;
+          break;
+        default: break;
+      }
+    }
+    if (c == '\n') line_breaks = true;
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) special = true;
+    prev_space = (c == ' ' || c == '\n');
+  }
+  a.multiline = line_breaks;
+  if (leading_space || leading_break || trailing_space || trailing_break) {
+    a.flow_plain_allowed = a.block_plain_allowed = false;
+  }
+  if (line_breaks) a.flow_plain_allowed = a.block_plain_allowed = false;
+  if (flow_ind) a.flow_plain_allowed = false;
+  if (block_ind) a.block_plain_allowed = false;
+  if (special) {
+    a.flow_plain_allowed = a.block_plain_allowed = a.single_allowed = false;
+  }
+  return a;
+}
+
+Style choose_style(const std::string& s, bool flow, bool simple_key) {
+  Style want = Style::kPlain;
+  if (s.find('\n') != std::string::npos) {
+    want = Style::kLiteral;
+  } else if (resolves_to_non_string(s)) {
+    want = Style::kDouble;
+  }
+  Analysis a = analyze(s);
+  if (want == Style::kPlain) {
+    bool ok = flow ? a.flow_plain_allowed : a.block_plain_allowed;
+    if (simple_key && a.multiline) ok = false;
+    if (!ok) want = Style::kSingle;
+  }
+  if (want == Style::kSingle) {
+    if (!a.single_allowed || (simple_key && a.multiline)) want = Style::kDouble;
+  }
+  if (want == Style::kLiteral) {
+    if (flow || simple_key || !a.single_allowed) want = Style::kDouble;
+  }
+  return want;
+}
+
+class Writer {
+ public:
+  std::string out;
+
+  int column() const {
+    size_t nl = out.rfind('\n');
+    return static_cast<int>(nl == std::string::npos ? out.size() : out.size() - nl - 1);
+  }
+  void indent_to(int n) { out.append(static_cast<size_t>(n), ' '); }
+
+  // Writes a string scalar in the chosen style; `indent` is where continuation lines start.
+  void scalar(const std::string& s, int indent, bool flow, bool simple_key) {
+    Style st = choose_style(s, flow, simple_key);
+    bool breaks = !simple_key;
+    switch (st) {
+      case Style::kPlain: write_folded(s, indent, breaks, false); break;
+      case Style::kSingle: write_single(s, indent, breaks); break;
+      case Style::kDouble: write_double(s, indent, breaks); break;
+      case Style::kLiteral: write_literal(s, indent); break;
+    }
+  }
+
+ private:
+  void newline_indent(int indent) {
+    out.push_back('\n');
+    indent_to(indent);
+  }
+
+  // Plain text with folding at spaces past the best width (libyaml's write_plain).
+  void write_folded(const std::string& s, int indent, bool breaks, bool quoted_edges) {
+    bool prev_space = false;
+    for (size_t i = 0; i < s.size(); ++i) {
+      char c = s[i];
+      if (c == ' ') {
+        bool edge_ok = !quoted_edges || (i != 0 && i + 1 != s.size());
+        if (breaks && !prev_space && column() > kBestWidth && edge_ok && i + 1 < s.size() && s[i + 1] != ' ') {
+          newline_indent(indent);
+        } else {
+          out.push_back(c);
+        }
+        prev_space = true;
+      } else {
+        out.push_back(c);
+        prev_space = false;
+      }
+    }
+  }
+
+  void write_single(const std::string& s, int indent, bool breaks) {
+    out.push_back('\'');
+    bool prev_space = false;
+    for (size_t i = 0; i < s.size(); ++i) {
+      char c = s[i];
+      if (c == ' ') {
+        if (breaks && !prev_space && column() > kBestWidth && i != 0 && i + 1 != s.size() && s[i + 1] != ' ') {
+          newline_indent(indent);
+        } else {
+          out.push_back(c);
+        }
+        prev_space = true;
+        continue;
+      }
+      prev_space = false;
+      if (c == '\'') out.push_back('\'');
+      out.push_back(c);
+    }
+    out.push_back('\'');
+  }
+
+  void write_double(const std::string& s, int indent, bool breaks) {
+    out.push_back('"');
+    bool prev_space = false;
+    for (size_t i = 0; i < s.size(); ++i) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c == ' ') {
+        if (breaks && !prev_space && column() > kBestWidth && i != 0 && i + 1 != s.size()) {
+          newline_indent(indent);
+          if (s[i + 1] == ' ') out.push_back('\\');
+        } else {
+          out.push_back(' ');
+        }
+        prev_space = true;
+        continue;
+      }
+      prev_space = false;
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        case '\r': out += "\\r"; break;
+        case '\0': out += "\\0"; break;
+        case 0x07: out += "\\a"; break;
+        case 0x08: out += "\\b"; break;
+        case 0x0b: out += "\\v"; break;
+        case 0x0c: out += "\\f"; break;
+        case 0x1b: out += "\\e"; break;
+        default:
+          if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02X", c);
+            out += buf;
+          } else {
+            out.push_back(static_cast<char>(c));
+          }
+      }
+    }
+    out.push_back('"');
+  }
+
+  void write_literal(const std::string& s, int indent) {
+    out.push_back('|');
+    if (!s.empty() && s.front() == ' ') out += std::to_string(2);
+    size_t trailing = 0;
+    for (size_t i = s.size(); i > 0 && s[i - 1] == '\n'; --i) ++trailing;
+    if (trailing == 0) {
+      out.push_back('-');
+    } else if (trailing > 1) {
+      out.push_back('+');
+    }
+    std::string body = s.substr(0, s.size() - (trailing > 0 ? 1 : 0));
+    size_t start = 0;
+    while (true) {
+      size_t nl = body.find('\n', start);
+      std::string line = body.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      out.push_back('\n');
+      if (!line.empty()) {
+        indent_to(indent);
+        out += line;
+      }
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+  }
+};
+
+void emit_node_after_key(Writer& w, const Node& v, int indent);
+void emit_map(Writer& w, const Node& m, int indent, bool first_inline);
+void emit_seq(Writer& w, const Node& s, int indent);
+
+void emit_flow_item(Writer& w, const Node& v, int indent) {
+  switch (v.kind) {
+    case Node::Kind::kNull: w.out += "null"; break;
+    case Node::Kind::kRaw: w.out += v.text; break;
+    case Node::Kind::kString: w.scalar(v.text, indent, true, false); break;
+    default: w.out += "{}"; break;  // nested collections in flow sequences do not occur in configs
+  }
+}
+
+// Writes ": value" (or ":\n ...") after a key already written at `indent`.
+void emit_node_after_key(Writer& w, const Node& v, int indent) {
+  switch (v.kind) {
+    case Node::Kind::kNull: w.out += ": null\n"; return;
+    case Node::Kind::kRaw: w.out += ": " + v.text + "\n"; return;
+    case Node::Kind::kString:
+      w.out += ": ";
+      w.scalar(v.text, indent + 2, false, false);
+      w.out += "\n";
+      return;
+    case Node::Kind::kMap:
+      if (v.map.empty()) {
+        w.out += ": {}\n";
+        return;
+      }
+      w.out += ":\n";
+      emit_map(w, v, indent + 2, false);
+      return;
+    case Node::Kind::kSeq:
+      if (v.seq.empty()) {
+        w.out += ": []\n";
+        return;
+      }
+      if (v.flow) {
+        w.out += ": [";
+        for (size_t i = 0; i < v.seq.size(); ++i) {
+          if (i > 0) w.out += ", ";
+          emit_flow_item(w, v.seq[i], indent + 2);
+        }
+        w.out += "]\n";
+        return;
+      }
+      w.out += ":\n";
+      emit_seq(w, v, indent);  // yaml.v2 writes sequences in mappings without extra indentation
+      return;
+  }
+}
+
+void emit_map(Writer& w, const Node& m, int indent, bool first_inline) {
+  bool first = true;
+  for (const auto& [k, v] : m.map) {
+    if (!(first && first_inline)) w.indent_to(indent);
+    first = false;
+    w.scalar(k, indent, false, true);
+    emit_node_after_key(w, v, indent);
+  }
+}
+
+void emit_seq(Writer& w, const Node& s, int indent) {
+  for (const auto& item : s.seq) {
+    w.indent_to(indent);
+    w.out += "- ";
+    switch (item.kind) {
+      case Node::Kind::kNull: w.out += "null\n"; break;
+      case Node::Kind::kRaw: w.out += item.text + "\n"; break;
+      case Node::Kind::kString:
+        w.scalar(item.text, indent + 2, false, false);
+        w.out += "\n";
+        break;
+      case Node::Kind::kMap:
+        if (item.map.empty()) {
+          w.out += "{}\n";
+        } else {
+          emit_map(w, item, indent + 2, true);
+        }
+        break;
+      case Node::Kind::kSeq:
+        if (item.seq.empty()) {
+          w.out += "[]\n";
+        } else {
+          // "- - a": the nested sequence starts on the same line.
+          Writer inner;
+          emit_seq(inner, item, indent + 2);
+          std::string text = inner.out;
+          text.erase(0, static_cast<size_t>(indent + 2));
+          w.out += text;
+        }
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+bool resolves_to_non_string(const std::string& s) {
+  static const char* const kWords[] = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+                                       "true", "True", "TRUE", "false", "False", "FALSE", "on", "On",
+                                       "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL", ".nan",
+                                       ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
+                                       "-.inf", "-.Inf", "-.INF", "<<"};
+  for (const char* w : kWords) {
+    if (s == w) return true;
+  }
+  if (s.empty()) return false;
+  static const RE2 kInt(R"([-+]?(0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*))");
+  static const RE2 kFloat(R"([-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?)");
+  static const RE2 kBase60(R"([-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)");
+  static const RE2 kTimestamp(R"([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?)");
+  return RE2::FullMatch(s, kInt) || RE2::FullMatch(s, kFloat) || RE2::FullMatch(s, kBase60) ||
+         RE2::FullMatch(s, kTimestamp);
+}
+
+std::string emit(const Node& root) {
+  Writer w;
+  if (root.kind == Node::Kind::kMap) {
+    if (root.map.empty()) return "{}\n";
+    emit_map(w, root, 0, false);
+  } else if (root.kind == Node::Kind::kSeq) {
+    emit_seq(w, root, 0);
+  } else {
+    emit_flow_item(w, root, 0);
+    w.out += "\n";
+  }
+  return w.out;
+}
+
+}  // namespace tocsin::config::yaml_out
