@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/labels.hpp"
+#include "core/utf8.hpp"
 
 namespace tocsin {
 
@@ -112,7 +113,34 @@ void split(TimePoint t, int64_t& secs, int64_t& nanos) {
   }
 }
 
-Error go_duration_error(std::string_view s) { return make_error("time: invalid duration " + go_quote(s)); }
+// Go's time package quotes with its own rule: bytes of control and non-ASCII runes as \xHH.
+std::string time_quote(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  while (!s.empty()) {
+    auto c = static_cast<unsigned char>(s[0]);
+    if (c >= 0x80 || c < ' ') {
+      size_t width = c < 0x80 ? 1 : utf8::decode(s).width;
+      for (size_t j = 0; j < width; ++j) {
+        auto b = static_cast<unsigned char>(s[j]);
+        out += "\\x";
+        out.push_back(kHex[b >> 4]);
+        out.push_back(kHex[b & 0xF]);
+      }
+      s.remove_prefix(width);
+      continue;
+    }
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+    }
+    out.push_back(static_cast<char>(c));
+    s.remove_prefix(1);
+  }
+  out += "\"";
+  return out;
+}
+
+Error go_duration_error(std::string_view s) { return make_error("time: invalid duration " + time_quote(s)); }
 
 }  // namespace
 
@@ -260,7 +288,7 @@ Result<Duration> parse_go_duration(std::string_view s) {
       ++k;
     }
     if (k == 0) {
-      return make_error("time: missing unit in duration " + go_quote(orig));
+      return make_error("time: missing unit in duration " + time_quote(orig));
     }
     std::string_view u = s.substr(0, k);
     s.remove_prefix(k);
@@ -278,7 +306,7 @@ Result<Duration> parse_go_duration(std::string_view s) {
     } else if (u == "h") {
       unit = 3600 * kSecond;
     } else {
-      return make_error("time: unknown unit " + go_quote(u) + " in duration " + go_quote(orig));
+      return make_error("time: unknown unit " + time_quote(u) + " in duration " + time_quote(orig));
     }
     if (v > kMaxAbs / unit) {
       return go_duration_error(orig);
@@ -369,11 +397,11 @@ std::string format_go_duration(Duration d) {
 }
 
 Result<TimePoint> parse_rfc3339(std::string_view s) {
-  const std::string prefix = "parsing time " + go_quote(s);
+  const std::string prefix = "parsing time " + time_quote(s);
   auto out_of_range = [&](const char* what) { return make_error(prefix + ": " + what + " out of range"); };
   auto cannot_parse = [&](size_t at, const char* elem) {
     return make_error(prefix + " as \"2006-01-02T15:04:05Z07:00\": cannot parse " +
-                      go_quote(at < s.size() ? s.substr(at) : std::string_view()) + " as \"" + elem + "\"");
+                      time_quote(at < s.size() ? s.substr(at) : std::string_view()) + " as \"" + elem + "\"");
   };
   // The layout's elements in order: a digit field (width > 0) or a literal separator.
   struct Elem {
@@ -384,8 +412,13 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
   static constexpr Elem kLayout[] = {{0, 4, "2006"}, {4, 0, "-"},  {5, 2, "01"},  {7, 0, "-"},
                                      {8, 2, "02"},   {10, 0, "T"}, {11, 2, "15"}, {13, 0, ":"},
                                      {14, 2, "04"},  {16, 0, ":"}, {17, 2, "05"}};
+  // Go checks month, hour, minute and second as it reads each field, but the day only at the end.
+  static constexpr struct {
+    int max;
+    const char* name;
+  } kLimits[] = {{9999, ""}, {12, "month"}, {99, ""}, {23, "hour"}, {59, "minute"}, {59, "second"}};
   int fields[6] = {};
-  int* field = fields;
+  size_t field = 0;
   for (const Elem& e : kLayout) {
     if (e.digits == 0) {
       if (e.at >= s.size() || s[e.at] != e.text[0]) {
@@ -393,31 +426,21 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
       }
       continue;
     }
-    if (!fixed_digits(s, e.at, e.digits, *field)) {
+    if (!fixed_digits(s, e.at, e.digits, fields[field])) {
       return cannot_parse(e.at, e.text);
+    }
+    const int v = fields[field];
+    if ((field == 1 && v < 1) || v > kLimits[field].max) {
+      return out_of_range(kLimits[field].name);
     }
     ++field;
   }
   const int year = fields[0], month = fields[1], day = fields[2];
   const int hour = fields[3], minute = fields[4], second = fields[5];
-  if (month < 1 || month > 12) {
-    return out_of_range("month");
-  }
-  if (day < 1 || static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month))) {
-    return out_of_range("day");
-  }
-  if (hour > 23) {
-    return out_of_range("hour");
-  }
-  if (minute > 59) {
-    return out_of_range("minute");
-  }
-  if (second > 59) {
-    return out_of_range("second");
-  }
   size_t pos = 19;
   int64_t nanos = 0;
-  if (pos < s.size() && s[pos] == '.') {
+  // Go also takes a comma before the fraction.
+  if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
     ++pos;
     size_t start = pos;
     int64_t scale = kSecond;
@@ -442,16 +465,17 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
         !fixed_digits(s, pos + 4, 2, om)) {
       return cannot_parse(pos, "Z07:00");
     }
-    if (oh > 23 || om > 59) {
-      return out_of_range("time zone offset");
-    }
+    // Go 1.19, which the reference is built with, takes any two-digit hours and minutes here.
     offset_secs = (oh * 3600 + om * 60) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
     return cannot_parse(pos, "Z07:00");
   }
   if (pos != s.size()) {
-    return make_error(prefix + ": extra text: " + go_quote(s.substr(pos)));
+    return make_error(prefix + ": extra text: " + time_quote(s.substr(pos)));
+  }
+  if (day < 1 || static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month))) {
+    return out_of_range("day");
   }
   // Year 1 is how Go writes its zero time ("unset"); it has no place in int64 nanoseconds.
   if (year == 1) {

@@ -22,8 +22,7 @@ Decoded decode(std::string_view s);
 void append(std::string& out, char32_t r);
 // Go's unicode.IsSpace.
 bool is_space(char32_t r);
-// Go's strconv.IsPrint. Exact for ASCII and Latin-1; above that it knows the space, format and
-// private-use ranges but treats unassigned code points as printable (no full Unicode tables here).
+// Go's strconv.IsPrint (Unicode 13 tables, as the Go release the reference is built with).
 bool is_print(char32_t r);
 
 }  // namespace tocsin::utf8
