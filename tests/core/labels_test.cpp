@@ -58,6 +58,10 @@ TEST_CASE("go_quote matches strconv.Quote") {
       {"\xE2\x82", "\"\\xe2\\x82\""},
       {"\xE2\x80\x8B", "\"\\u200b\""},
       {"\xEE\x80\x80", "\"\\ue000\""},
+      {"\xCD\xB8", "\"\\u0378\""},              // unassigned
+      {"\xCC\x81", "\"\xCC\x81\""},               // a combining mark prints
+      {"\xEF\xBF\xBF", "\"\\uffff\""},           // a non-character
+      {"\xF0\x93\x90\xB0", "\"\\U00013430\""},  // a format character above the BMP
   };
   for (const auto& [in, want] : cases) {
     const std::string expected = want;

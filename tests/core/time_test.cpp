@@ -116,6 +116,7 @@ TEST_CASE("parse_go_duration follows Go time.ParseDuration") {
       {"1", 0, "time: missing unit in duration \"1\""},
       {"1x", 0, "time: unknown unit \"x\" in duration \"1x\""},
       {"9223372036854775808ns", 0, "time: invalid duration \"9223372036854775808ns\""},
+      {"\xC2\xB5", 0, "time: invalid duration \"\\xc2\\xb5\""},
   };
   for (const auto& c : cases) {
     const std::string input = c.input;
@@ -166,6 +167,8 @@ TEST_CASE("parse_rfc3339 accepts Go's RFC3339 layout") {
       {"2024-01-02T03:04:05.5-07:30", 1704191645500000000},
       {"2024-02-29T23:59:59Z", 1709251199000000000},
       {"1969-12-31T23:59:59.999Z", -1000000},
+      {"2024-01-02T03:04:05,5Z", 1704164645500000000},     // Go takes a comma too
+      {"2024-01-02T03:04:05+24:00", 1704078245000000000},  // and any two-digit offset (Go 1.19)
   };
   for (const auto& [s, ns] : good) {
     CAPTURE(s);
@@ -179,6 +182,12 @@ TEST_CASE("parse_rfc3339 accepts Go's RFC3339 layout") {
       {"2024-02-30T00:00:00Z", "parsing time \"2024-02-30T00:00:00Z\": day out of range"},
       {"2023-02-29T00:00:00Z", "parsing time \"2023-02-29T00:00:00Z\": day out of range"},
       {"2024-01-02T24:00:00Z", "parsing time \"2024-01-02T24:00:00Z\": hour out of range"},
+      // The day is checked last, the other fields as they are read.
+      {"2024-01-32T03:04:60Z", "parsing time \"2024-01-32T03:04:60Z\": second out of range"},
+      {"2024-01-32T03:04:05", "parsing time \"2024-01-32T03:04:05\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"\" as "
+                              "\"Z07:00\""},
+      {"2024-13-01T03:04:05Z", "parsing time \"2024-13-01T03:04:05Z\": month out of range"},
+      {"2024-01-02T03:04:05Zx", "parsing time \"2024-01-02T03:04:05Zx\": extra text: \"x\""},
       {"2024-01-02 03:04:05Z",
        "parsing time \"2024-01-02 03:04:05Z\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \" 03:04:05Z\" as \"T\""},
       {"2024-01-02T03:04:05",
