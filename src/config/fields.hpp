@@ -99,7 +99,8 @@ void visit(V& v, Global& c) {
   v.str("victorops_api_key_file", c.victorops_api_key_file, kOmit);
   v.url("telegram_api_url", c.telegram_api_url, kOmit);
   v.url("webex_api_url", c.webex_api_url, kOmit);
-  v.url("rocketchat_api_url", c.rocketchat_api_url, kOmit);
+  // Newer than 0.25: printed only when not the default, so 0.25-era configs print as 0.25 prints them.
+  v.url_unless("rocketchat_api_url", c.rocketchat_api_url, "https://open.rocket.chat/");
   v.secret("rocketchat_token", c.rocketchat_token, kOmit);
   v.str("rocketchat_token_file", c.rocketchat_token_file, kOmit);
   v.secret("rocketchat_token_id", c.rocketchat_token_id, kOmit);
@@ -115,10 +116,11 @@ void visit_base(V& v, NotifierBase& c, bool with_http = true) {
 template <class V>
 void visit(V& v, WebhookConfig& c) {
   visit_base(v, c);
-  v.secret_url("url", c.url, kKeep);
-  v.str("url_file", c.url_file, kKeep);
+  // Printed in clear, as 0.25 prints it (0.28+ print "<secret>"); url_file and timeout (0.28+) only when set.
+  v.plain_secret_url("url", c.url, kOmit);
+  v.str("url_file", c.url_file, kOmit);
   v.uint64("max_alerts", c.max_alerts, kKeep);
-  v.go_duration("timeout", c.timeout, kKeep);
+  v.go_duration("timeout", c.timeout, kOmit);
 }
 
 template <class V>

@@ -248,6 +248,8 @@ class Reader {
     out = Secret(s);
     record(key, n);
   }
+  void plain_secret_url(const std::string& key, Secret& out, Omit o) { secret_url(key, out, o); }
+  void url_unless(const std::string& key, std::string& out, const char* /*dflt*/) { url(key, out, fields::kOmit); }
   void hostport(const std::string& key, std::string& out, Omit) {
     YAML::Node n = take(key);
     if (!n.IsDefined()) return;

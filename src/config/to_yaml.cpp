@@ -90,6 +90,10 @@ class Writer {
     m_.add(key, Node::str(v));
   }
   void secret_url(const std::string& key, const Secret& v, Omit o) { secret(key, v, o); }
+  void plain_secret_url(const std::string& key, const Secret& v, Omit o) { str(key, v.value(), o); }
+  void url_unless(const std::string& key, const std::string& v, const char* dflt) {
+    if (v != dflt) str(key, v, Omit::kEmpty);
+  }
   void hostport(const std::string& key, const std::string& v, Omit o) { str(key, v, o); }
   void boolean(const std::string& key, bool v, Omit o) {
     if (o == Omit::kEmpty && !v) return;
