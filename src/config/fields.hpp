@@ -301,7 +301,7 @@ void visit(V& v, PushoverConfig& c) {
   v.go_duration("retry", c.retry, kOmit);
   v.go_duration("expire", c.expire, kOmit);
   v.go_duration("ttl", c.ttl, kOmit);
-  v.boolean("html", c.html, kOmit);
+  v.boolean("html", c.html, kKeep);  // no omitempty in 0.25
   v.boolean("monospace", c.monospace, kOmit);
 }
 

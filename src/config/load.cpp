@@ -604,9 +604,11 @@ void validate(Reader& r, OpsGenieConfig& c) {
              " has to have at least one of id, username or name specified");
     }
     if (resp.type.find("{{") != std::string::npos) continue;  // a template, checked when rendered
-    for (char& ch : resp.type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    // Checked lower-cased but kept as written: the reference lower-cases a copy.
+    std::string type = resp.type;
+    for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     static const std::set<std::string> kTypes = {"team", "teams", "user", "escalation", "schedule"};
-    if (!kTypes.count(resp.type)) {
+    if (!kTypes.count(type)) {
       r.fail("opsGenieConfig responder " + responder_repr(resp) +
              " type does not match valid options ^(team|teams|user|escalation|schedule)$");
     }
