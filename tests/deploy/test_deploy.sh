@@ -92,6 +92,12 @@ check "build the Helm renderer (Go, GOPATH mode, Debian's sprig)" bash -c \
     _ "$HERE/helmrender" "${GOCACHE:-$WORK/gocache}" "$RENDER"
 
 if [ -x "$RENDER" ]; then
+    # The renderer itself against a golden output: include, tpl, required,
+    # toYaml, fromYaml, toJson, lookup, .Files, .Capabilities, missing keys, sprig.
+    check "renderer matches Helm on the fixture chart" bash -c \
+        'diff -u "$3" <("$1" --name rel --namespace ns1 --set greeting=hi "$2")' \
+        _ "$RENDER" "$HERE/fixtures/renderer" "$HERE/fixtures/renderer.expected.txt"
+
     # scenario NAME RENDER-ARGS...: render, then check the manifests.
     scenario() {
         local name=$1; shift
