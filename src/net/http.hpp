@@ -22,13 +22,14 @@ struct Headers {
 };
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
+  std::string method;  // "GET", "POST", ... as received; a HEAD reaches the handler as "HEAD" and the
+                       // server sends the answer's headers and Content-Length without its body
   std::string target;  // path plus query as received, e.g. "/api/v2/alerts?active=true"
   std::string path;    // the target's path, percent-decoded
   std::string query;   // the raw query string without '?'
   Headers headers;
   std::string body;
-  std::string remote_addr;
+  std::string remote_addr;  // "ip:port", "[ip6]:port"
 };
 
 struct HttpResponse {
@@ -61,7 +62,8 @@ class HttpServer {
   virtual ~HttpServer() = default;
   // Binds and starts serving; returns the bound port (useful with port 0).
   virtual Result<int> start() = 0;
-  // Stops accepting, closes connections, joins threads.
+  // Stops accepting, closes connections, joins threads (a handler still running after a 2 s grace is
+  // waited for). Idempotent; call it from outside the server's threads, never from a handler.
   virtual void stop() = 0;
 };
 
