@@ -1,0 +1,49 @@
+// data.hpp: the data a notification template sees, Alertmanager's template.Data: .Receiver, .Status,
+// .Alerts (with .Firing/.Resolved), .GroupLabels/.CommonLabels/.CommonAnnotations (KV with .SortedPairs,
+// .Names, .Values, .Remove) and .ExternalURL.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/labels.hpp"
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "template/value.hpp"
+
+namespace tocsin::tmpl {
+
+struct AlertData {
+  std::string status;  // "firing" or "resolved"
+  LabelSet labels, annotations;
+  TimePoint starts_at, ends_at;
+  std::string generator_url, fingerprint;
+};
+
+struct NotificationData {
+  std::string receiver, status, external_url;
+  std::vector<AlertData> alerts;
+  LabelSet group_labels, common_labels, common_annotations;
+};
+
+// The Value templates evaluate for a notification.
+Value make_data(const NotificationData& data);
+// One alert as templates see it (a template.Alert).
+Value make_alert(const AlertData& alert);
+// A label set as a template.KV.
+Value make_kv(const LabelSet& kv);
+
+// Fills status ("firing" when any alert fires, else "resolved"), common_labels and common_annotations
+// (the pairs every alert shares) from data.alerts, as the reference's Template.Data() does.
+void fill_common(NotificationData& data);
+
+// The sample data `amtool template render` uses when given no data file; alerts start 5 and 10 minutes
+// before `now` and end at `now`.
+NotificationData example_data(TimePoint now);
+
+// Reads a notification in the webhook payload's JSON shape (receiver, status, alerts[], groupLabels,
+// commonLabels, commonAnnotations, externalURL; alert times in RFC 3339).
+Result<NotificationData> data_from_json(std::string_view json);
+
+}  // namespace tocsin::tmpl

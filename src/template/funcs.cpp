@@ -1,0 +1,1086 @@
+// funcs.cpp: Go's fmt printing (print, printf, println), the html/js/urlquery escapers, and the functions
+// Alertmanager adds to templates (toUpper, title, join, match, reReplaceAll, date, tz, since, toJson ...).
+#include "template/funcs.hpp"
+
+#include <re2/re2.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+
+namespace tocsin::tmpl {
+
+namespace {
+
+std::shared_ptr<const TypeInfo> string_list_type() {
+  static auto t = [] {
+    auto ti = std::make_shared<TypeInfo>();
+    ti->name = "[]string";
+    return ti;
+  }();
+  return t;
+}
+
+// ---- fmt ----
+
+std::string bad_verb(char verb, const Value& v) {
+  if (v.is_null()) {
+    return std::string("%!") + verb + "(<nil>)";
+  }
+  return std::string("%!") + verb + "(" + v.type_name() + "=" + v.to_string() + ")";
+}
+
+struct Spec {
+  bool minus = false, plus = false, sharp = false, zero = false, space = false;
+  int width = -1, prec = -1;
+};
+
+std::string pad(std::string s, const Spec& sp, bool numeric) {
+  // Width counts runes, as Go does.
+  size_t runes = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) {
+      ++runes;
+    }
+  }
+  if (sp.width < 0 || runes >= static_cast<size_t>(sp.width)) {
+    return s;
+  }
+  size_t n = static_cast<size_t>(sp.width) - runes;
+  if (sp.minus) {
+    return s + std::string(n, ' ');
+  }
+  if (sp.zero && numeric) {
+    size_t at = (!s.empty() && (s[0] == '-' || s[0] == '+' || s[0] == ' ')) ? 1 : 0;
+    return s.insert(at, std::string(n, '0'));
+  }
+  return std::string(n, ' ') + s;
+}
+
+std::string fmt_int(int64_t v, char verb, const Spec& sp) {
+  bool neg = v < 0;
+  uint64_t u = neg ? static_cast<uint64_t>(-(v + 1)) + 1 : static_cast<uint64_t>(v);
+  std::string digits;
+  int base = verb == 'x' || verb == 'X' ? 16 : verb == 'o' || verb == 'O' ? 8 : verb == 'b' ? 2 : 10;
+  const char* set = verb == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+  do {
+    digits.insert(digits.begin(), set[u % static_cast<uint64_t>(base)]);
+    u /= static_cast<uint64_t>(base);
+  } while (u > 0);
+  if (sp.prec >= 0) {
+    if (sp.prec == 0 && v == 0) {
+      digits.clear();
+    }
+    while (digits.size() < static_cast<size_t>(sp.prec)) {
+      digits.insert(digits.begin(), '0');
+    }
+  }
+  if (sp.sharp) {
+    if (base == 16) {
+      digits = (verb == 'X' ? "0X" : "0x") + digits;
+    } else if (base == 8 && digits[0] != '0') {
+      digits = "0" + digits;
+    } else if (base == 2) {
+      digits = "0b" + digits;
+    }
+  }
+  if (verb == 'O') {
+    digits = "0o" + digits;
+  }
+  std::string sign = neg ? "-" : sp.plus ? "+" : sp.space ? " " : "";
+  Spec p = sp;
+  if (sp.prec >= 0) {
+    p.zero = false;
+  }
+  return pad(sign + digits, p, true);
+}
+
+std::string fmt_float(double d, char verb, const Spec& sp) {
+  std::string s;
+  if (std::isinf(d) || std::isnan(d)) {
+    s = std::isnan(d) ? "NaN" : d > 0 ? (sp.plus ? "+Inf" : "Inf") : "-Inf";
+    Spec p = sp;
+    p.zero = false;
+    return pad(s, p, false);
+  }
+  char lower = static_cast<char>(verb == 'F' ? 'f' : verb);
+  if ((lower == 'g' || lower == 'G' || verb == 'v') && sp.prec < 0) {
+    s = go_float_string(d);
+    if (verb == 'G') {
+      for (auto& c : s) {
+        c = c == 'e' ? 'E' : c;
+      }
+    }
+  } else {
+    char fmt[16];
+    int prec = sp.prec < 0 ? 6 : sp.prec;
+    std::snprintf(fmt, sizeof fmt, "%%.%d%c", prec, lower);
+    char buf[512];
+    std::snprintf(buf, sizeof buf, fmt, d);
+    s = buf;
+  }
+  if (sp.plus && d >= 0) {
+    s = "+" + s;
+  } else if (sp.space && d >= 0) {
+    s = " " + s;
+  }
+  return pad(s, sp, true);
+}
+
+std::string quote_rune(int64_t r) {
+  if (r == '\'') {
+    return "'\\''";
+  }
+  if (r == '\\') {
+    return "'\\\\'";
+  }
+  std::string q = go_quote_string(std::string(1, static_cast<char>(r)));
+  if (r >= 0x80) {
+    std::string s;
+    uint32_t cp = static_cast<uint32_t>(r);
+    if (cp < 0x800) {
+      s += static_cast<char>(0xC0 | (cp >> 6));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      s += static_cast<char>(0xE0 | (cp >> 12));
+      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      s += static_cast<char>(0xF0 | (cp >> 18));
+      s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return "'" + s + "'";
+  }
+  return "'" + q.substr(1, q.size() - 2) + "'";
+}
+
+std::string fmt_value(const Value& v, char verb, const Spec& sp);
+
+std::string fmt_container(const Value& v, char verb, const Spec& sp) {
+  if (v.is_list()) {
+    std::string out = "[";
+    bool first = true;
+    for (const auto& e : v.as_list()) {
+      if (!first) {
+        out += ' ';
+      }
+      first = false;
+      out += fmt_value(e, verb, sp);
+    }
+    return out + "]";
+  }
+  std::string out = "map[";
+  bool first = true;
+  for (const auto& [k, e] : v.as_map()) {
+    if (!first) {
+      out += ' ';
+    }
+    first = false;
+    out += fmt_value(Value(k), verb, sp) + ":" + fmt_value(e, verb, sp);
+  }
+  return out + "]";
+}
+
+std::string fmt_value(const Value& v, char verb, const Spec& sp) {
+  switch (v.kind()) {
+    case Value::Kind::Null:
+      return verb == 'v' ? pad("<nil>", sp, false) : bad_verb(verb, v);
+    case Value::Kind::Bool:
+      if (verb == 'v' || verb == 't') {
+        return pad(v.as_bool() ? "true" : "false", sp, false);
+      }
+      return bad_verb(verb, v);
+    case Value::Kind::Int:
+      switch (verb) {
+        case 'v':
+        case 'd':
+        case 'x':
+        case 'X':
+        case 'o':
+        case 'O':
+        case 'b':
+          return fmt_int(v.as_int(), verb == 'v' ? 'd' : verb, sp);
+        case 'c':
+          return pad(quote_rune(v.as_int()).substr(1, quote_rune(v.as_int()).size() - 2), sp, false);
+        case 'q':
+          return pad(quote_rune(v.as_int()), sp, false);
+        default:
+          return bad_verb(verb, v);
+      }
+    case Value::Kind::Double:
+      switch (verb) {
+        case 'v':
+        case 'f':
+        case 'F':
+        case 'e':
+        case 'E':
+        case 'g':
+        case 'G':
+          return fmt_float(v.as_double(), verb, sp);
+        default:
+          return bad_verb(verb, v);
+      }
+    case Value::Kind::String: {
+      const std::string& s = v.as_string();
+      switch (verb) {
+        case 'v':
+        case 's': {
+          if (sp.prec >= 0) {
+            // Precision truncates to that many runes.
+            size_t i = 0;
+            int n = 0;
+            while (i < s.size() && n < sp.prec) {
+              ++i;
+              while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) {
+                ++i;
+              }
+              ++n;
+            }
+            return pad(s.substr(0, i), sp, false);
+          }
+          return pad(s, sp, false);
+        }
+        case 'q':
+          if (sp.sharp && s.find('`') == std::string::npos) {
+            return pad("`" + s + "`", sp, false);
+          }
+          return pad(go_quote_string(s), sp, false);
+        case 'x':
+        case 'X': {
+          std::string out;
+          char buf[4];
+          for (unsigned char c : s) {
+            std::snprintf(buf, sizeof buf, verb == 'x' ? "%02x" : "%02X", c);
+            out += buf;
+          }
+          return pad(out, sp, false);
+        }
+        default:
+          return bad_verb(verb, v);
+      }
+    }
+    case Value::Kind::Duration:
+      if (verb == 'd') {
+        return fmt_int(v.as_int(), 'd', sp);
+      }
+      if (verb == 'v' || verb == 's') {
+        return pad(v.to_string(), sp, false);
+      }
+      if (verb == 'q') {
+        return pad(go_quote_string(v.to_string()), sp, false);
+      }
+      return bad_verb(verb, v);
+    case Value::Kind::Time:
+      if (verb == 'v' || verb == 's') {
+        return pad(v.to_string(), sp, false);
+      }
+      if (verb == 'q') {
+        return pad(go_quote_string(v.to_string()), sp, false);
+      }
+      return bad_verb(verb, v);
+    case Value::Kind::List:
+    case Value::Kind::Map:
+      if (v.type() != nullptr && v.type()->is_struct) {
+        return verb == 'v' ? pad(v.to_string(), sp, false) : fmt_container(v, verb, sp);
+      }
+      return fmt_container(v, verb, sp);
+  }
+  return "";
+}
+
+// ---- JSON (toJson) ----
+
+void json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '<':
+      case '>':
+      case '&': {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+        break;
+      }
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+void to_json(std::string& out, const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::Null:
+      out += "null";
+      return;
+    case Value::Kind::Bool:
+      out += v.as_bool() ? "true" : "false";
+      return;
+    case Value::Kind::Int:
+    case Value::Kind::Duration:
+      out += std::to_string(v.as_int());
+      return;
+    case Value::Kind::Double:
+      out += go_float_string(v.as_double());
+      return;
+    case Value::Kind::String:
+      json_string(out, v.as_string());
+      return;
+    case Value::Kind::Time:
+      json_string(out, go_time_format(v.as_time(), "2006-01-02T15:04:05.999999999Z07:00"));
+      return;
+    case Value::Kind::List: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.as_list()) {
+        if (!first) {
+          out += ',';
+        }
+        first = false;
+        to_json(out, e);
+      }
+      out += ']';
+      return;
+    }
+    case Value::Kind::Map: {
+      out += '{';
+      bool first = true;
+      const TypeInfo* t = v.type();
+      auto emit = [&](const std::string& k, const Value& e) {
+        if (!first) {
+          out += ',';
+        }
+        first = false;
+        std::string key = k;
+        if (t != nullptr && t->is_struct && t->json_lower_first && !key.empty() && key[0] >= 'A' && key[0] <= 'Z') {
+          key[0] = static_cast<char>(key[0] - 'A' + 'a');
+        }
+        json_string(out, key);
+        out += ':';
+        to_json(out, e);
+      };
+      if (t != nullptr && t->is_struct) {
+        for (const auto& f : t->field_order) {
+          auto it = v.as_map().find(f);
+          if (it != v.as_map().end()) {
+            emit(it->first, it->second);
+          }
+        }
+      } else {
+        for (const auto& [k, e] : v.as_map()) {
+          emit(k, e);
+        }
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+// ---- Go regexp replacement template expansion ($1, ${name}, $$) ----
+
+std::string expand(const re2::RE2& re, std::string_view repl, const std::vector<re2::StringPiece>& groups) {
+  std::string out;
+  const auto& names = re.NamedCapturingGroups();
+  for (size_t i = 0; i < repl.size(); ++i) {
+    char c = repl[i];
+    if (c != '$' || i + 1 >= repl.size()) {
+      out += c;
+      continue;
+    }
+    if (repl[i + 1] == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    std::string name;
+    size_t j = i + 1;
+    bool brace = repl[j] == '{';
+    if (brace) {
+      ++j;
+    }
+    size_t start = j;
+    while (j < repl.size() && (std::isalnum(static_cast<unsigned char>(repl[j])) || repl[j] == '_')) {
+      ++j;
+    }
+    name = std::string(repl.substr(start, j - start));
+    if (name.empty() || (brace && (j >= repl.size() || repl[j] != '}'))) {
+      out += c;  // not a valid reference: keep the '$'
+      continue;
+    }
+    i = brace ? j : j - 1;
+    int idx = -1;
+    if (std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+      idx = name.size() > 9 ? -1 : std::stoi(name);
+    } else if (auto it = names.find(name); it != names.end()) {
+      idx = it->second;
+    }
+    if (idx >= 0 && static_cast<size_t>(idx) < groups.size() && groups[static_cast<size_t>(idx)].data() != nullptr) {
+      out.append(groups[static_cast<size_t>(idx)].data(), groups[static_cast<size_t>(idx)].size());
+    }
+  }
+  return out;
+}
+
+Result<std::string> re_replace_all(const std::string& pattern, const std::string& repl, const std::string& text) {
+  re2::RE2 re(pattern, re2::RE2::Quiet);
+  if (!re.ok()) {
+    return make_error("regexp: Compile(" + go_quote_string(pattern) + "): error parsing regexp: " + re.error());
+  }
+  int n = re.NumberOfCapturingGroups() + 1;
+  std::vector<re2::StringPiece> groups(static_cast<size_t>(n));
+  std::string out;
+  size_t pos = 0;
+  size_t last_match_end = std::string::npos;
+  re2::StringPiece input(text);
+  while (pos <= text.size()) {
+    if (!re.Match(input, pos, text.size(), re2::RE2::UNANCHORED, groups.data(), n)) {
+      break;
+    }
+    size_t ms = static_cast<size_t>(groups[0].data() - text.data());
+    size_t me = ms + groups[0].size();
+    // Go skips an empty match right after a previous match.
+    if (groups[0].empty() && ms == last_match_end) {
+      if (ms >= text.size()) {
+        break;
+      }
+      size_t adv = 1;
+      while (ms + adv < text.size() && (static_cast<unsigned char>(text[ms + adv]) & 0xC0) == 0x80) {
+        ++adv;
+      }
+      out.append(text, pos, ms + adv - pos);
+      pos = ms + adv;
+      continue;
+    }
+    out.append(text, pos, ms - pos);
+    out += expand(re, repl, groups);
+    last_match_end = me;
+    if (me == ms) {
+      if (ms >= text.size()) {
+        pos = text.size() + 1;
+        break;
+      }
+      size_t adv = 1;
+      while (ms + adv < text.size() && (static_cast<unsigned char>(text[ms + adv]) & 0xC0) == 0x80) {
+        ++adv;
+      }
+      out.append(text, ms, adv);
+      pos = ms + adv;
+    } else {
+      pos = me;
+    }
+  }
+  if (pos < text.size()) {
+    out.append(text, pos, std::string::npos);
+  }
+  return out;
+}
+
+// ---- strings ----
+
+std::string ascii_map(std::string s, bool upper) {
+  for (auto& c : s) {
+    if (upper && c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    } else if (!upper && c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return s;
+}
+
+// cases.Title: the first letter of each word upper case, the rest lower case. Words are runs of
+// letters, digits, apostrophes and non-ASCII bytes.
+std::string title_case(const std::string& s) {
+  std::string out = s;
+  bool in_word = false;
+  for (auto& c : out) {
+    unsigned char u = static_cast<unsigned char>(c);
+    bool word = std::isalnum(u) || c == '\'' || u >= 0x80 || c == '_';
+    if (word && !in_word) {
+      if (c >= 'a' && c <= 'z') {
+        c = static_cast<char>(c - 'a' + 'A');
+      }
+    } else if (word) {
+      if (c >= 'A' && c <= 'Z') {
+        c = static_cast<char>(c - 'A' + 'a');
+      }
+    }
+    in_word = word;
+  }
+  return out;
+}
+
+std::string trim_space(const std::string& s) {
+  size_t b = 0;
+  size_t e = s.size();
+  auto sp = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+  while (b < e && sp(s[b])) {
+    ++b;
+  }
+  while (e > b && sp(s[e - 1])) {
+    --e;
+  }
+  return s.substr(b, e - b);
+}
+
+Result<std::string> url_unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%') {
+      if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        std::string bad = s.substr(i, std::min<size_t>(3, s.size() - i));
+        return make_error("invalid URL escape " + go_quote_string(bad));
+      }
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// Prometheus' humanizeDuration: "1d 2h 3m 4s", "1.5s", "250ms".
+std::string humanize_duration(double v) {
+  char buf[64];
+  if (std::isnan(v) || std::isinf(v)) {
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+    return std::isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+  }
+  if (std::fabs(v) >= 1) {
+    std::string sign;
+    if (v < 0) {
+      sign = "-";
+      v = -v;
+    }
+    auto d = static_cast<int64_t>(v);
+    int64_t seconds = d % 60;
+    int64_t minutes = (d / 60) % 60;
+    int64_t hours = (d / 3600) % 24;
+    int64_t days = d / 86400;
+    if (days != 0) {
+      std::snprintf(buf, sizeof buf, "%s%lldd %lldh %lldm %llds", sign.c_str(), static_cast<long long>(days),
+                    static_cast<long long>(hours), static_cast<long long>(minutes), static_cast<long long>(seconds));
+    } else if (hours != 0) {
+      std::snprintf(buf, sizeof buf, "%s%lldh %lldm %llds", sign.c_str(), static_cast<long long>(hours),
+                    static_cast<long long>(minutes), static_cast<long long>(seconds));
+    } else if (minutes != 0) {
+      std::snprintf(buf, sizeof buf, "%s%lldm %llds", sign.c_str(), static_cast<long long>(minutes),
+                    static_cast<long long>(seconds));
+    } else {
+      std::snprintf(buf, sizeof buf, "%s%.4gs", sign.c_str(), v);
+    }
+    return buf;
+  }
+  const char* prefix = "";
+  for (const char* p : {"m", "u", "n", "p", "f", "a", "z", "y"}) {
+    if (std::fabs(v) >= 1) {
+      break;
+    }
+    prefix = p;
+    v *= 1000;
+  }
+  std::snprintf(buf, sizeof buf, "%.4g%ss", v, prefix);
+  return buf;
+}
+
+Result<double> to_float(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::Int:
+      return static_cast<double>(v.as_int());
+    case Value::Kind::Double:
+      return v.as_double();
+    case Value::Kind::Duration:
+      return static_cast<double>(v.as_int()) / 1e9;
+    case Value::Kind::String: {
+      const std::string& s = v.as_string();
+      char* end = nullptr;
+      double d = std::strtod(s.c_str(), &end);
+      if (s.empty() || *end != '\0') {
+        return make_error("strconv.ParseFloat: parsing " + go_quote_string(s) + ": invalid syntax");
+      }
+      return d;
+    }
+    default:
+      return make_error("can't convert " + v.type_name() + " to float");
+  }
+}
+
+// ---- time zones from TZif files ----
+
+struct Zone {
+  std::vector<int64_t> transitions;
+  std::vector<uint8_t> idx;
+  std::vector<std::pair<int32_t, std::string>> types;  // offset, abbreviation
+};
+
+uint64_t be(const unsigned char* p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) {
+    v = (v << 8) | p[i];
+  }
+  return v;
+}
+
+Result<Zone> load_zone(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    return make_error("missing");
+  }
+  std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  size_t size = data.size();
+  auto header = [&](size_t at, uint64_t c[6]) {
+    if (at + 44 > size || std::memcmp(p + at, "TZif", 4) != 0) {
+      return false;
+    }
+    for (int i = 0; i < 6; ++i) {
+      c[i] = be(p + at + 20 + 4 * i, 4);
+    }
+    return true;
+  };
+  uint64_t c[6];  // isutcnt isstdcnt leapcnt timecnt typecnt charcnt
+  if (!header(0, c)) {
+    return make_error("bad tzfile");
+  }
+  size_t at = 44;
+  int tsize = 4;
+  if (data[4] >= '2') {
+    at += c[3] * 5 + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0];
+    if (!header(at, c)) {
+      return make_error("bad tzfile");
+    }
+    at += 44;
+    tsize = 8;
+  }
+  size_t need = c[3] * static_cast<uint64_t>(tsize) + c[3] + c[4] * 6 + c[5];
+  if (at + need > size) {
+    return make_error("bad tzfile");
+  }
+  Zone z;
+  for (uint64_t i = 0; i < c[3]; ++i) {
+    uint64_t raw = be(p + at + i * static_cast<uint64_t>(tsize), tsize);
+    z.transitions.push_back(tsize == 8 ? static_cast<int64_t>(raw) : static_cast<int32_t>(raw));
+  }
+  at += c[3] * static_cast<uint64_t>(tsize);
+  for (uint64_t i = 0; i < c[3]; ++i) {
+    z.idx.push_back(p[at + i]);
+  }
+  at += c[3];
+  size_t chars = at + c[4] * 6;
+  for (uint64_t i = 0; i < c[4]; ++i) {
+    auto off = static_cast<int32_t>(be(p + at + i * 6, 4));
+    size_t ai = p[at + i * 6 + 5];
+    std::string abbr;
+    for (size_t k = chars + ai; k < chars + c[5] && p[k] != 0; ++k) {
+      abbr += static_cast<char>(p[k]);
+    }
+    z.types.emplace_back(off, abbr);
+  }
+  if (z.types.empty()) {
+    return make_error("bad tzfile");
+  }
+  return z;
+}
+
+}  // namespace
+
+Value string_list(std::vector<std::string> items) {
+  List l;
+  l.reserve(items.size());
+  for (auto& s : items) {
+    l.emplace_back(std::move(s));
+  }
+  return Value(std::move(l)).with_type(string_list_type());
+}
+
+Result<TimeValue> time_in_zone(const TimeValue& t, std::string_view zone) {
+  if (zone.empty() || zone == "UTC") {
+    return utc_time(t.at);
+  }
+  std::string name(zone);
+  std::string path = name == "Local" ? "/etc/localtime" : "/usr/share/zoneinfo/" + name;
+  bool bad_name = name.find("..") != std::string::npos || name[0] == '/' || name[0] == '\\';
+  static std::mutex mu;
+  static std::map<std::string, Zone> cache;
+  Zone z;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = cache.find(path);
+    if (it != cache.end()) {
+      z = it->second;
+    } else {
+      auto r = bad_name ? Result<Zone>(make_error("bad")) : load_zone(path);
+      if (!r.ok()) {
+        if (name == "Local") {
+          return utc_time(t.at);
+        }
+        return make_error("unknown time zone " + name);
+      }
+      cache[path] = *r;
+      z = *r;
+    }
+  }
+  int64_t secs = std::chrono::duration_cast<std::chrono::seconds>(t.at.time_since_epoch()).count();
+  if (t.at.time_since_epoch().count() < 0 && t.at.time_since_epoch().count() % 1000000000 != 0) {
+    --secs;
+  }
+  size_t type = 0;
+  // Before the first transition Go uses the first standard-time type; approximate with type 0.
+  auto it = std::upper_bound(z.transitions.begin(), z.transitions.end(), secs);
+  if (it != z.transitions.begin()) {
+    type = z.idx[static_cast<size_t>(it - z.transitions.begin()) - 1];
+  }
+  if (type >= z.types.size()) {
+    type = 0;
+  }
+  TimeValue r{t.at, z.types[type].first, z.types[type].second};
+  if (name == "Local" && r.offset_seconds == 0 && r.zone == "UTC") {
+    r.zone = "UTC";
+  }
+  return r;
+}
+
+std::string go_sprint(const std::vector<Value>& args) {
+  std::string out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (i > 0 && !args[i].is_string() && !args[i - 1].is_string()) {
+      out += ' ';
+    }
+    out += args[i].to_string();
+  }
+  return out;
+}
+
+std::string go_sprintln(const std::vector<Value>& args) {
+  std::string out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (i > 0) {
+      out += ' ';
+    }
+    out += args[i].to_string();
+  }
+  return out + "\n";
+}
+
+std::string go_sprintf(std::string_view f, const std::vector<Value>& args) {
+  std::string out;
+  size_t argi = 0;
+  size_t i = 0;
+  while (i < f.size()) {
+    char c = f[i];
+    if (c != '%') {
+      out += c;
+      ++i;
+      continue;
+    }
+    ++i;
+    Spec sp;
+    for (; i < f.size(); ++i) {
+      char fl = f[i];
+      if (fl == '-') {
+        sp.minus = true;
+        sp.zero = false;
+      } else if (fl == '+') {
+        sp.plus = true;
+      } else if (fl == '#') {
+        sp.sharp = true;
+      } else if (fl == '0') {
+        sp.zero = !sp.minus;
+      } else if (fl == ' ') {
+        sp.space = true;
+      } else {
+        break;
+      }
+    }
+    auto number = [&](int& dst) {
+      if (i < f.size() && f[i] == '*') {
+        ++i;
+        if (argi < args.size() && args[argi].is_int()) {
+          dst = static_cast<int>(args[argi].as_int());
+          if (dst < 0 && &dst == &sp.width) {
+            sp.minus = true;
+            dst = -dst;
+          }
+        } else {
+          out += "%!(BADWIDTH)";
+        }
+        ++argi;
+        return;
+      }
+      size_t s = i;
+      while (i < f.size() && f[i] >= '0' && f[i] <= '9') {
+        ++i;
+      }
+      if (i > s) {
+        dst = std::stoi(std::string(f.substr(s, i - s)));
+      }
+    };
+    number(sp.width);
+    if (i < f.size() && f[i] == '.') {
+      ++i;
+      sp.prec = 0;
+      number(sp.prec);
+    }
+    if (i >= f.size()) {
+      out += "%!(NOVERB)";
+      break;
+    }
+    char verb = f[i++];
+    if (verb == '%') {
+      out += '%';
+      continue;
+    }
+    if (argi >= args.size()) {
+      out += std::string("%!") + verb + "(MISSING)";
+      continue;
+    }
+    const Value& v = args[argi++];
+    if (verb == 'T') {
+      out += pad(v.is_null() ? "<nil>" : v.type_name(), sp, false);
+      continue;
+    }
+    out += fmt_value(v, verb, sp);
+  }
+  if (argi < args.size()) {
+    out += "%!(EXTRA ";
+    for (size_t k = argi; k < args.size(); ++k) {
+      if (k > argi) {
+        out += ", ";
+      }
+      out += args[k].is_null() ? "<nil>" : args[k].type_name() + "=" + args[k].to_string();
+    }
+    out += ")";
+  }
+  return out;
+}
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\0':
+        out += "\xEF\xBF\xBD";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string html_template_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '+') {
+      out += "&#43;";
+    } else {
+      out += html_escape(std::string_view(&c, 1));
+    }
+  }
+  return out;
+}
+
+std::string js_escape(std::string_view s) {
+  std::string out;
+  char buf[8];
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '<':
+        out += "\\u003C";
+        break;
+      case '>':
+        out += "\\u003E";
+        break;
+      case '&':
+        out += "\\u0026";
+        break;
+      case '=':
+        out += "\\u003D";
+        break;
+      default:
+        if (u < 0x20) {
+          std::snprintf(buf, sizeof buf, "\\u%04X", u);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string url_query_escape(std::string_view s) {
+  std::string out;
+  char buf[4];
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      std::snprintf(buf, sizeof buf, "%%%02X", u);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+const std::map<std::string, FuncSpec, std::less<>>& alertmanager_funcs() {
+  using A = ArgType;
+  using Args = const std::vector<Value>&;
+  using Ctx = const FuncContext&;
+  static const std::map<std::string, FuncSpec, std::less<>> funcs = {
+      {"toUpper", {{A::String}, false, [](Ctx, Args a) -> Result<Value> { return Value(ascii_map(a[0].as_string(), true)); }}},
+      {"toLower", {{A::String}, false, [](Ctx, Args a) -> Result<Value> { return Value(ascii_map(a[0].as_string(), false)); }}},
+      {"title", {{A::String}, false, [](Ctx, Args a) -> Result<Value> { return Value(title_case(a[0].as_string())); }}},
+      {"trimSpace", {{A::String}, false, [](Ctx, Args a) -> Result<Value> { return Value(trim_space(a[0].as_string())); }}},
+      {"join",
+       {{A::String, A::StringList}, false,
+        [](Ctx, Args a) -> Result<Value> {
+          std::string out;
+          bool first = true;
+          for (const auto& e : a[1].as_list()) {
+            if (!first) {
+              out += a[0].as_string();
+            }
+            first = false;
+            out += e.as_string();
+          }
+          return Value(out);
+        }}},
+      {"match",
+       {{A::String, A::String}, false,
+        [](Ctx, Args a) -> Result<Value> {
+          re2::RE2 re(a[0].as_string(), re2::RE2::Quiet);
+          if (!re.ok()) {
+            return make_error("error parsing regexp: " + re.error());
+          }
+          return Value(re2::RE2::PartialMatch(a[1].as_string(), re));
+        }}},
+      {"reReplaceAll",
+       {{A::String, A::String, A::String}, false,
+        [](Ctx, Args a) -> Result<Value> {
+          auto r = re_replace_all(a[0].as_string(), a[1].as_string(), a[2].as_string());
+          if (!r.ok()) {
+            return make_error(r.error());
+          }
+          return Value(*r);
+        }}},
+      {"safeHtml", {{A::String}, false, [](Ctx, Args a) -> Result<Value> { return Value::safe_html(a[0].as_string()); }}},
+      {"safeUrl", {{A::String}, false, [](Ctx, Args a) -> Result<Value> { return Value(a[0].as_string()); }}},
+      {"urlUnescape",
+       {{A::String}, false,
+        [](Ctx, Args a) -> Result<Value> {
+          auto r = url_unescape(a[0].as_string());
+          if (!r.ok()) {
+            return make_error(r.error());
+          }
+          return Value(*r);
+        }}},
+      {"stringSlice",
+       {{A::String}, true,
+        [](Ctx, Args a) -> Result<Value> {
+          std::vector<std::string> s;
+          for (const auto& v : a) {
+            s.push_back(v.as_string());
+          }
+          return string_list(std::move(s));
+        }}},
+      {"date",
+       {{A::String, A::Time}, false,
+        [](Ctx, Args a) -> Result<Value> { return Value(go_time_format(a[1].as_time(), a[0].as_string())); }}},
+      {"tz",
+       {{A::String, A::Time}, false,
+        [](Ctx, Args a) -> Result<Value> {
+          auto r = time_in_zone(a[1].as_time(), a[0].as_string());
+          if (!r.ok()) {
+            return make_error(r.error());
+          }
+          return Value(*r);
+        }}},
+      {"since",
+       {{A::Time}, false,
+        [](Ctx ctx, Args a) -> Result<Value> {
+          TimePoint now = ctx.now ? ctx.now() : TimePoint(std::chrono::system_clock::now().time_since_epoch());
+          return Value::duration(now - a[0].as_time().at);
+        }}},
+      {"humanizeDuration",
+       {{A::Any}, false,
+        [](Ctx, Args a) -> Result<Value> {
+          auto f = to_float(a[0]);
+          if (!f.ok()) {
+            return make_error(f.error());
+          }
+          return Value(humanize_duration(*f));
+        }}},
+      {"toJson",
+       {{A::Any}, false,
+        [](Ctx, Args a) -> Result<Value> {
+          std::string out;
+          to_json(out, a[0]);
+          return Value(out);
+        }}},
+  };
+  return funcs;
+}
+
+}  // namespace tocsin::tmpl
