@@ -3,6 +3,7 @@
 
 #include "config/config.hpp"
 #include "net/http.hpp"
+#include "receivers/notifier.hpp"
 
 namespace tocsin::receivers {
 

@@ -1,0 +1,515 @@
+// app.cpp: start-up (flags → store → state → config → HTTP), the reload path (a bad config keeps the
+// running one; unchanged routes keep their groups and timers), signals, and clean shutdown.
+#include "app/app.hpp"
+
+#include <openssl/evp.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "alerts/alert_store.hpp"
+#include "api/api.hpp"
+#include "app/flags.hpp"
+#include "app/subcommands.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "dispatch/dispatcher.hpp"
+#include "dispatch/driver.hpp"
+#include "inhibit/inhibitor.hpp"
+#include "net/http.hpp"
+#include "nflog/nflog.hpp"
+#include "notify/pipeline.hpp"
+#include "receivers/notifier.hpp"
+#include "silence/silences.hpp"
+#include "store/store.hpp"
+#include "template/template.hpp"
+#include "timeinterval/timeinterval.hpp"
+
+#ifndef TOCSIN_VERSION
+#define TOCSIN_VERSION "0.1.0"
+#endif
+
+namespace tocsin::app {
+
+namespace {
+
+// A small fixed pool that runs flushes off the timer thread, so a slow receiver never holds up
+// another group's notifications.
+class Executor {
+ public:
+  explicit Executor(int threads) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+  }
+  ~Executor() { stop(); }
+  void submit(std::function<void()> fn) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(fn));
+    }
+    cv_.notify_one();
+  }
+  // Finishes what is queued and running, then joins.
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stopped_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        fn = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      fn();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stopped_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// The reference's config hash metric: the first 6 bytes of the file's MD5, little-endian.
+double config_hash(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_md5(), nullptr);
+  uint64_t v = 0;
+  for (int i = 5; i >= 0; --i) v = (v << 8) | md[i];
+  return static_cast<double>(v);
+}
+
+std::string random_name() {
+  static const char* kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  std::random_device rd;
+  std::string s;
+  for (int i = 0; i < 26; ++i) s += kAlphabet[rd() % 32];
+  return s;
+}
+
+struct Url {
+  std::string scheme, host, path;
+};
+
+// Derives the external URL and route prefix as the reference does.
+Result<std::pair<std::string, std::string>> external_url_and_prefix(const Flags& f) {
+  std::string ext = f.web_external_url;
+  if (ext.empty()) {
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    std::string listen = f.web_listen_addresses.front();
+    auto colon = listen.rfind(':');
+    std::string port = colon == std::string::npos ? "9093" : listen.substr(colon + 1);
+    ext = std::string("http://") + host + ":" + port + "/";
+  }
+  auto scheme_end = ext.find("://");
+  if (scheme_end == std::string::npos) return Error{"invalid external URL \"" + ext + "\": missing scheme"};
+  std::string scheme = ext.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") {
+    return Error{"invalid external URL \"" + ext + "\": scheme must be http or https"};
+  }
+  auto path_start = ext.find('/', scheme_end + 3);
+  std::string base = path_start == std::string::npos ? ext : ext.substr(0, path_start);
+  std::string path = path_start == std::string::npos ? "" : ext.substr(path_start);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  std::string prefix = f.web_route_prefix.empty() ? path : f.web_route_prefix;
+  if (prefix.empty() || prefix[0] != '/') prefix = "/" + prefix;
+  return std::make_pair(base + path, prefix);
+}
+
+// Everything built from one config file. Swapped whole on reload.
+struct Generation {
+  std::shared_ptr<api::Runtime> runtime;
+  std::shared_ptr<notify::Pipeline> pipeline;
+  std::shared_ptr<const tmpl::Templates> templates;
+};
+
+class Daemon {
+ public:
+  Daemon(Flags f) : flags_(std::move(f)) {}
+
+  int main() {
+    start_time_ = clock_.now();
+    auto urls = external_url_and_prefix(flags_);
+    if (!urls) return fatal(urls.error());
+    external_url_ = urls->first;
+    route_prefix_ = urls->second;
+    auto retention = parse_duration(flags_.data_retention);
+    if (!retention) return fatal("invalid --data.retention: " + retention.error());
+    auto gc_interval = parse_duration(flags_.alerts_gc_interval);
+    if (!gc_interval) return fatal("invalid --alerts.gc-interval: " + gc_interval.error());
+    auto maint_interval = parse_duration(flags_.data_maintenance_interval);
+    if (!maint_interval) return fatal("invalid --data.maintenance-interval: " + maint_interval.error());
+
+    LOG_INFO({"msg", "Starting tocsin"}, {"version", TOCSIN_VERSION});
+    register_metrics();
+
+    // State first: a database we cannot read stops the start, it never starts empty.
+    std::filesystem::create_directories(flags_.storage_path);
+    store::Options so;
+    so.path = (std::filesystem::path(flags_.storage_path) / "tocsin.db").string();
+    auto db = store::open(so);
+    if (!db) return fatal(db.error());
+    db_ = std::move(*db);
+    silences_ = std::make_unique<silence::Silences>(db_.get(), clock_, *retention);
+    if (auto r = silences_->load(); !r) return fatal("loading silences: " + r.error());
+    nflog_ = std::make_unique<nflog::NotificationLog>(db_.get(), clock_, *retention);
+    if (auto r = nflog_->load(); !r) return fatal(r.error());
+    alerts_ = std::make_unique<alerts::AlertStore>(db_.get());
+    auto loaded = alerts_->load();
+    if (!loaded) return fatal(loaded.error());
+
+    // Config.
+    auto cfg = config::load_file(flags_.config_file);
+    if (!cfg) {
+      LOG_ERROR({"msg", "Loading configuration file failed"}, {"file", flags_.config_file}, {"err", cfg.error()});
+      return 1;
+    }
+    auto gen = build_generation(std::make_shared<const config::Config>(std::move(*cfg)));
+    if (!gen) {
+      LOG_ERROR({"msg", "Loading configuration file failed"}, {"file", flags_.config_file}, {"err", gen.error()});
+      return 1;
+    }
+    dispatcher_ = std::make_unique<dispatch::Dispatcher>(gen->runtime->config->route);
+    install(std::move(*gen));
+    config_success();
+
+    alerts_->subscribe([this](const AlertPtr& a) { on_alert(a); });
+    alerts_->on_gc([this](const AlertPtr& a) {
+      dispatcher_->remove_alert(a->fingerprint);
+      current()->runtime->inhibitor->remove(a->fingerprint);
+    });
+    const TimePoint now = clock_.now();
+    alerts_->replay([&](const AlertPtr& a) { on_alert_at(a, now); });
+    LOG_INFO({"msg", "State loaded"}, {"alerts", std::to_string(*loaded)}, {"silences", std::to_string(silences_->size())},
+             {"nflog_entries", std::to_string(nflog_->size())});
+
+    executor_ = std::make_unique<Executor>(32);
+    driver_ = std::make_unique<dispatch::Driver>(*dispatcher_, clock_, [this](dispatch::FlushJob job) {
+      executor_->submit([this, job = std::move(job)] {
+        auto gen = current();
+        const bool ok = gen->pipeline->run(job);
+        dispatcher_->complete(job, ok);
+      });
+    });
+    driver_->add_periodic(std::chrono::seconds(30), [this] { dispatcher_->drop_empty(); });
+    driver_->add_periodic(*gc_interval, [this] { alerts_->gc(clock_.now()); });
+    driver_->add_periodic(*maint_interval, [this] {
+      silences_->gc();
+      nflog_->gc();
+    });
+    driver_->start();
+
+    if (!flags_.cluster_listen_address.empty()) {
+      cluster_.enabled = true;
+      cluster_.name = random_name();
+      cluster_.address = flags_.cluster_listen_address;
+      LOG_INFO({"component", "cluster"},
+               {"msg", "clustering requested but tocsin does not replicate state between peers yet; running as a single node"},
+               {"listen", flags_.cluster_listen_address});
+    }
+
+    api::Deps deps;
+    deps.alerts = alerts_.get();
+    deps.silences = silences_.get();
+    deps.dispatcher = dispatcher_.get();
+    deps.clock = &clock_;
+    deps.runtime = [this] { return std::shared_ptr<const api::Runtime>(current()->runtime); };
+    deps.reload = [this] { return reload(); };
+    deps.ready = [this] { return ready_.load(); };
+    deps.route_prefix = route_prefix_;
+    deps.external_url = external_url_;
+    deps.start_time = start_time_;
+    deps.cluster = cluster_;
+    deps.version = TOCSIN_VERSION;
+    auto handler = api::make_handler(std::move(deps));
+
+    net::ServerLimits limits;
+    for (const auto& addr : flags_.web_listen_addresses) {
+      auto srv = net::make_http_server(addr, handler, limits, 4);
+      auto port = srv->start();
+      if (!port) return fatal("listen on " + addr + ": " + port.error());
+      LOG_INFO({"msg", "Listening"}, {"address", addr}, {"port", std::to_string(*port)});
+      servers_.push_back(std::move(srv));
+    }
+    ready_ = true;
+
+    wait_for_signals();
+
+    LOG_INFO({"msg", "Received SIGTERM, exiting gracefully..."});
+    ready_ = false;
+    for (auto& s : servers_) s->stop();
+    driver_->stop();
+    stopping_ = true;
+    executor_->stop();
+    if (auto r = db_->flush(); !r) LOG_ERROR({"msg", "final flush failed"}, {"err", r.error()});
+    db_.reset();
+    return 0;
+  }
+
+ private:
+  int fatal(const std::string& msg) {
+    LOG_ERROR({"msg", msg});
+    return 1;
+  }
+
+  void on_alert(const AlertPtr& a) { on_alert_at(a, clock_.now()); }
+  void on_alert_at(const AlertPtr& a, TimePoint now) {
+    current()->runtime->inhibitor->update(a);
+    dispatcher_->process(a, now);
+  }
+
+  std::shared_ptr<Generation> current() {
+    std::lock_guard lock(gen_mu_);
+    return gen_;
+  }
+
+  void install(Generation g) {
+    auto p = std::make_shared<Generation>(std::move(g));
+    std::lock_guard lock(gen_mu_);
+    gen_ = std::move(p);
+  }
+
+  Result<Generation> build_generation(std::shared_ptr<const config::Config> cfg) {
+    Generation g;
+    auto templates = tmpl::Templates::with_defaults();
+    if (!templates) return Error{"default templates: " + templates.error()};
+    for (const auto& glob : cfg->templates) {
+      if (auto r = templates->add_glob(glob); !r) return Error{r.error()};
+    }
+    g.templates = std::make_shared<const tmpl::Templates>(std::move(*templates));
+
+    // Integrations only for receivers a route uses: an unimplemented integration fails the config
+    // only when it would be needed.
+    std::set<std::string> used;
+    std::vector<const config::Route*> stack{cfg->route.get()};
+    while (!stack.empty()) {
+      const config::Route* r = stack.back();
+      stack.pop_back();
+      used.insert(r->receiver);
+      for (const auto& c : r->routes) stack.push_back(c.get());
+    }
+    std::map<std::string, std::vector<receivers::Integration>> integrations;
+    for (const auto& r : cfg->receivers) {
+      if (!used.count(r.name)) continue;
+      auto ints = receivers::build_integrations(r, *cfg, g.templates);
+      if (!ints) return Error{ints.error()};
+      integrations[r.name] = std::move(*ints);
+    }
+
+    std::vector<inhibit::InhibitRule> rules;
+    for (const auto& ir : cfg->inhibit_rules) rules.push_back({ir.source_matchers, ir.target_matchers, ir.equal});
+    auto inhibitor = std::make_shared<inhibit::Inhibitor>(std::move(rules));
+
+    auto intervals = std::make_shared<const timeinterval::Intervals>(cfg->time_intervals);
+    notify::PipelineDeps deps;
+    deps.nflog = nflog_.get();
+    deps.clock = &clock_;
+    deps.external_url = external_url_;
+    deps.stopping = &stopping_;
+    std::weak_ptr<inhibit::Inhibitor> weak_inh = inhibitor;
+    deps.muters.inhibited = [this, weak_inh](const Alert& a) {
+      auto inh = weak_inh.lock();
+      return inh && inh->inhibited_by(a.labels, a.fingerprint, clock_.now()).has_value();
+    };
+    deps.muters.silenced = [this](const Alert& a) { return !silences_->silenced_by(a.labels, a.fingerprint).empty(); };
+    deps.muters.time_muted = [intervals](const std::vector<std::string>& mute, const std::vector<std::string>& active,
+                                         TimePoint now) { return intervals->muted(mute, active, now); };
+    g.pipeline = std::make_shared<notify::Pipeline>(std::move(deps), std::move(integrations));
+
+    auto rt = std::make_shared<api::Runtime>();
+    rt->config = std::move(cfg);
+    rt->inhibitor = std::move(inhibitor);
+    rt->config_yaml = config::to_yaml(*rt->config);
+    g.runtime = std::move(rt);
+    return g;
+  }
+
+  Result<void> reload() {
+    std::lock_guard lock(reload_mu_);
+    LOG_INFO({"component", "configuration"}, {"msg", "Loading configuration file"}, {"file", flags_.config_file});
+    auto cfg = config::load_file(flags_.config_file);
+    Result<Generation> gen = cfg ? build_generation(std::make_shared<const config::Config>(std::move(*cfg)))
+                                 : Result<Generation>(Error{cfg.error()});
+    if (!gen) {
+      LOG_ERROR({"component", "configuration"}, {"msg", "Loading configuration file failed"},
+                {"file", flags_.config_file}, {"err", gen.error()});
+      metrics::global().gauge("alertmanager_config_last_reload_successful", "").gauge().set(0);
+      return Error{gen.error()};
+    }
+    // Feed the new inhibitor before it becomes visible.
+    for (const auto& a : alerts_->list()) gen->runtime->inhibitor->update(a);
+    auto root = gen->runtime->config->route;
+    install(std::move(*gen));
+    dispatcher_->reload(root);
+    const TimePoint now = clock_.now();
+    alerts_->replay([&](const AlertPtr& a) { dispatcher_->process(a, now); });
+    config_success();
+    LOG_INFO({"component", "configuration"}, {"msg", "Completed loading of configuration file"},
+             {"file", flags_.config_file});
+    return {};
+  }
+
+  void config_success() {
+    auto& r = metrics::global();
+    r.gauge("alertmanager_config_last_reload_successful", "Whether the last configuration reload attempt was successful.")
+        .gauge()
+        .set(1);
+    r.gauge("alertmanager_config_last_reload_success_timestamp_seconds",
+            "Timestamp of the last successful configuration reload.")
+        .gauge()
+        .set(std::chrono::duration<double>(clock_.now().time_since_epoch()).count());
+    r.gauge("alertmanager_config_hash", "Hash of the currently loaded alertmanager configuration.")
+        .gauge()
+        .set(config_hash(current()->runtime->config->original));
+  }
+
+  void register_metrics() {
+    auto& r = metrics::global();
+    r.gauge("alertmanager_build_info",
+            "A metric with a constant '1' value labeled by version, revision, branch, goversion from which alertmanager was built, and the goos and goarch for the build.",
+            {"branch", "goarch", "goos", "goversion", "revision", "tags", "version"})
+        .gauge({"tocsin", "amd64", "linux", "none", "tocsin-" TOCSIN_VERSION, "", "0.25.0"})
+        .set(1);
+    r.gauge("alertmanager_cluster_enabled", "Indicates whether the clustering is enabled or not.").gauge().set(
+        flags_.cluster_listen_address.empty() ? 0 : 1);
+    r.gauge_func("alertmanager_alerts", "How many alerts by state.", {"state"}, [this] {
+      std::vector<std::pair<std::vector<std::string>, double>> out;
+      if (!alerts_) return out;
+      const TimePoint now = clock_.now();
+      auto gen = current();
+      double active = 0, suppressed = 0;
+      for (const auto& a : alerts_->list()) {
+        if (a->resolved_at(now)) continue;
+        const bool s = !silences_->silenced_by(a->labels, a->fingerprint).empty() ||
+                       gen->runtime->inhibitor->inhibited_by(a->labels, a->fingerprint, now).has_value();
+        (s ? suppressed : active) += 1;
+      }
+      out.push_back({{"active"}, active});
+      out.push_back({{"suppressed"}, suppressed});
+      out.push_back({{"unprocessed"}, 0});
+      return out;
+    });
+    r.gauge_func("alertmanager_dispatcher_aggregation_groups", "Number of active aggregation groups", {}, [this] {
+      std::vector<std::pair<std::vector<std::string>, double>> out;
+      out.push_back({{}, dispatcher_ ? static_cast<double>(dispatcher_->group_count()) : 0});
+      return out;
+    });
+    r.gauge_func("alertmanager_silences", "How many silences by state.", {"state"}, [this] {
+      std::vector<std::pair<std::vector<std::string>, double>> out;
+      if (!silences_) return out;
+      auto c = silences_->count_states();
+      out.push_back({{"active"}, static_cast<double>(c.active)});
+      out.push_back({{"expired"}, static_cast<double>(c.expired)});
+      out.push_back({{"pending"}, static_cast<double>(c.pending)});
+      return out;
+    });
+    r.gauge_func("alertmanager_nflog_entries", "Number of entries in the notification log.", {}, [this] {
+      std::vector<std::pair<std::vector<std::string>, double>> out;
+      out.push_back({{}, nflog_ ? static_cast<double>(nflog_->size()) : 0});
+      return out;
+    });
+  }
+
+  void wait_for_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        (void)reload();
+        continue;
+      }
+      return;
+    }
+  }
+
+  Flags flags_;
+  SystemClock clock_;
+  TimePoint start_time_{};
+  std::string external_url_, route_prefix_;
+  std::unique_ptr<store::Store> db_;
+  std::unique_ptr<silence::Silences> silences_;
+  std::unique_ptr<nflog::NotificationLog> nflog_;
+  std::unique_ptr<alerts::AlertStore> alerts_;
+  std::unique_ptr<dispatch::Dispatcher> dispatcher_;
+  std::unique_ptr<Executor> executor_;
+  std::unique_ptr<dispatch::Driver> driver_;
+  std::vector<std::unique_ptr<net::HttpServer>> servers_;
+  std::mutex gen_mu_, reload_mu_;
+  std::shared_ptr<Generation> gen_;
+  api::ClusterInfo cluster_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  // Block the signals we handle in every thread; the main thread takes them with sigwait.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (argc >= 2 && argv[1][0] != '-') return run_subcommand(argc, argv);
+
+  auto flags = parse_flags(argc, argv);
+  if (!flags) {
+    std::fprintf(stderr, "tocsin: error: %s\n", flags.error().c_str());
+    return 1;
+  }
+  if (flags->help) {
+    std::fputs(help_text().c_str(), stdout);
+    return 0;
+  }
+  if (flags->version) {
+    std::printf("tocsin, version %s (Alertmanager API 0.25.0 compatible)\n", TOCSIN_VERSION);
+    return 0;
+  }
+  if (!log::set_level(flags->log_level)) {
+    std::fprintf(stderr, "tocsin: error: invalid --log.level \"%s\"\n", flags->log_level.c_str());
+    return 1;
+  }
+  if (!log::set_format(flags->log_format)) {
+    std::fprintf(stderr, "tocsin: error: invalid --log.format \"%s\"\n", flags->log_format.c_str());
+    return 1;
+  }
+  Daemon d(std::move(*flags));
+  return d.main();
+}
+
+}  // namespace tocsin::app

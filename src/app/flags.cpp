@@ -1,0 +1,154 @@
+// flags.cpp: a table of every flag the reference accepts; each knows whether it takes a value.
+#include "app/flags.hpp"
+
+#include <functional>
+#include <optional>
+
+namespace tocsin::app {
+
+namespace {
+
+struct FlagDef {
+  const char* name;
+  const char* help;
+  const char* def;
+  bool is_bool;
+  std::function<void(Flags&, const std::string&)> set;
+};
+
+const std::vector<FlagDef>& defs() {
+  static const std::vector<FlagDef> d = {
+      {"config.file", "Alertmanager configuration file name.", "alertmanager.yml", false,
+       [](Flags& f, const std::string& v) { f.config_file = v; }},
+      {"storage.path", "Base path for data storage.", "data/", false,
+       [](Flags& f, const std::string& v) { f.storage_path = v; }},
+      {"data.retention", "How long to keep data for.", "120h", false,
+       [](Flags& f, const std::string& v) { f.data_retention = v; }},
+      {"data.maintenance-interval", "Interval between garbage collection and snapshotting to disk of the silences and the notification logs.", "15m", false,
+       [](Flags& f, const std::string& v) { f.data_maintenance_interval = v; }},
+      {"alerts.gc-interval", "Interval between alert GC.", "30m", false,
+       [](Flags& f, const std::string& v) { f.alerts_gc_interval = v; }},
+      {"web.listen-address", "Address to listen on for the web interface and API. Repeatable.", ":9093", false,
+       [](Flags& f, const std::string& v) { f.web_listen_addresses.push_back(v); }},
+      {"web.config.file", "Path to a configuration file that can enable TLS or authentication.", "", false,
+       [](Flags& f, const std::string& v) { f.web_config_file = v; }},
+      {"web.systemd-socket", "Use systemd socket activation listeners instead of port listeners (Linux only).", "", true,
+       [](Flags& f, const std::string& v) { f.web_systemd_socket = v == "true"; }},
+      {"web.external-url", "The URL under which Alertmanager is externally reachable (for example, if Alertmanager is served via a reverse proxy). Used for generating relative and absolute links back to Alertmanager itself. If the URL has a path portion, it will be used to prefix all HTTP endpoints served by Alertmanager. If omitted, relevant URL components will be derived automatically.", "", false,
+       [](Flags& f, const std::string& v) { f.web_external_url = v; }},
+      {"web.route-prefix", "Prefix for the internal routes of web endpoints. Defaults to path of --web.external-url.", "", false,
+       [](Flags& f, const std::string& v) { f.web_route_prefix = v; }},
+      {"web.get-concurrency", "Maximum number of GET requests processed concurrently. If negative or zero, the limit is GOMAXPROC or 8, whichever is larger.", "0", false,
+       [](Flags& f, const std::string& v) { f.web_get_concurrency = v; }},
+      {"web.timeout", "Timeout for HTTP requests. If negative or zero, no timeout is set.", "0", false,
+       [](Flags& f, const std::string& v) { f.web_timeout = v; }},
+      {"cluster.listen-address", "Listen address for cluster. Set to empty string to disable HA mode.", "0.0.0.0:9094", false,
+       [](Flags& f, const std::string& v) { f.cluster_listen_address = v; }},
+      {"cluster.advertise-address", "Explicit address to advertise in cluster.", "", false,
+       [](Flags& f, const std::string& v) { f.cluster_advertise_address = v; }},
+      {"cluster.peer", "Initial peers (may be repeated).", "", false,
+       [](Flags& f, const std::string& v) { f.cluster_peers.push_back(v); }},
+      {"log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]", "info", false,
+       [](Flags& f, const std::string& v) { f.log_level = v; }},
+      {"log.format", "Output format of log messages. One of: [logfmt, json]", "logfmt", false,
+       [](Flags& f, const std::string& v) { f.log_format = v; }},
+      {"enable-feature", "Experimental features to enable. Repeatable.", "", false,
+       [](Flags& f, const std::string& v) { f.enable_features.push_back(v); }},
+  };
+  return d;
+}
+
+// Accepted for compatibility; tocsin has no use for them yet (no gossip, no Go runtime).
+const std::vector<std::pair<const char*, bool>>& accepted_only() {
+  static const std::vector<std::pair<const char*, bool>> d = {
+      {"cluster.peer-timeout", false},     {"cluster.gossip-interval", false},
+      {"cluster.pushpull-interval", false}, {"cluster.tcp-timeout", false},
+      {"cluster.probe-timeout", false},    {"cluster.probe-interval", false},
+      {"cluster.settle-timeout", false},   {"cluster.reconnect-interval", false},
+      {"cluster.reconnect-timeout", false}, {"cluster.tls-config", false},
+      {"cluster.label", false},            {"cluster.allow-insecure-public-advertise-address-discovery", true},
+      {"alerts.max-alerts", false},        {"dispatch.max-aggregation-groups", false},
+      {"silences.max-silences", false},    {"silences.max-silence-size-bytes", false},
+      {"auto-gomemlimit", true},           {"auto-gomemlimit.ratio", false},
+      {"auto-gomaxprocs", true},           {"alerts.per-alert-name-limit", false},
+  };
+  return d;
+}
+
+}  // namespace
+
+Result<Flags> parse_flags(int argc, char** argv, int first) {
+  Flags f;
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help" || arg == "--help-long" || arg == "--help-man") {
+      f.help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      f.version = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      return Error{"unexpected " + arg + ", try --help"};
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    bool negated = false;
+    const FlagDef* def = nullptr;
+    for (const auto& d : defs()) {
+      if (name == d.name) def = &d;
+      if (d.is_bool && name == std::string("no-") + d.name) {
+        def = &d;
+        negated = true;
+      }
+    }
+    if (def) {
+      if (def->is_bool) {
+        def->set(f, negated ? "false" : (value ? *value : "true"));
+        continue;
+      }
+      if (!value) {
+        if (i + 1 >= argc) return Error{"expected argument for flag --" + name};
+        value = argv[++i];
+      }
+      def->set(f, *value);
+      continue;
+    }
+    bool known = false;
+    for (const auto& [n, is_bool] : accepted_only()) {
+      if (name == n || (is_bool && name == std::string("no-") + n)) {
+        known = true;
+        if (!is_bool && !value) {
+          if (i + 1 >= argc) return Error{"expected argument for flag --" + name};
+          value = argv[++i];
+        }
+        f.other[name] = value.value_or("true");
+      }
+    }
+    if (!known) return Error{"unknown long flag '--" + name + "', try --help"};
+  }
+  if (f.web_listen_addresses.empty()) f.web_listen_addresses.push_back(":9093");
+  return f;
+}
+
+std::string help_text() {
+  std::string s =
+      "usage: tocsin [<flags>] | tocsin check-config FILE... | tocsin routes show|test ... | "
+      "tocsin template render ...\n\n"
+      "tocsin, an Alertmanager-compatible alert router.\n\nFlags:\n"
+      "  -h, --help  Show context-sensitive help.\n";
+  for (const auto& d : defs()) {
+    std::string line = std::string("      --") + (d.is_bool ? "[no-]" : "") + d.name;
+    if (!d.is_bool) line += std::string("=") + (d.def[0] ? "\"" + std::string(d.def) + "\"" : "\"\"");
+    s += line + "\n          " + d.help + "\n";
+  }
+  s += "      --version  Show application version.\n";
+  return s;
+}
+
+}  // namespace tocsin::app

@@ -1,0 +1,38 @@
+// subcommands.cpp: the offline tools that share the daemon's parsers.
+#include "app/subcommands.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "config/config.hpp"
+
+namespace tocsin::app {
+
+namespace {
+
+int check_config(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: tocsin check-config FILE...\n");
+    return 1;
+  }
+  bool all_ok = true;
+  for (int i = 2; i < argc; ++i) {
+    bool ok = false;
+    std::cout << config::check_config_report(argv[i], &ok);
+    all_ok = all_ok && ok;
+    if (i + 1 < argc) std::cout << "\n";
+  }
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace
+
+int run_subcommand(int argc, char** argv) {
+  const std::string cmd = argv[1];
+  if (cmd == "check-config") return check_config(argc, argv);
+  std::fprintf(stderr, "tocsin: error: unknown command \"%s\", try --help\n", cmd.c_str());
+  return 1;
+}
+
+}  // namespace tocsin::app
