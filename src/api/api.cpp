@@ -537,8 +537,6 @@ class Api {
       if (perr.code == 0) return string_error(perr.http_status, s.error());
       return swagger_error(perr.http_status, perr.code, s.error());
     }
-    const auto now = d_.clock->now();
-    if (auto v = silence::validate_postable(*s, now); !v) return string_error(400, v.error());
     silence::ErrorKind kind = silence::ErrorKind::kInvalid;
     auto id = d_.silences->set(std::move(*s), &kind);
     if (!id) {
