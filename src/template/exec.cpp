@@ -4,6 +4,7 @@
 #include "template/exec.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <set>
 
@@ -93,7 +94,11 @@ class Exec {
         }
         return Flow::Normal;
       case Node::Kind::Text:
-        write(n.text);
+        if (opt_.html) {
+          write_html_text(n.text);
+        } else {
+          write(n.text);
+        }
         return Flow::Normal;
       case Node::Kind::Action: {
         Value v = eval_pipeline(dot, *n.pipe);
@@ -118,6 +123,22 @@ class Exec {
         node_ = &n;
         errorf("unknown node: " + n.to_string());
     }
+  }
+
+  // html/template rewrites a '<' of the template text that cannot open a tag (as before an action) to
+  // "&lt;".
+  void write_html_text(const std::string& text) {
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+      char next = i + 1 < text.size() ? text[i + 1] : '\0';
+      bool opens = std::isalpha(static_cast<unsigned char>(next)) || next == '/' || next == '!' || next == '?';
+      if (text[i] == '<' && !opens) {
+        out += "&lt;";
+      } else {
+        out += text[i];
+      }
+    }
+    write(out);
   }
 
   void print_value(const Node& n, const Value& v) {

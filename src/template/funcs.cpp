@@ -405,6 +405,52 @@ void to_json(std::string& out, const Value& v) {
   }
 }
 
+// Go's regexp/syntax wording for a pattern RE2 rejects: "error parsing regexp: missing closing ): `(`".
+std::string go_regexp_error(const re2::RE2& re) {
+  const char* code = "invalid or unsupported Perl syntax";
+  switch (re.error_code()) {
+    case re2::RE2::ErrorMissingParen:
+      code = "missing closing )";
+      break;
+    case re2::RE2::ErrorUnexpectedParen:
+      code = "unexpected )";
+      break;
+    case re2::RE2::ErrorMissingBracket:
+      code = "missing closing ]";
+      break;
+    case re2::RE2::ErrorBadEscape:
+      code = "invalid escape sequence";
+      break;
+    case re2::RE2::ErrorRepeatArgument:
+      code = "missing argument to repetition operator";
+      break;
+    case re2::RE2::ErrorRepeatSize:
+      code = "invalid repeat count";
+      break;
+    case re2::RE2::ErrorRepeatOp:
+      code = "invalid nested repetition operator";
+      break;
+    case re2::RE2::ErrorBadCharRange:
+      code = "invalid character class range";
+      break;
+    case re2::RE2::ErrorBadCharClass:
+      code = "invalid character class";
+      break;
+    case re2::RE2::ErrorTrailingBackslash:
+      code = "trailing backslash at end of expression";
+      break;
+    case re2::RE2::ErrorBadNamedCapture:
+      code = "invalid named capture";
+      break;
+    case re2::RE2::ErrorBadUTF8:
+      code = "invalid UTF-8";
+      break;
+    default:
+      break;
+  }
+  return std::string("error parsing regexp: ") + code + ": `" + re.error_arg() + "`";
+}
+
 // ---- Go regexp replacement template expansion ($1, ${name}, $$) ----
 
 std::string expand(const re2::RE2& re, std::string_view repl, const std::vector<re2::StringPiece>& groups) {
@@ -453,7 +499,7 @@ std::string expand(const re2::RE2& re, std::string_view repl, const std::vector<
 Result<std::string> re_replace_all(const std::string& pattern, const std::string& repl, const std::string& text) {
   re2::RE2 re(pattern, re2::RE2::Quiet);
   if (!re.ok()) {
-    return make_error("regexp: Compile(" + go_quote_string(pattern) + "): error parsing regexp: " + re.error());
+    return make_error("regexp: Compile(`" + pattern + "`): " + go_regexp_error(re));
   }
   int n = re.NumberOfCapturingGroups() + 1;
   std::vector<re2::StringPiece> groups(static_cast<size_t>(n));
@@ -506,35 +552,62 @@ Result<std::string> re_replace_all(const std::string& pattern, const std::string
 
 // ---- strings ----
 
-std::string ascii_map(std::string s, bool upper) {
-  for (auto& c : s) {
+// strings.ToUpper/ToLower for ASCII and the Latin-1 letters (U+00C0..U+00FE), which covers the label
+// values we meet; other scripts pass through unchanged.
+std::string case_map(std::string s, bool upper) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    char& c = s[i];
     if (upper && c >= 'a' && c <= 'z') {
       c = static_cast<char>(c - 'a' + 'A');
     } else if (!upper && c >= 'A' && c <= 'Z') {
       c = static_cast<char>(c - 'A' + 'a');
+    } else if (static_cast<unsigned char>(c) == 0xC3 && i + 1 < s.size()) {
+      auto& n = reinterpret_cast<unsigned char&>(s[i + 1]);
+      if (upper && n >= 0xA0 && n <= 0xBE && n != 0xB7) {
+        n = static_cast<unsigned char>(n - 0x20);
+      } else if (!upper && n >= 0x80 && n <= 0x9E && n != 0x97) {
+        n = static_cast<unsigned char>(n + 0x20);
+      }
+      ++i;
     }
   }
   return s;
 }
 
-// cases.Title: the first letter of each word upper case, the rest lower case. Words are runs of
-// letters, digits, apostrophes and non-ASCII bytes.
+// cases.Title: in each word (letters, digits, apostrophes, non-ASCII) the first letter upper case and
+// the other letters lower case, so "3rd" becomes "3Rd" as in Go.
 std::string title_case(const std::string& s) {
-  std::string out = s;
+  std::string lower = case_map(s, false);
+  std::string out;
   bool in_word = false;
-  for (auto& c : out) {
+  bool cased = false;
+  for (size_t i = 0; i < lower.size(); ++i) {
+    char c = lower[i];
     unsigned char u = static_cast<unsigned char>(c);
     bool word = std::isalnum(u) || c == '\'' || u >= 0x80 || c == '_';
-    if (word && !in_word) {
-      if (c >= 'a' && c <= 'z') {
-        c = static_cast<char>(c - 'a' + 'A');
-      }
-    } else if (word) {
-      if (c >= 'A' && c <= 'Z') {
-        c = static_cast<char>(c - 'A' + 'a');
-      }
+    if (!word) {
+      in_word = false;
+      cased = false;
+      out += c;
+      continue;
     }
-    in_word = word;
+    if (!in_word) {
+      in_word = true;
+      cased = false;
+    }
+    bool letter = std::isalpha(u) || u == 0xC3;
+    if (letter && !cased) {
+      cased = true;
+      if (u == 0xC3 && i + 1 < lower.size()) {
+        std::string two = case_map(lower.substr(i, 2), true);
+        out += two;
+        ++i;
+        continue;
+      }
+      out += static_cast<char>(std::toupper(u));
+      continue;
+    }
+    out += c;
   }
   return out;
 }
@@ -989,8 +1062,8 @@ const std::map<std::string, FuncSpec, std::less<>>& alertmanager_funcs() {
   using Args = const std::vector<Value>&;
   using Ctx = const FuncContext&;
   static const std::map<std::string, FuncSpec, std::less<>> funcs = {
-      {"toUpper", {{A::String}, false, [](Ctx, Args a) -> Result<Value> { return Value(ascii_map(a[0].as_string(), true)); }}},
-      {"toLower", {{A::String}, false, [](Ctx, Args a) -> Result<Value> { return Value(ascii_map(a[0].as_string(), false)); }}},
+      {"toUpper", {{A::String}, false, [](Ctx, Args a) -> Result<Value> { return Value(case_map(a[0].as_string(), true)); }}},
+      {"toLower", {{A::String}, false, [](Ctx, Args a) -> Result<Value> { return Value(case_map(a[0].as_string(), false)); }}},
       {"title", {{A::String}, false, [](Ctx, Args a) -> Result<Value> { return Value(title_case(a[0].as_string())); }}},
       {"trimSpace", {{A::String}, false, [](Ctx, Args a) -> Result<Value> { return Value(trim_space(a[0].as_string())); }}},
       {"join",
@@ -1012,7 +1085,7 @@ const std::map<std::string, FuncSpec, std::less<>>& alertmanager_funcs() {
         [](Ctx, Args a) -> Result<Value> {
           re2::RE2 re(a[0].as_string(), re2::RE2::Quiet);
           if (!re.ok()) {
-            return make_error("error parsing regexp: " + re.error());
+            return make_error(go_regexp_error(re));
           }
           return Value(re2::RE2::PartialMatch(a[1].as_string(), re));
         }}},
