@@ -251,6 +251,28 @@ void fill_common(NotificationData& d) {
   d.common_annotations = common(&AlertData::annotations);
 }
 
+std::string quote_meta(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (std::string_view("\\.+*?()|[]{}^$").find(c) != std::string_view::npos) {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
+NotificationData build_data(std::string_view receiver, const LabelSet& group_labels, std::vector<AlertData> alerts,
+                            std::string external_url) {
+  NotificationData d;
+  d.receiver = quote_meta(receiver);
+  d.group_labels = group_labels;
+  d.alerts = std::move(alerts);
+  d.external_url = std::move(external_url);
+  fill_common(d);
+  return d;
+}
+
 NotificationData example_data(TimePoint now) {
   NotificationData d;
   d.receiver = "receiver";

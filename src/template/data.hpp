@@ -38,6 +38,14 @@ Value make_kv(const LabelSet& kv);
 // (the pairs every alert shares) from data.alerts, as the reference's Template.Data() does.
 void fill_common(NotificationData& data);
 
+// Go's regexp.QuoteMeta, which the reference applies to the receiver name in template data.
+std::string quote_meta(std::string_view s);
+
+// The data of one notification as the reference's Template.Data() builds it: the receiver name
+// QuoteMeta'd, the group labels, the alerts in order, then status and common labels/annotations.
+NotificationData build_data(std::string_view receiver, const LabelSet& group_labels, std::vector<AlertData> alerts,
+                            std::string external_url);
+
 // The sample data `amtool template render` uses when given no data file; alerts start 5 and 10 minutes
 // before `now` and end at `now`.
 NotificationData example_data(TimePoint now);

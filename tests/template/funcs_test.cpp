@@ -146,3 +146,15 @@ TEST_CASE("user files load after the defaults and may redefine them") {
   CHECK(named.ok());
   CHECK(*named == "Tocsin");
 }
+
+TEST_CASE("build_data quotes the receiver as the reference does") {
+  AlertData a;
+  a.status = "firing";
+  a.labels = tocsin::LabelSet({{"alertname", "X"}});
+  auto d = build_data("team.a+b", tocsin::LabelSet({{"alertname", "X"}}), {a}, "http://am");
+  CHECK(d.receiver == "team\\.a\\+b");
+  CHECK(d.status == "firing");
+  auto t = Templates::with_defaults();
+  CHECK(*t->execute_text("{{ template \"__alertmanagerURL\" . }}", make_data(d)) ==
+        "http://am/#/alerts?receiver=team%5C.a%5C%2Bb");
+}
