@@ -189,10 +189,13 @@ class RetryStage final : public Stage {
 
 class RecordStage final : public Stage {
  public:
-  RecordStage(nflog::NotificationLog* log, std::string key) : log_(log), key_(std::move(key)) {}
+  RecordStage(nflog::NotificationLog* log, std::string key, const Clock& clock)
+      : log_(log), key_(std::move(key)), clock_(clock) {}
   Result<AlertList> exec(StageContext& ctx, AlertList alerts) override {
     if (!log_) return alerts;
-    auto r = log_->log(key_, ctx.group_key, ctx.firing, ctx.resolved, ctx.now);
+    // Stamped with the time of the send's completion, not the flush's start, as the reference does:
+    // the next repeat is measured from when the receiver got it.
+    auto r = log_->log(key_, ctx.group_key, ctx.firing, ctx.resolved, clock_.now());
     if (!r) return Error{r.error()};
     return alerts;
   }
@@ -200,6 +203,7 @@ class RecordStage final : public Stage {
  private:
   nflog::NotificationLog* log_;
   std::string key_;
+  const Clock& clock_;
 };
 
 Result<AlertList> run_stages(std::vector<Stage*> stages, StageContext& ctx, AlertList alerts) {
@@ -276,7 +280,7 @@ bool Pipeline::run(const dispatch::FlushJob& job) {
     const std::string key = job.opts.receiver + "/" + integ.name + "/" + std::to_string(integ.index);
     DedupStage dedup(deps_.nflog, key, integ.send_resolved);
     RetryStage retry(integ, deps_);
-    RecordStage record(deps_.nflog, key);
+    RecordStage record(deps_.nflog, key, *deps_.clock);
     auto r = run_stages({&dedup, &retry, &record}, ctx, *pre);
     if (!r) ok = false;
   }

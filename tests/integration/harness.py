@@ -1,0 +1,230 @@
+"""harness.py: start tocsin or the reference Alertmanager on loopback with a webhook sink, post alerts,
+collect notifications, and report results as 'N passed, N failed'. Standard library only."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+REFERENCE = "/usr/bin/prometheus-alertmanager"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def now_rfc3339(offset=0.0):
+    t = time.time() + offset
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % int((t % 1) * 1000)
+
+
+class Sink:
+    """A webhook receiver on 127.0.0.1. `fail` maps a path to how many requests to answer 500 first."""
+
+    def __init__(self, fail=None, status_for=None):
+        self.received = []  # (monotonic time, path, parsed JSON)
+        self.attempts = []  # (monotonic time, path, status answered)
+        self.fail = dict(fail or {})
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(n)
+                with sink.lock:
+                    left = sink.fail.get(self.path, 0)
+                    if left > 0:
+                        sink.fail[self.path] = left - 1
+                        code = 500
+                    else:
+                        code = 200
+                    sink.attempts.append((time.monotonic(), self.path, code))
+                    if code == 200:
+                        try:
+                            sink.received.append((time.monotonic(), self.path, json.loads(body)))
+                        except ValueError:
+                            sink.received.append((time.monotonic(), self.path, {"_raw": body.decode("utf-8", "replace")}))
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def notifications(self):
+        with self.lock:
+            return list(self.received)
+
+    def wait_for(self, count, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.notifications()) >= count:
+                return True
+            time.sleep(0.05)
+        return len(self.notifications()) >= count
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Daemon:
+    """tocsin or the reference on a free loopback port with its own storage directory."""
+
+    def __init__(self, binary, config_text, storage=None, extra=None, name=None):
+        self.binary = binary
+        self.dir = tempfile.mkdtemp(prefix="tocsin-it-")
+        self.storage = storage or os.path.join(self.dir, "data")
+        self.config_path = os.path.join(self.dir, "alertmanager.yml")
+        with open(self.config_path, "w") as f:
+            f.write(config_text)
+        self.extra = list(extra or [])
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.name = name or os.path.basename(binary)
+        self.proc = None
+        self.log_path = os.path.join(self.dir, "daemon.log")
+
+    def start(self, timeout=15):
+        args = [self.binary, "--config.file=" + self.config_path, "--storage.path=" + self.storage,
+                "--web.listen-address=127.0.0.1:%d" % self.port, "--cluster.listen-address="] + self.extra
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.started = time.monotonic()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited with %s: %s" % (self.name, self.proc.returncode, self.read_log()[-2000:]))
+            try:
+                if self.request("GET", "/-/ready")[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError("%s not ready after %ss" % (self.name, timeout))
+
+    def read_log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        data = None
+        hdrs = dict(headers or {})
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=hdrs)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.read().decode("utf-8", "replace"), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode("utf-8", "replace"), dict(e.headers)
+
+    def post_alerts(self, alerts):
+        code, body, _ = self.request("POST", "/api/v2/alerts", alerts)
+        if code != 200:
+            raise RuntimeError("%s: POST alerts answered %s %s" % (self.name, code, body))
+
+    def get_json(self, path):
+        code, body, _ = self.request("GET", path)
+        return code, (json.loads(body) if body else None)
+
+    def signal(self, sig):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def kill9(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self, timeout=10):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if getattr(self, "log", None):
+            self.log.close()
+        return self.proc.returncode if self.proc else None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Results:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.lock = threading.Lock()
+
+    def check(self, name, ok, detail=""):
+        with self.lock:
+            if ok:
+                self.passed += 1
+                print("PASS  " + name, flush=True)
+            else:
+                self.failed += 1
+                print("FAIL  %s %s" % (name, detail), flush=True)
+        return ok
+
+    def finish(self):
+        print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
+        sys.exit(0 if self.failed == 0 and self.passed > 0 else 1)
+
+
+def summarize(notification):
+    """What must agree between tocsin and the reference: everything but times and the external URL."""
+    _, path, p = notification
+    return (path, p.get("receiver"), p.get("status"), p.get("groupKey"),
+            json.dumps(p.get("groupLabels"), sort_keys=True), json.dumps(p.get("commonLabels"), sort_keys=True),
+            json.dumps(p.get("commonAnnotations"), sort_keys=True), p.get("truncatedAlerts"), p.get("version"),
+            tuple((a.get("status"), json.dumps(a.get("labels"), sort_keys=True), a.get("fingerprint"),
+                   a.get("generatorURL"), a.get("endsAt") == "0001-01-01T00:00:00Z") for a in p.get("alerts", [])))
+
+
+def run_parallel(fns):
+    """Runs each function on its own thread; returns their results (exceptions re-raised)."""
+    results = [None] * len(fns)
+    errors = [None] * len(fns)
+
+    def wrap(i, fn):
+        try:
+            results[i] = fn()
+        except BaseException as e:  # noqa: BLE001 - reported to the caller
+            errors[i] = e
+
+    threads = [threading.Thread(target=wrap, args=(i, fn)) for i, fn in enumerate(fns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for e in errors:
+        if e is not None:
+            raise e
+    return results

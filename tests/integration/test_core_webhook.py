@@ -1,0 +1,170 @@
+"""test_core_webhook.py: the core notification scenarios, each run on tocsin and on the reference
+Alertmanager side by side with the same config and the same alerts; the webhook payloads must agree
+(same groups, same alerts, same order) and arrive at the same times within a second."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import REFERENCE, Daemon, Results, Sink, now_rfc3339, run_parallel, summarize  # noqa: E402
+
+TOCSIN = sys.argv[1] if len(sys.argv) > 1 else "build/tocsin"
+R = Results()
+
+
+def config(sink, route_extra="", receivers_extra="", group_wait="1s", group_interval="2s", repeat="1h",
+           send_resolved="true", max_alerts=0):
+    return f"""
+route:
+  receiver: default
+  group_by: [alertname]
+  group_wait: {group_wait}
+  group_interval: {group_interval}
+  repeat_interval: {repeat}
+{route_extra}
+receivers:
+  - name: default
+    webhook_configs:
+      - url: {sink.url}/default
+        send_resolved: {send_resolved}
+        max_alerts: {max_alerts}
+{receivers_extra}
+"""
+
+
+def scenario(name, cfg_fn, steps, duration, sink_fail=None):
+    """Runs `steps` (a list of (seconds, fn(daemon))) on a fresh daemon; returns the notifications
+    with their time relative to the start."""
+
+    def run(binary):
+        sink = Sink(fail=sink_fail)
+        d = Daemon(binary, cfg_fn(sink), name=name + "@" + os.path.basename(binary))
+        try:
+            d.start()
+            t0 = time.monotonic()
+            for at, fn in steps:
+                delay = t0 + at - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                fn(d)
+            rest = t0 + duration - time.monotonic()
+            if rest > 0:
+                time.sleep(rest)
+            return [(round(t - t0, 2), p, body) for t, p, body in sink.notifications()], sink.attempts, d
+        finally:
+            d.cleanup()
+            sink.close()
+
+    ours, ref = run_parallel([lambda: run(TOCSIN), lambda: run(REFERENCE)])
+    return ours, ref
+
+
+def compare(name, ours, ref, tolerance=1.0):
+    a, b = ours[0], ref[0]
+    R.check(name + ": same number of notifications", len(a) == len(b), "tocsin %d, reference %d\n  tocsin: %s\n  ref: %s" % (
+        len(a), len(b), [summarize(n) for n in a], [summarize(n) for n in b]))
+    sa = sorted(summarize(n) for n in a)
+    sb = sorted(summarize(n) for n in b)
+    R.check(name + ": same payloads", sa == sb, "\n  tocsin: %s\n  ref:    %s" % (sa, sb))
+    ta = sorted((summarize(n), n[0]) for n in a)
+    tb = sorted((summarize(n), n[0]) for n in b)
+    if len(ta) == len(tb):
+        worst = max([abs(x[1] - y[1]) for x, y in zip(ta, tb)] or [0])
+        R.check(name + ": same timing within %.1fs (worst %.2fs)" % (tolerance, worst), worst <= tolerance,
+                "tocsin %s ref %s" % ([x[1] for x in ta], [y[1] for y in tb]))
+
+
+def alert(name, ends_offset=None, **labels):
+    a = {"labels": dict(alertname=name, **labels), "annotations": {"summary": name + " summary"},
+         "generatorURL": "http://prometheus.example/graph"}
+    if ends_offset is not None:
+        a["endsAt"] = now_rfc3339(ends_offset)
+    return a
+
+
+def main():
+    # 1. Grouping and group_wait batching: three alerts in two groups, sent once each after group_wait.
+    ours, ref = scenario("grouping", lambda s: config(s), [
+        (0.0, lambda d: d.post_alerts([alert("A", i="1"), alert("B", i="1")])),
+        (0.3, lambda d: d.post_alerts([alert("A", i="2")])),
+    ], 3.0)
+    compare("grouping", ours, ref)
+    groups = {n[2]["groupLabels"]["alertname"]: n for n in ours[0]}
+    R.check("grouping: group A carries both alerts", "A" in groups and len(groups["A"][2]["alerts"]) == 2)
+    R.check("grouping: sent after group_wait (1s)", all(0.8 <= n[0] <= 1.6 for n in ours[0]),
+            [n[0] for n in ours[0]])
+
+    # 2. A late alert waits for group_interval, then goes out with the others.
+    ours, ref = scenario("group_interval", lambda s: config(s, group_interval="2s"), [
+        (0.0, lambda d: d.post_alerts([alert("A", i="1")])),
+        (1.5, lambda d: d.post_alerts([alert("A", i="2")])),
+    ], 4.5)
+    compare("group_interval", ours, ref)
+    R.check("group_interval: two sends, second at ~3s with 2 alerts",
+            len(ours[0]) == 2 and 2.7 <= ours[0][1][0] <= 3.6 and len(ours[0][1][2]["alerts"]) == 2,
+            [(n[0], len(n[2]["alerts"])) for n in ours[0]])
+
+    # 3. repeat_interval: an unchanged group is re-sent only when repeat_interval has passed.
+    ours, ref = scenario("repeat", lambda s: config(s, group_wait="500ms", group_interval="1s", repeat="2s"), [
+        (0.0, lambda d: d.post_alerts([alert("A")])),
+    ], 5.8)
+    compare("repeat", ours, ref)
+    R.check("repeat: sent at ~0.5s then repeated about every 3s", len(ours[0]) == 2,
+            [n[0] for n in ours[0]])
+
+    # 4. Resolved notifications (send_resolved true), and none with send_resolved false.
+    for sr in ("true", "false"):
+        ours, ref = scenario("resolved-" + sr, lambda s, sr=sr: config(s, send_resolved=sr, group_wait="500ms", group_interval="1s"), [
+            (0.0, lambda d: d.post_alerts([alert("A")])),
+            (1.0, lambda d: d.post_alerts([alert("A", ends_offset=0)])),
+        ], 3.2)
+        compare("resolved send_resolved=" + sr, ours, ref)
+        statuses = [n[2]["status"] for n in ours[0]]
+        want = ["firing", "resolved"] if sr == "true" else ["firing"]
+        R.check("resolved send_resolved=%s: statuses %s" % (sr, want), statuses == want, statuses)
+
+    # 5. continue: fan-out to every matching route in order.
+    route_extra = """  routes:
+    - matchers: ['team="a"']
+      receiver: team-a
+      continue: true
+    - matchers: ['severity=~"crit.*"']
+      receiver: pager
+"""
+    def cont_cfg(s):
+        rx = f"""  - name: team-a
+    webhook_configs:
+      - url: {s.url}/team-a
+  - name: pager
+    webhook_configs:
+      - url: {s.url}/pager
+"""
+        return config(s, route_extra=route_extra, receivers_extra=rx, group_wait="500ms")
+    ours, ref = scenario("continue", cont_cfg, [
+        (0.0, lambda d: d.post_alerts([alert("A", team="a", severity="critical"), alert("B", team="b")])),
+    ], 2.0)
+    compare("continue", ours, ref)
+    paths = sorted(n[1] for n in ours[0])
+    R.check("continue: team-a and pager get A, default gets B", paths == ["/default", "/pager", "/team-a"], paths)
+
+    # 6. max_alerts truncates and counts the rest.
+    ours, ref = scenario("max_alerts", lambda s: config(s, max_alerts=2, group_wait="500ms"), [
+        (0.0, lambda d: d.post_alerts([alert("A", i=str(i)) for i in range(5)])),
+    ], 1.8)
+    compare("max_alerts", ours, ref)
+    R.check("max_alerts: 2 alerts and truncatedAlerts 3",
+            len(ours[0]) == 1 and len(ours[0][0][2]["alerts"]) == 2 and ours[0][0][2]["truncatedAlerts"] == 3)
+
+    # 7. A failing sink that recovers: retried, delivered once.
+    ours, ref = scenario("retry", lambda s: config(s, group_wait="200ms", group_interval="10s"), [
+        (0.0, lambda d: d.post_alerts([alert("A")])),
+    ], 4.0, sink_fail={"/default": 2})
+    compare("retry", ours, ref, tolerance=1.5)
+    R.check("retry: 3 attempts, delivered once",
+            len(ours[1]) == 3 and len(ours[0]) == 1, "attempts %s" % ours[1])
+
+    R.finish()
+
+
+if __name__ == "__main__":
+    main()
