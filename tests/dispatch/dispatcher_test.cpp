@@ -1,0 +1,163 @@
+// dispatcher_test.cpp: routing and aggregation-group timing on an explicit timeline (no sleeping).
+#include <doctest/doctest.h>
+
+#include "config/config.hpp"
+#include "dispatch/dispatcher.hpp"
+
+using namespace tocsin;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::shared_ptr<const config::Config> load(const std::string& yaml) {
+  auto c = config::load_string(yaml, "test.yml");
+  REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error()));
+  return std::make_shared<const config::Config>(std::move(*c));
+}
+
+const TimePoint t0 = TimePoint{} + std::chrono::hours(24 * 365 * 50);
+
+AlertPtr alert(LabelSet labels, TimePoint starts, TimePoint ends = {}, TimePoint updated = {}) {
+  auto a = std::make_shared<Alert>();
+  a->labels = std::move(labels);
+  a->fingerprint = a->labels.fingerprint();
+  a->starts_at = starts;
+  a->ends_at = is_zero(ends) ? starts + 5min : ends;
+  a->updated_at = is_zero(updated) ? starts : updated;
+  return a;
+}
+
+std::vector<std::string> receivers_of(const config::Route& root, const LabelSet& ls) {
+  std::vector<std::string> out;
+  for (auto* r : dispatch::match_routes(root, ls)) out.push_back(r->receiver);
+  return out;
+}
+
+const char* kTree = R"(
+route:
+  receiver: default
+  group_by: [alertname]
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 4h
+  routes:
+    - matchers: ['team="db"']
+      receiver: db
+      continue: true
+      routes:
+        - matchers: ['severity="critical"']
+          receiver: db-pager
+    - matchers: ['severity=~"crit.*"']
+      receiver: pager
+      group_by: ['...']
+    - matchers: ['team="web"']
+      receiver: web
+receivers: [{name: default}, {name: db}, {name: db-pager}, {name: pager}, {name: web}]
+)";
+
+}  // namespace
+
+TEST_CASE("routes: first match wins, continue fans out, a route with no matching child is the match") {
+  auto cfg = load(kTree);
+  const auto& root = *cfg->route;
+  CHECK(receivers_of(root, {{"alertname", "x"}}) == std::vector<std::string>{"default"});
+  CHECK(receivers_of(root, {{"team", "db"}}) == std::vector<std::string>{"db"});
+  CHECK(receivers_of(root, {{"team", "db"}, {"severity", "critical"}}) ==
+        std::vector<std::string>{"db-pager", "pager"});
+  CHECK(receivers_of(root, {{"team", "web"}, {"severity", "critical"}}) == std::vector<std::string>{"pager"});
+  CHECK(receivers_of(root, {{"team", "web"}}) == std::vector<std::string>{"web"});
+}
+
+TEST_CASE("group labels: group_by picks present labels, '...' takes all") {
+  auto cfg = load(kTree);
+  auto routes = dispatch::match_routes(*cfg->route, {{"alertname", "a"}, {"team", "x"}});
+  REQUIRE(routes.size() == 1);
+  Alert a;
+  a.labels = {{"alertname", "a"}, {"team", "x"}};
+  CHECK(dispatch::group_labels(a, *routes[0]) == LabelSet{{"alertname", "a"}});
+  auto crit = dispatch::match_routes(*cfg->route, {{"severity", "critical"}, {"x", "y"}});
+  a.labels = {{"severity", "critical"}, {"x", "y"}};
+  CHECK(dispatch::group_labels(a, *crit[0]) == a.labels);
+}
+
+TEST_CASE("a new group flushes after group_wait, then every group_interval") {
+  auto cfg = load(kTree);
+  dispatch::Dispatcher d(cfg->route);
+  d.process(alert({{"alertname", "A"}}, t0), t0);
+  CHECK(d.next_deadline() == t0 + 30s);
+  CHECK(d.take_due(t0 + 29s).empty());
+  auto jobs = d.take_due(t0 + 30s);
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].group_key == "{}:{alertname=\"A\"}");
+  CHECK(jobs[0].alerts.size() == 1);
+  // A firing alert is sent without an end time.
+  CHECK(is_zero(jobs[0].alerts[0]->ends_at));
+  d.complete(jobs[0], true);
+  CHECK(d.next_deadline() == t0 + 30s + 5min);
+
+  // A late alert waits for the next group_interval tick and goes out with the first.
+  d.process(alert({{"alertname", "A"}, {"i", "2"}}, t0 + 40s), t0 + 40s);
+  CHECK(d.take_due(t0 + 5min).empty());
+  jobs = d.take_due(t0 + 30s + 5min);
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].alerts.size() == 2);
+}
+
+TEST_CASE("an alert older than group_wait flushes a new group at once") {
+  auto cfg = load(kTree);
+  dispatch::Dispatcher d(cfg->route);
+  d.process(alert({{"alertname", "old"}}, t0 - 10min), t0);
+  CHECK(d.next_deadline() == t0);
+  CHECK(d.take_due(t0).size() == 1);
+}
+
+TEST_CASE("resolved alerts leave the group after a successful flush, unless updated since") {
+  auto cfg = load(kTree);
+  dispatch::Dispatcher d(cfg->route);
+  d.process(alert({{"alertname", "A"}}, t0, t0 + 10s), t0);
+  d.process(alert({{"alertname", "A"}, {"i", "2"}}, t0, t0 + 1h), t0);
+  auto jobs = d.take_due(t0 + 30s);
+  REQUIRE(jobs.size() == 1);
+  REQUIRE(jobs[0].alerts.size() == 2);
+  d.complete(jobs[0], false);
+  CHECK(d.groups().front().alerts.size() == 2);  // a failed flush keeps them
+  jobs = d.take_due(t0 + 30s + 5min);
+  REQUIRE(jobs.size() == 1);
+  d.complete(jobs[0], true);
+  REQUIRE(d.groups().size() == 1);
+  CHECK(d.groups().front().alerts.size() == 1);
+}
+
+TEST_CASE("a flush still running when the timer fires runs again right after it completes") {
+  auto cfg = load(kTree);
+  dispatch::Dispatcher d(cfg->route);
+  d.process(alert({{"alertname", "A"}}, t0), t0);
+  auto jobs = d.take_due(t0 + 30s);
+  REQUIRE(jobs.size() == 1);
+  CHECK(d.take_due(t0 + 30s + 5min).empty());  // still flushing
+  d.complete(jobs[0], true);
+  CHECK(d.next_deadline() <= t0 + 30s + 5min);
+  CHECK(d.take_due(t0 + 30s + 5min).size() == 1);
+}
+
+TEST_CASE("reload keeps groups and timers of unchanged routes and drops changed ones") {
+  auto cfg = load(kTree);
+  dispatch::Dispatcher d(cfg->route);
+  d.process(alert({{"alertname", "A"}}, t0), t0);
+  d.process(alert({{"alertname", "B"}, {"team", "web"}}, t0), t0);
+  auto jobs = d.take_due(t0 + 30s);
+  for (auto& j : jobs) d.complete(j, true);
+  CHECK(d.group_count() == 2);
+  std::string changed = kTree;
+  changed.replace(changed.find("receiver: web\n"), 14, "receiver: web\n      group_wait: 1m\n");
+  d.reload(load(changed)->route);
+  CHECK(d.group_count() == 1);  // the web route's options changed: its group is gone
+  CHECK(d.next_deadline() == t0 + 30s + 5min);  // the default route's timer is untouched
+}
+
+TEST_CASE("label set order follows the reference's LabelSet.Before") {
+  CHECK(dispatch::labels_before({{"a", "1"}}, {{"a", "1"}, {"b", "2"}}));
+  CHECK(dispatch::labels_before({{"a", "1"}}, {{"a", "2"}}));
+  CHECK_FALSE(dispatch::labels_before({{"a", "1"}}, {{"b", "1"}}));
+  CHECK(dispatch::labels_before({{"b", "1"}}, {{"a", "1"}}));
+}
