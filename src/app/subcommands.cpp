@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "app/routes_cmd.hpp"
 #include "config/config.hpp"
 
 namespace tocsin::app {
@@ -31,6 +32,7 @@ int check_config(int argc, char** argv) {
 int run_subcommand(int argc, char** argv) {
   const std::string cmd = argv[1];
   if (cmd == "check-config") return check_config(argc, argv);
+  if (cmd == "routes") return routes_command(argc, argv);
   std::fprintf(stderr, "tocsin: error: unknown command \"%s\", try --help\n", cmd.c_str());
   return 1;
 }
