@@ -226,7 +226,7 @@ class Api {
       if (get) return get_silences(req);
       return method_not_allowed(req, "GET, POST");
     }
-    if (path.substr(0, 16) == "/api/v2/silence/") {
+    if (path.substr(0, 16) == "/api/v2/silence/" && path.size() > 16) {
       std::string id(path.substr(16));
       if (get) return get_silence(id);
       if (m == "DELETE") return delete_silence(id);
@@ -561,7 +561,6 @@ class Api {
     silence::ErrorKind kind = silence::ErrorKind::kInvalid;
     auto r = d_.silences->expire(id, &kind);
     if (!r) {
-      if (kind == silence::ErrorKind::kNotFound) return json_response(404, "");
       if (kind == silence::ErrorKind::kInternal) {
         HttpResponse resp = string_error(503, r.error());
         resp.headers.set("Retry-After", "1");
