@@ -63,6 +63,11 @@ void AlertStore::put(std::vector<Alert> alerts) {
   }
 }
 
+Result<void> AlertStore::sync() {
+  if (!db_) return {};
+  return db_->flush();
+}
+
 AlertPtr AlertStore::get(Fingerprint fp) const {
   const Shard& s = shard(fp);
   std::lock_guard lock(s.mu);

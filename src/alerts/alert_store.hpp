@@ -32,6 +32,9 @@ class AlertStore {
   // Inserts each alert (fingerprint computed here), merging with a stored alert when their activity
   // ranges overlap, then calls every listener with the stored result.
   void put(std::vector<Alert> alerts);
+  // Waits until every alert put so far is committed to the store (no fsync: safe against a process
+  // crash, which is what a restart must survive).
+  Result<void> sync();
   AlertPtr get(Fingerprint fp) const;
   std::vector<AlertPtr> list() const;
   size_t size() const;

@@ -350,7 +350,14 @@ class Api {
       }
       valid.push_back(std::move(a));
     }
+    const bool any = !valid.empty();
     d_.alerts->put(std::move(valid));
+    // Answer only once the alerts are in the database, so a crash right after the 200 loses none.
+    if (any) {
+      if (auto r = d_.alerts->sync(); !r) {
+        LOG_WARN({"component", "api"}, {"msg", "alerts kept in memory but not persisted"}, {"err", r.error()});
+      }
+    }
     if (!errors.empty()) return string_error(400, errors);
     HttpResponse r;
     r.status = 200;

@@ -251,6 +251,11 @@ class Daemon {
     auto handler = api::make_handler(std::move(deps));
 
     net::ServerLimits limits;
+    try {
+      limits.max_body_bytes = std::stoull(flags_.web_max_request_body_bytes);
+    } catch (const std::exception&) {
+      return fatal("invalid --web.max-request-body-bytes: " + flags_.web_max_request_body_bytes);
+    }
     for (const auto& addr : flags_.web_listen_addresses) {
       auto srv = net::make_http_server(addr, handler, limits, 4);
       auto port = srv->start();

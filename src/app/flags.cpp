@@ -42,6 +42,8 @@ const std::vector<FlagDef>& defs() {
        [](Flags& f, const std::string& v) { f.web_get_concurrency = v; }},
       {"web.timeout", "Timeout for HTTP requests. If negative or zero, no timeout is set.", "0", false,
        [](Flags& f, const std::string& v) { f.web_timeout = v; }},
+      {"web.max-request-body-bytes", "tocsin only: largest request body accepted; larger ones get 413.", "33554432", false,
+       [](Flags& f, const std::string& v) { f.web_max_request_body_bytes = v; }},
       {"cluster.listen-address", "Listen address for cluster. Set to empty string to disable HA mode.", "0.0.0.0:9094", false,
        [](Flags& f, const std::string& v) { f.cluster_listen_address = v; }},
       {"cluster.advertise-address", "Explicit address to advertise in cluster.", "", false,

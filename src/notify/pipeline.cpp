@@ -224,26 +224,27 @@ bool needs_update(const DedupInput& e, const std::vector<uint64_t>& firing, cons
     if (reason) *reason = r;
   };
   if (!e.has_entry) {
-    set_reason("new");
+    set_reason("first notification");
     return !firing.empty();
   }
   // An alert firing now that the last send did not carry as firing: something changed.
   if (!std::includes(e.entry_firing.begin(), e.entry_firing.end(), firing.begin(), firing.end())) {
-    set_reason("changed");
+    // After a send that carried no firing alert, this is the group's first news again.
+    set_reason(e.entry_firing.empty() ? "first notification" : "new alerts added");
     return true;
   }
   if (firing.empty()) {
     // Everything resolved: notify (whatever send_resolved says, so the nflog is cleared) only if the
     // receiver was told about firing alerts.
-    set_reason("resolved");
+    set_reason("all alerts resolved");
     return !e.entry_firing.empty();
   }
   if (send_resolved &&
       !std::includes(e.entry_resolved.begin(), e.entry_resolved.end(), resolved.begin(), resolved.end())) {
-    set_reason("resolved");
+    set_reason("some alerts resolved");
     return true;
   }
-  set_reason("repeat");
+  set_reason("repeat interval elapsed");
   return e.entry_time < now - repeat;
 }
 

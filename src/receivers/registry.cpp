@@ -1,7 +1,11 @@
 // registry.cpp: the explicit list of integrations tocsin implements. A receiver that uses another
 // kind fails here with a message naming it (config loading already validated its fields).
 #include "config/config.hpp"
+#include "receivers/email/email.hpp"
 #include "receivers/notifier.hpp"
+#include "receivers/notify_util.hpp"
+#include "receivers/pagerduty/pagerduty.hpp"
+#include "receivers/slack/slack.hpp"
 #include "receivers/webhook/webhook.hpp"
 
 namespace tocsin::receivers {
@@ -20,7 +24,19 @@ Result<std::vector<Integration>> build_integrations(const config::Receiver& r, c
     out.push_back({"webhook", i++, w.send_resolved, std::make_shared<WebhookNotifier>(w)});
   }
   if (!r.slack_configs.empty() || !r.email_configs.empty() || !r.pagerduty_configs.empty()) {
-    return Error{"receiver \"" + r.name + "\": slack, email and pagerduty are not implemented in this build"};
+    templates = templates_or_defaults(std::move(templates));
+  }
+  i = 0;
+  for (const auto& e : r.email_configs) {
+    out.push_back({"email", i++, e.send_resolved, std::make_shared<EmailNotifier>(e, templates)});
+  }
+  i = 0;
+  for (const auto& p : r.pagerduty_configs) {
+    out.push_back({"pagerduty", i++, p.send_resolved, std::make_shared<PagerdutyNotifier>(p, templates)});
+  }
+  i = 0;
+  for (const auto& s : r.slack_configs) {
+    out.push_back({"slack", i++, s.send_resolved, std::make_shared<SlackNotifier>(s, templates)});
   }
   return out;
 }

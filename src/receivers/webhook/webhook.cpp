@@ -46,6 +46,8 @@ std::string webhook_payload(const NotifyContext& ctx, const AlertList& all, uint
   j["receiver"] = quote_meta(ctx.receiver);
   j["status"] = any_firing ? "firing" : "resolved";
   j["alerts"] = std::move(arr);
+  // Newer releases (0.32+) say why this notification went out.
+  j["notification_reason"] = ctx.notification_reason;
   j["groupLabels"] = kv(ctx.group_labels);
   j["commonLabels"] = kv(common_labels(all, false));
   j["commonAnnotations"] = kv(common_labels(all, true));

@@ -1,0 +1,47 @@
+// notify_util.hpp: what the templated integrations (Slack, email, PagerDuty) share: the template data
+// of one flush, a renderer that keeps the first template error as the reference's TmplText does, rune
+// truncation, and Go's encoding/json escaping of a JSON text.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "receivers/notifier.hpp"
+#include "template/template.hpp"
+#include "template/value.hpp"
+
+namespace tocsin::receivers {
+
+// The reference's template.Data of one flush: the receiver QuoteMeta'd, the group labels, each alert's
+// status at ctx.now, the group status and the common labels and annotations.
+tmpl::Value template_data(const NotifyContext& ctx, const AlertList& alerts);
+
+// Renders config fields against one notification's data. After the first failure every call returns
+// "" and error() keeps that first message, so a payload is built in straight-line code and checked once.
+class TextRenderer {
+ public:
+  TextRenderer(const tmpl::Templates& templates, const tmpl::Value& data) : templates_(templates), data_(data) {}
+  std::string operator()(std::string_view text);
+  std::string html(std::string_view text);
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+
+ private:
+  const tmpl::Templates& templates_;
+  const tmpl::Value& data_;
+  std::string error_;
+};
+
+// The reference's TruncateInRunes: at most n code points, the last one replaced by "…" when cut.
+std::string truncate_in_runes(std::string_view s, size_t n, bool* truncated = nullptr);
+
+// Rewrites a compact JSON text as Go's json.Encoder writes it: '<', '>', '&', U+2028 and U+2029 escaped
+// as \u003c, \u003e, \u0026, \u2028, \u2029, \b and \f as \u0008 and \u000c (Go 1.19), and a trailing
+// newline. These characters appear only inside strings, so a byte scan is exact.
+std::string go_json_text(std::string_view dumped);
+
+// The templates an integration renders with: `t`, or the default set when the caller passed none.
+std::shared_ptr<const tmpl::Templates> templates_or_defaults(std::shared_ptr<const tmpl::Templates> t);
+
+}  // namespace tocsin::receivers

@@ -1,0 +1,12 @@
+// sha256.hpp: SHA-256 as lowercase hex, for the PagerDuty dedup key (the reference hashes the group
+// key). Written here rather than taken from OpenSSL, which only src/net may include.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tocsin::receivers {
+
+std::string sha256_hex(std::string_view data);
+
+}  // namespace tocsin::receivers

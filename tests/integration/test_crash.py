@@ -1,0 +1,74 @@
+"""test_crash.py: kill -9 tocsin while it notifies, restart it on the same --storage.path, and check
+that nothing the sink received is sent again before repeat_interval and that no alert is forgotten.
+Rounds: argv[2] (default 5); issue 7's soak runs it with 50."""
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Daemon, Results, Sink  # noqa: E402
+
+TOCSIN = sys.argv[1] if len(sys.argv) > 1 else "build/tocsin"
+ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+R = Results()
+
+
+def main():
+    sink = Sink()
+    cfg = f"""
+route:
+  receiver: hook
+  group_by: [alertname]
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: hook
+    webhook_configs:
+      - url: {sink.url}/hook
+"""
+    d = Daemon(TOCSIN, cfg, name="tocsin")
+    posted = set()
+    duplicates = []
+    forgotten = []
+    try:
+        d.start()
+        rng = random.Random(7)
+        for rnd in range(ROUNDS):
+            # A wave of new groups; the kill lands at a random moment while they are being notified.
+            names = ["Crash%d_%d" % (rnd, i) for i in range(20)]
+            d.post_alerts([{"labels": {"alertname": n, "round": str(rnd)}} for n in names])
+            posted.update(names)
+            time.sleep(rng.uniform(0.0, 0.3))
+            kill_at = time.monotonic()
+            received_before = {n[2]["groupLabels"]["alertname"] for n in sink.notifications() if n[0] < kill_at - 0.05}
+            d.kill9()
+            d.start()
+            time.sleep(1.5)
+            counts = {}
+            for n in sink.notifications():
+                g = n[2]["groupLabels"]["alertname"]
+                counts[g] = counts.get(g, 0) + 1
+            duplicates += [g for g in received_before if counts.get(g, 0) > 1]
+            _, alerts = d.get_json("/api/v2/alerts")
+            known = {a["labels"]["alertname"] for a in alerts}
+            forgotten += sorted(posted - known)
+        counts = {}
+        for n in sink.notifications():
+            g = n[2]["groupLabels"]["alertname"]
+            counts[g] = counts.get(g, 0) + 1
+        never = sorted(posted - set(counts))
+        print("rounds=%d groups=%d notifications=%d" % (ROUNDS, len(posted), len(sink.notifications())))
+        R.check("no group received before a kill was sent again", not duplicates, sorted(set(duplicates)))
+        R.check("every posted alert is known after each restart", not forgotten, forgotten[:10])
+        R.check("every group was notified in the end", not never, never[:10])
+        R.check("shutdown after the last round is clean", d.stop() == 0)
+    finally:
+        d.cleanup()
+        sink.close()
+    R.finish()
+
+
+if __name__ == "__main__":
+    main()
