@@ -160,6 +160,19 @@ bool parse_alert_filter(const HttpRequest& req, AlertFilter& f, HttpResponse& re
   return true;
 }
 
+// 8-4-4-4-12 hex digits, as go-swagger's strfmt.UUID accepts.
+bool is_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+    } else if (hex_value(s[i]) < 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
 class Api {
  public:
   explicit Api(Deps d) : d_(std::move(d)) {
@@ -228,6 +241,9 @@ class Api {
     }
     if (path.substr(0, 16) == "/api/v2/silence/" && path.size() > 16) {
       std::string id(path.substr(16));
+      if ((get || m == "DELETE") && !is_uuid(id)) {
+        return swagger_error(422, 601, "silenceID in path must be of type uuid: \"" + id + "\"");
+      }
       if (get) return get_silence(id);
       if (m == "DELETE") return delete_silence(id);
       return method_not_allowed(req, "DELETE, GET");
