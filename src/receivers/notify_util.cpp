@@ -1,6 +1,8 @@
 // notify_util.cpp: helpers of the templated integrations (see notify_util.hpp).
 #include "receivers/notify_util.hpp"
 
+#include <algorithm>
+
 #include "template/data.hpp"
 
 namespace tocsin::receivers {
@@ -102,6 +104,14 @@ std::string go_json_text(std::string_view dumped) {
   }
   out += '\n';
   return out;
+}
+
+std::chrono::milliseconds request_timeout(const NotifyContext& ctx) {
+  if (is_zero(ctx.deadline) || ctx.deadline <= ctx.now) {
+    return std::chrono::milliseconds(0);
+  }
+  return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.deadline - ctx.now),
+                  std::chrono::milliseconds(1));
 }
 
 std::shared_ptr<const tmpl::Templates> templates_or_defaults(std::shared_ptr<const tmpl::Templates> t) {

@@ -3,6 +3,7 @@
 // truncation, and Go's encoding/json escaping of a JSON text.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +41,10 @@ std::string truncate_in_runes(std::string_view s, size_t n, bool* truncated = nu
 // as \u003c, \u003e, \u0026, \u2028, \u2029, \b and \f as \u0008 and \u000c (Go 1.19), and a trailing
 // newline. These characters appear only inside strings, so a byte scan is exact.
 std::string go_json_text(std::string_view dumped);
+
+// The longest one request may take: the flush's whole budget (deadline - now), as the reference's
+// context deadline bounds each request; 0 (no limit beyond the connect timeout) without a deadline.
+std::chrono::milliseconds request_timeout(const NotifyContext& ctx);
 
 // The templates an integration renders with: `t`, or the default set when the caller passed none.
 std::shared_ptr<const tmpl::Templates> templates_or_defaults(std::shared_ptr<const tmpl::Templates> t);

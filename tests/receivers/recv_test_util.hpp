@@ -4,7 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -58,12 +60,19 @@ struct Sink {
   std::mutex mu;
   std::vector<net::HttpRequest> got;
   net::HttpResponse answer{200, "text/plain", "ok", {}};
+  std::chrono::milliseconds delay{0};  // before answering
   std::unique_ptr<net::test::RunningServer> server;
 
   Sink() {
     server = net::test::start_server([this](const net::HttpRequest& r) {
+      std::chrono::milliseconds wait{0};
+      {
+        std::lock_guard<std::mutex> l(mu);
+        got.push_back(r);
+        wait = delay;
+      }
+      std::this_thread::sleep_for(wait);
       std::lock_guard<std::mutex> l(mu);
-      got.push_back(r);
       return answer;
     });
     REQUIRE(server != nullptr);

@@ -167,3 +167,17 @@ TEST_CASE("slack: api_url_file, and the global slack_api_url") {
   CHECK(sink.got[1].target == "/global");
   net::test::run("rm -rf " + dir);
 }
+
+TEST_CASE("slack: a slow server is cut off at the flush's deadline and retried") {
+  Sink sink;
+  sink.delay = std::chrono::milliseconds(1500);
+  auto cfg = load_team("  slack_configs:\n  - api_url: " + sink.url("/slow") + "\n");
+  auto t = std::make_shared<const tmpl::Templates>(*tmpl::Templates::with_defaults());
+  auto ctx = disk_context();
+  ctx.deadline = ctx.now + std::chrono::milliseconds(300);
+  auto start = std::chrono::steady_clock::now();
+  auto r = SlackNotifier(cfg.receivers[0].slack_configs[0], t).notify(ctx, disk_alerts());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1200));
+  CHECK_FALSE(r.ok);
+  CHECK(r.retry);
+}

@@ -338,6 +338,9 @@ NotifyResult EmailNotifier::notify(const NotifyContext& ctx, const AlertList& al
   s.tls.insecure_skip_verify = t.insecure_skip_verify;
   s.tls.min_version = t.min_version;
 
+  if (auto t = request_timeout(ctx); t.count() > 0 && t < s.timeout) {
+    s.timeout = t;
+  }
   auto r = net::smtp_send(s);
   if (r.error.empty()) return NotifyResult::success();
   // The reference retries every failure of the SMTP conversation.

@@ -208,6 +208,7 @@ NotifyResult PagerdutyNotifier::notify(const NotifyContext& ctx, const AlertList
     return NotifyResult::failure(opts.error(), false);
   }
   req.options = std::move(*opts);
+  req.options.timeout = request_timeout(ctx);
   req.headers.set("Content-Type", "application/json");
   req.body = std::move(*body);
   return pagerduty_check_response(net::http_send(req), v1);

@@ -142,6 +142,7 @@ NotifyResult SlackNotifier::notify(const NotifyContext& ctx, const AlertList& al
     return NotifyResult::failure(opts.error(), false);
   }
   req.options = std::move(*opts);
+  req.options.timeout = request_timeout(ctx);
   req.headers.set("Content-Type", "application/json");
   req.body = std::move(payload->body);
   return slack_check_response(net::http_send(req), payload->channel);
