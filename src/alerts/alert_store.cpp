@@ -35,6 +35,8 @@ Alert merge(const Alert& a_in, const Alert& o_in) {
 AlertStore::AlertStore(store::Store* db) : db_(db) {}
 
 void AlertStore::put(std::vector<Alert> alerts) {
+  std::vector<AlertPtr> batch;
+  batch.reserve(alerts.size());
   for (auto& in : alerts) {
     in.fingerprint = in.labels.fingerprint();
     Shard& s = shard(in.fingerprint);
@@ -54,13 +56,14 @@ void AlertStore::put(std::vector<Alert> alerts) {
       s.alerts[stored->fingerprint] = stored;
     }
     if (db_) db_->put(kNamespace, fingerprint_hex(stored->fingerprint), encode_alert(*stored));
-    std::vector<Listener> ls;
-    {
-      std::lock_guard lock(listeners_mu_);
-      ls = listeners_;
-    }
-    for (auto& l : ls) l(stored);
+    batch.push_back(std::move(stored));
   }
+  std::vector<BatchListener> ls;
+  {
+    std::lock_guard lock(listeners_mu_);
+    ls = listeners_;
+  }
+  for (auto& l : ls) l(batch);
 }
 
 Result<void> AlertStore::sync() {
@@ -127,7 +130,7 @@ size_t AlertStore::gc(TimePoint now) {
   return removed.size();
 }
 
-void AlertStore::subscribe(Listener on_put) {
+void AlertStore::subscribe(BatchListener on_put) {
   std::lock_guard lock(listeners_mu_);
   listeners_.push_back(std::move(on_put));
 }

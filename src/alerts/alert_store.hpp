@@ -25,6 +25,8 @@ Alert merge(const Alert& a, const Alert& b);
 class AlertStore {
  public:
   using Listener = std::function<void(const AlertPtr&)>;
+  // Gets every alert of one put() at once, so a batch is routed as a whole.
+  using BatchListener = std::function<void(const std::vector<AlertPtr>&)>;
 
   // `db` may be null (no persistence).
   explicit AlertStore(store::Store* db);
@@ -44,7 +46,7 @@ class AlertStore {
   // Removes alerts resolved at `now`; calls gc listeners with each removed alert. Returns the count.
   size_t gc(TimePoint now);
 
-  void subscribe(Listener on_put);
+  void subscribe(BatchListener on_put);
   void on_gc(Listener on_remove);
 
   // Reads the persisted alerts (no listener is called; use replay()).
@@ -64,7 +66,7 @@ class AlertStore {
   store::Store* db_;
   std::array<Shard, kShards> shards_;
   mutable std::mutex listeners_mu_;
-  std::vector<Listener> listeners_;
+  std::vector<BatchListener> listeners_;
   std::vector<Listener> gc_listeners_;
 };
 

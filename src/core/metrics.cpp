@@ -175,9 +175,15 @@ void Registry::gauge_func(const std::string& name, const std::string& help, std:
   funcs_[name] = FuncGauge{help, std::move(labels), std::move(cb)};
 }
 
+void Registry::collector(const std::string& name, std::function<std::string()> fn) {
+  std::lock_guard lock(mu_);
+  collectors_[name] = std::move(fn);
+}
+
 std::string Registry::render() const {
   std::map<std::string, std::string> blocks;
   std::map<std::string, FuncGauge> funcs;
+  std::map<std::string, std::function<std::string()>> collectors;
   {
     std::lock_guard lock(mu_);
     for (const auto& [name, f] : families_) {
@@ -186,7 +192,9 @@ std::string Registry::render() const {
       blocks[name] = std::move(s);
     }
     funcs = funcs_;
+    collectors = collectors_;
   }
+  for (const auto& [name, fn] : collectors) blocks[name] = fn();
   for (const auto& [name, fg] : funcs) {
     std::string s = "# HELP " + name + " " + fg.help + "\n# TYPE " + name + " gauge\n";
     for (const auto& [lv, v] : fg.cb()) {

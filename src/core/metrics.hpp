@@ -92,6 +92,9 @@ class Registry {
   // A gauge whose values are computed when /metrics is scraped.
   void gauge_func(const std::string& name, const std::string& help, std::vector<std::string> labels,
                   GaugeCallback cb);
+  // A block of exposition text produced at scrape time (HELP/TYPE lines included), for metrics a
+  // module keeps itself.
+  void collector(const std::string& name, std::function<std::string()> fn);
   std::string render() const;
 
  private:
@@ -105,6 +108,7 @@ class Registry {
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Family>> families_;
   std::map<std::string, FuncGauge> funcs_;
+  std::map<std::string, std::function<std::string()>> collectors_;
 };
 
 // The process-wide registry that /metrics renders.

@@ -102,6 +102,15 @@ void Dispatcher::schedule(AggregationGroup& g, TimePoint t) {
 
 void Dispatcher::process(const AlertPtr& alert, TimePoint now) {
   std::lock_guard lock(mu_);
+  process_locked(alert, now);
+}
+
+void Dispatcher::process(const std::vector<AlertPtr>& alerts, TimePoint now) {
+  std::lock_guard lock(mu_);
+  for (const auto& a : alerts) process_locked(a, now);
+}
+
+void Dispatcher::process_locked(const AlertPtr& alert, TimePoint now) {
   if (!root_) return;
   for (const config::Route* r : match_routes(*root_, alert->labels)) {
     LabelSet gl = group_labels(*alert, *r);

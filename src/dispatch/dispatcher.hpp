@@ -78,6 +78,8 @@ class Dispatcher {
 
   // Routes the alert and inserts it into (or creates) its groups.
   void process(const AlertPtr& alert, TimePoint now);
+  // Routes a batch under one lock: no flush can start between two alerts of the same request.
+  void process(const std::vector<AlertPtr>& alerts, TimePoint now);
   // Groups whose timer is due at `now`: each is marked flushing and its timer set to
   // now + group_interval. Empty groups are skipped (their timer still advances).
   std::vector<FlushJob> take_due(TimePoint now);
@@ -104,6 +106,7 @@ class Dispatcher {
 
  private:
   void schedule(AggregationGroup& g, TimePoint t);
+  void process_locked(const AlertPtr& alert, TimePoint now);
   static void sort_alerts(AlertList& alerts);
 
   mutable std::mutex mu_;

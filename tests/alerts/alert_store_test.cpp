@@ -34,7 +34,7 @@ TEST_CASE("an explicit end time later than the younger timeout one wins") {
 TEST_CASE("store: put merges overlapping updates, notifies listeners, GC removes resolved") {
   alerts::AlertStore s(nullptr);
   int calls = 0;
-  s.subscribe([&](const AlertPtr&) { ++calls; });
+  s.subscribe([&](const std::vector<AlertPtr>& batch) { calls += static_cast<int>(batch.size()); });
   int gced = 0;
   s.on_gc([&](const AlertPtr&) { ++gced; });
   s.put({mk(t0, t0 + 5min, t0, true)});

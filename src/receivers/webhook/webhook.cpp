@@ -71,7 +71,14 @@ NotifyResult WebhookNotifier::notify(const NotifyContext& ctx, const AlertList& 
   auto opts = client_options(cfg_.http_config);
   if (!opts) return NotifyResult::failure(opts.error(), false);
   req.options = std::move(*opts);
-  req.options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.timeout);
+  // Each attempt ends at the configured timeout, and never later than the flush's deadline, so a
+  // receiver that hangs cannot hold a worker past the next flush.
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.deadline - ctx.now);
+  if (is_zero(ctx.deadline) || left <= std::chrono::milliseconds(0)) left = std::chrono::milliseconds(10000);
+  req.options.timeout = left;
+  if (cfg_.timeout > Duration::zero()) {
+    req.options.timeout = std::min(left, std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.timeout));
+  }
   req.headers.set("Content-Type", "application/json");
   req.body = webhook_payload(ctx, alerts, cfg_.max_alerts);
   auto resp = net::http_send(req);
