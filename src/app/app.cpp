@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -22,9 +23,11 @@
 
 #include "alerts/alert_store.hpp"
 #include "api/api.hpp"
+#include "api/auth.hpp"
 #include "app/flags.hpp"
 #include "app/subcommands.hpp"
 #include "config/config.hpp"
+#include "config/web_config.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -250,6 +253,26 @@ class Daemon {
     deps.version = TOCSIN_VERSION;
     auto handler = api::make_handler(std::move(deps));
 
+    // --web.config.file (exporter-toolkit format): TLS on the listeners, basic auth and response headers
+    // around every path, as the reference.
+    std::optional<net::TlsServerConfig> tls;
+    if (!flags_.web_config_file.empty()) {
+      auto web = config::load_web_config(flags_.web_config_file);
+      if (!web) return fatal("invalid --web.config.file: " + web.error());
+      handler = api::with_response_headers(api::with_basic_auth(std::move(handler), web->basic_auth_users),
+                                           web->http.headers);
+      if (web->tls.enabled()) {
+        tls.emplace();
+        tls->cert_file = web->tls.cert_file;
+        tls->key_file = web->tls.key_file;
+        tls->client_ca_file = web->tls.client_ca_file;
+        tls->client_auth_type = web->tls.client_auth_type;
+        tls->min_version = web->tls.min_version;
+        tls->cipher_suites = web->tls.cipher_suites;
+      }
+      LOG_INFO({"msg", tls ? "TLS is enabled." : "TLS is disabled."}, {"users", std::to_string(web->basic_auth_users.size())});
+    }
+
     net::ServerLimits limits;
     try {
       limits.max_body_bytes = std::stoull(flags_.web_max_request_body_bytes);
@@ -257,7 +280,7 @@ class Daemon {
       return fatal("invalid --web.max-request-body-bytes: " + flags_.web_max_request_body_bytes);
     }
     for (const auto& addr : flags_.web_listen_addresses) {
-      auto srv = net::make_http_server(addr, handler, limits, 4);
+      auto srv = net::make_http_server(addr, handler, limits, 4, tls ? &*tls : nullptr);
       auto port = srv->start();
       if (!port) return fatal("listen on " + addr + ": " + port.error());
       LOG_INFO({"msg", "Listening"}, {"address", addr}, {"port", std::to_string(*port)});
