@@ -6,6 +6,7 @@
 #include <string>
 
 #include "app/routes_cmd.hpp"
+#include "app/template_cmd.hpp"
 #include "config/config.hpp"
 
 namespace tocsin::app {
@@ -33,6 +34,7 @@ int run_subcommand(int argc, char** argv) {
   const std::string cmd = argv[1];
   if (cmd == "check-config") return check_config(argc, argv);
   if (cmd == "routes") return routes_command(argc, argv);
+  if (cmd == "template") return template_command(argc, argv);
   std::fprintf(stderr, "tocsin: error: unknown command \"%s\", try --help\n", cmd.c_str());
   return 1;
 }

@@ -127,9 +127,25 @@ class Exec {
 
   // html/template rewrites a '<' of the template text that cannot open a tag (as before an action) to
   // "&lt;".
+  // It also drops the HTML comments of the template text ("<!-- ... -->", possibly spanning actions,
+  // whose output is dropped with them).
   void write_html_text(const std::string& text) {
     std::string out;
     for (size_t i = 0; i < text.size(); ++i) {
+      if (in_html_comment_) {
+        size_t end = text.find("-->", i);
+        if (end == std::string::npos) {
+          break;
+        }
+        in_html_comment_ = false;
+        i = end + 2;
+        continue;
+      }
+      if (text.compare(i, 4, "<!--") == 0) {
+        in_html_comment_ = true;
+        i += 3;
+        continue;
+      }
       char next = i + 1 < text.size() ? text[i + 1] : '\0';
       bool opens = std::isalpha(static_cast<unsigned char>(next)) || next == '/' || next == '!' || next == '?';
       if (text[i] == '<' && !opens) {
@@ -143,6 +159,9 @@ class Exec {
 
   void print_value(const Node& n, const Value& v) {
     node_ = &n;
+    if (in_html_comment_) {
+      return;
+    }
     std::string s = v.is_null() ? "<no value>" : v.to_string();
     if (opt_.html && !v.is_safe_html()) {
       if (v.is_null()) {
@@ -496,6 +515,26 @@ class Exec {
       if (name == "Nanoseconds") {
         want(0);
         return Value(static_cast<int64_t>(d.count()));
+      }
+      if (name == "Round" || name == "Truncate") {
+        // time.Duration.Round (halves away from zero) and Truncate (toward zero); m <= 0 returns d.
+        want(1);
+        if (a[0].kind() != Value::Kind::Duration && !a[0].is_int()) {
+          errorf("wrong type for value; expected time.Duration; got " + a[0].type_name());
+        }
+        const int64_t m = a[0].as_int();
+        if (m <= 0) {
+          return Value::duration(d);
+        }
+        int64_t r = d.count() % m;
+        int64_t q = d.count() - r;
+        if (name == "Round") {
+          int64_t ar = r < 0 ? -r : r;
+          if (ar + ar >= m) {
+            q += r < 0 ? -m : m;
+          }
+        }
+        return Value::duration(Duration(q));
       }
       if (name == "String") {
         want(0);
@@ -864,6 +903,7 @@ class Exec {
 
   const TreeMap& set_;
   const ExecOptions& opt_;
+  bool in_html_comment_ = false;  // inside an HTML comment of the template text (HTML output only)
   const Tree* tree_ = nullptr;
   const Node* node_ = nullptr;
   std::string out_;

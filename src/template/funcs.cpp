@@ -210,6 +210,12 @@ std::string fmt_value(const Value& v, char verb, const Spec& sp) {
           return pad(quote_rune(v.as_int()).substr(1, quote_rune(v.as_int()).size() - 2), sp, false);
         case 'q':
           return pad(quote_rune(v.as_int()), sp, false);
+        case 'U': {
+          // Go's Unicode format: "U+0041", at least four upper-case hex digits.
+          char buf[32];
+          std::snprintf(buf, sizeof buf, "U+%04llX", static_cast<unsigned long long>(v.as_int()));
+          return pad(buf, sp, false);
+        }
         default:
           return bad_verb(verb, v);
       }
@@ -584,7 +590,21 @@ std::string title_case(const std::string& s) {
   for (size_t i = 0; i < lower.size(); ++i) {
     char c = lower[i];
     unsigned char u = static_cast<unsigned char>(c);
-    bool word = std::isalnum(u) || c == '\'' || u >= 0x80 || c == '_';
+    bool word = std::isalnum(u) || u >= 0x80 || c == '_';
+    // Unicode word breaking (UAX #29), as Go's cases.Title: '.' and '\'' join letter to letter and digit
+    // to digit ("x.y" is one word, "1.example" two), ':' joins letter to letter only.
+    if (c == '.' || c == '\'' || c == ':') {
+      auto letter_at = [&](size_t j) {
+        unsigned char x = static_cast<unsigned char>(lower[j]);
+        return std::isalpha(x) || x >= 0x80;
+      };
+      auto digit_at = [&](size_t j) { return std::isdigit(static_cast<unsigned char>(lower[j])) != 0; };
+      if (in_word && i > 0 && i + 1 < lower.size()) {
+        bool letters = letter_at(i - 1) && letter_at(i + 1);
+        bool digits = digit_at(i - 1) && digit_at(i + 1);
+        word = letters || (c != ':' && digits);
+      }
+    }
     if (!word) {
       in_word = false;
       cased = false;

@@ -158,3 +158,24 @@ TEST_CASE("build_data quotes the receiver as the reference does") {
   CHECK(*t->execute_text("{{ template \"__alertmanagerURL\" . }}", make_data(d)) ==
         "http://am/#/alerts?receiver=team%5C.a%5C%2Bb");
 }
+
+// Found by the amtool corpus (tests/template/corpus, tests/integration/test_template_render.py).
+TEST_CASE("title breaks words as Go's cases.Title (UAX #29)") {
+  CHECK(render("{{ title \"x.y a:b db-1.example.com:9100 1.5a a.1 foo_bar x..y a. .b a,b o'neil\" }}") ==
+        "X.y A:b Db-1.Example.com:9100 1.5A A.1 Foo_bar X..Y A. .B A,B O'neil");
+}
+
+TEST_CASE("printf %U and Duration.Round/Truncate") {
+  CHECK(render("{{ printf \"%U|%8U\" 65 233 }}") == "U+0041|  U+00E9");
+  // 60.5s and -60.5s; the expected outputs are amtool's.
+  CHECK(render("{{ $d := ((index .Alerts 1).StartsAt.Sub (index .Alerts 0).StartsAt) }}"
+               "{{ $n := ((index .Alerts 0).StartsAt.Sub (index .Alerts 1).StartsAt) }}"
+               "{{ $d.Round 60000000000 }} {{ $d.Round 1000000000 }} {{ $d.Truncate 1000000000 }} "
+               "{{ $n.Round 1000000000 }} {{ $n.Truncate 1000000000 }} {{ $d.Round 0 }}") ==
+        "1m0s 1m1s 1m0s -1m1s -1m0s 1m0.5s");
+}
+
+TEST_CASE("html output drops the template text's HTML comments, with the actions inside them") {
+  CHECK(render("a<!-- x {{ .Receiver }} -->b<!--c-->d{{ \"<e>\" }}", true) == "abd&lt;e&gt;");
+  CHECK(render("a<!-- x -->b", false) == "a<!-- x -->b");
+}
