@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -51,49 +52,91 @@ namespace tocsin::app {
 
 namespace {
 
-// A small fixed pool that runs flushes off the timer thread, so a slow receiver never holds up
-// another group's notifications.
+// A fixed pool that runs flushes off the timer thread. Jobs carry a key (the receiver); at most
+// `per_key` jobs of one key run at once and the rest wait in that key's queue, so a receiver that is
+// down (every attempt retried until its deadline) holds a few threads, never the whole pool, and
+// never delays another receiver's notifications.
 class Executor {
  public:
-  explicit Executor(int threads) {
+  Executor(int threads, int per_key) : per_key_(per_key) {
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
   }
   ~Executor() { stop(); }
-  void submit(std::function<void()> fn) {
+  void submit(const std::string& key, std::function<void()> fn) {
     {
       std::lock_guard lock(mu_);
-      queue_.push_back(std::move(fn));
+      auto& k = keys_[key];
+      if (k.running >= per_key_) {
+        k.waiting.push_back(std::move(fn));
+        return;
+      }
+      ++k.running;
+      ready_.push_back({key, std::move(fn)});
     }
     cv_.notify_one();
   }
-  // Finishes what is queued and running, then joins.
-  void stop() {
-    {
-      std::lock_guard lock(mu_);
-      if (stopped_) return;
-      stopped_ = true;
-    }
+  // Drops the jobs not started yet and waits up to `grace` for the running ones. Returns false when
+  // some are still running then (their threads are left to the process exit).
+  bool stop(Duration grace) {
+    std::unique_lock lock(mu_);
+    if (stopped_) return true;
+    stopped_ = true;
+    ready_.clear();
+    for (auto& [_, k] : keys_) k.waiting.clear();
     cv_.notify_all();
+    const bool done = idle_cv_.wait_for(lock, grace, [this] { return running_total() == 0; });
+    lock.unlock();
+    if (!done) {
+      for (auto& t : threads_) t.detach();
+      return false;
+    }
     for (auto& t : threads_) t.join();
+    return true;
   }
+  void stop() { stop(std::chrono::seconds(10)); }
 
  private:
+  struct Job {
+    std::string key;
+    std::function<void()> fn;
+  };
+  struct Key {
+    int running = 0;
+    std::deque<std::function<void()>> waiting;
+  };
   void loop() {
     for (;;) {
-      std::function<void()> fn;
+      Job job;
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stopped_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        fn = std::move(queue_.front());
-        queue_.pop_front();
+        cv_.wait(lock, [this] { return stopped_ || !ready_.empty(); });
+        if (ready_.empty()) return;
+        job = std::move(ready_.front());
+        ready_.pop_front();
       }
-      fn();
+      job.fn();
+      std::lock_guard lock(mu_);
+      auto& k = keys_[job.key];
+      if (!k.waiting.empty() && !stopped_) {
+        ready_.push_back({job.key, std::move(k.waiting.front())});
+        k.waiting.pop_front();
+        cv_.notify_one();
+      } else if (--k.running == 0) {
+        keys_.erase(job.key);
+      }
+      if (stopped_) idle_cv_.notify_all();
     }
   }
+  int running_total() const {
+    int n = 0;
+    for (const auto& [_, k] : keys_) n += k.running;
+    return n;
+  }
+  const int per_key_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
+  std::condition_variable cv_, idle_cv_;
+  std::deque<Job> ready_;
+  std::map<std::string, Key> keys_;
   bool stopped_ = false;
   std::vector<std::thread> threads_;
 };
@@ -203,7 +246,11 @@ class Daemon {
     install(std::move(*gen));
     config_success();
 
-    alerts_->subscribe([this](const AlertPtr& a) { on_alert(a); });
+    alerts_->subscribe([this](const std::vector<AlertPtr>& batch) {
+      auto gen = current();
+      for (const auto& a : batch) gen->runtime->inhibitor->update(a);
+      dispatcher_->process(batch, clock_.now());
+    });
     alerts_->on_gc([this](const AlertPtr& a) {
       dispatcher_->remove_alert(a->fingerprint);
       current()->runtime->inhibitor->remove(a->fingerprint);
@@ -213,9 +260,10 @@ class Daemon {
     LOG_INFO({"msg", "State loaded"}, {"alerts", std::to_string(*loaded)}, {"silences", std::to_string(silences_->size())},
              {"nflog_entries", std::to_string(nflog_->size())});
 
-    executor_ = std::make_unique<Executor>(32);
+    executor_ = std::make_unique<Executor>(64, 8);
     driver_ = std::make_unique<dispatch::Driver>(*dispatcher_, clock_, [this](dispatch::FlushJob job) {
-      executor_->submit([this, job = std::move(job)] {
+      const std::string key = job.opts.receiver;
+      executor_->submit(key, [this, job = std::move(job)] {
         auto gen = current();
         const bool ok = gen->pipeline->run(job);
         dispatcher_->complete(job, ok);
@@ -295,9 +343,16 @@ class Daemon {
     for (auto& s : servers_) s->stop();
     driver_->stop();
     stopping_ = true;
-    executor_->stop();
+    // In-flight notifications get a bounded time to finish; queued ones are dropped (their groups
+    // flush again after the restart, and the nflog keeps what was sent from being sent twice).
+    const bool drained = executor_->stop(std::chrono::seconds(5));
     if (auto r = db_->flush(); !r) LOG_ERROR({"msg", "final flush failed"}, {"err", r.error()});
     db_.reset();
+    if (!drained) {
+      LOG_WARN({"msg", "notifications still in flight at shutdown were abandoned"});
+      std::fflush(stderr);
+      _exit(0);  // threads blocked in a receiver's request cannot be joined; state is already flushed
+    }
     return 0;
   }
 
@@ -307,7 +362,6 @@ class Daemon {
     return 1;
   }
 
-  void on_alert(const AlertPtr& a) { on_alert_at(a, clock_.now()); }
   void on_alert_at(const AlertPtr& a, TimePoint now) {
     current()->runtime->inhibitor->update(a);
     dispatcher_->process(a, now);
@@ -456,6 +510,32 @@ class Daemon {
       out.push_back({{"active"}, static_cast<double>(c.active)});
       out.push_back({{"expired"}, static_cast<double>(c.expired)});
       out.push_back({{"pending"}, static_cast<double>(c.pending)});
+      return out;
+    });
+    r.collector("alertmanager_silences_query", [this] {
+      std::string out;
+      if (!silences_) return out;
+      const auto m = silences_->metrics();
+      auto v = [](double x) { return metrics::format_value(x); };
+      out += "# HELP alertmanager_silences_gc_duration_seconds Duration of the last silence garbage collection cycle.\n"
+             "# TYPE alertmanager_silences_gc_duration_seconds summary\n";
+      out += "alertmanager_silences_gc_duration_seconds_sum " + v(m.gc_duration_sum) + "\n";
+      out += "alertmanager_silences_gc_duration_seconds_count " + v(static_cast<double>(m.gc_duration_count)) + "\n";
+      out += "# HELP alertmanager_silences_queries_total How many silence queries were received.\n"
+             "# TYPE alertmanager_silences_queries_total counter\n";
+      out += "alertmanager_silences_queries_total " + v(static_cast<double>(m.queries_total)) + "\n";
+      out += "# HELP alertmanager_silences_query_errors_total How many silence received queries did not succeed.\n"
+             "# TYPE alertmanager_silences_query_errors_total counter\n";
+      out += "alertmanager_silences_query_errors_total " + v(static_cast<double>(m.query_errors_total)) + "\n";
+      out += "# HELP alertmanager_silences_query_duration_seconds Duration of silence query evaluation.\n"
+             "# TYPE alertmanager_silences_query_duration_seconds histogram\n";
+      for (size_t i = 0; i < std::size(silence::kQueryBuckets); ++i) {
+        const double c = i < m.query_duration_bucket_counts.size() ? static_cast<double>(m.query_duration_bucket_counts[i]) : 0;
+        out += "alertmanager_silences_query_duration_seconds_bucket{le=\"" + v(silence::kQueryBuckets[i]) + "\"} " + v(c) + "\n";
+      }
+      out += "alertmanager_silences_query_duration_seconds_bucket{le=\"+Inf\"} " + v(static_cast<double>(m.query_duration_count)) + "\n";
+      out += "alertmanager_silences_query_duration_seconds_sum " + v(m.query_duration_sum) + "\n";
+      out += "alertmanager_silences_query_duration_seconds_count " + v(static_cast<double>(m.query_duration_count)) + "\n";
       return out;
     });
     r.gauge_func("alertmanager_nflog_entries", "Number of entries in the notification log.", {}, [this] {
