@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+"""tocsin vs prometheus-alertmanager, side by side on loopback. Driven by bench/run.sh.
+
+Each phase starts one daemon on a fresh (or, for start-up, its populated) storage dir, drives it with
+bench/.out/loadgen (C++, separate process, pinned to another CPU than the daemon), stops it, and does the
+same for the other daemon. Every loop is bounded in count and in time.
+"""
+import argparse
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, ".out")
+LOADGEN = os.path.join(OUT, "loadgen")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+NCPU = os.cpu_count() or 1
+DAEMON_CPU = "0"
+LOAD_CPU = "1" if NCPU >= 2 else "0"
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ configs
+def cfg_head(sink, group_wait):
+    return f"""global:
+  resolve_timeout: 5m
+route:
+  receiver: sink
+  group_by: [group]
+  group_wait: {group_wait}
+  group_interval: 10m
+  repeat_interval: 4h
+"""
+
+
+def cfg_tail(sink):
+    return f"""receivers:
+- name: sink
+  webhook_configs:
+  - url: http://127.0.0.1:{sink}/hook
+    send_resolved: false
+"""
+
+
+def write_configs(sink):
+    d = os.path.join(OUT, "configs")
+    os.makedirs(d, exist_ok=True)
+    # main: notifications held back (group_wait 10m) so ingest/memory/query measure only those paths.
+    with open(os.path.join(d, "main.yml"), "w") as f:
+        f.write(cfg_head(sink, "10m") + cfg_tail(sink))
+    # notify: group_wait 0s; the flush="yes" alerts wait 5s so 10,000 groups flush at once.
+    with open(os.path.join(d, "notify.yml"), "w") as f:
+        f.write(cfg_head(sink, "0s") + """  routes:
+  - matchers: ['flush="yes"']
+    group_wait: 5s
+""" + cfg_tail(sink))
+    # routing: 1,000 sibling routes with regex matchers; alert i matches route i % 1000.
+    with open(os.path.join(d, "routing.yml"), "w") as f:
+        f.write(cfg_head(sink, "10m") + "  routes:\n")
+        for i in range(1000):
+            f.write(f"  - matchers: ['service=~\"svc-{i}|svc-{i}-canary\"', 'severity=~\"warn.*|crit.*\"']\n"
+                    f"    group_by: [group, service]\n")
+        f.write(cfg_tail(sink))
+    return d
+
+
+# ------------------------------------------------------------------ daemons
+class Daemon:
+    def __init__(self, name, binary, port, config, storage):
+        self.name, self.binary, self.port, self.config, self.storage = name, binary, port, config, storage
+        self.proc = None
+        self.logf = None
+
+    def start(self, timeout=120):
+        os.makedirs(self.storage, exist_ok=True)
+        cmd = [self.binary, f"--config.file={self.config}", f"--storage.path={self.storage}",
+               f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=", "--log.level=warn"]
+        if NCPU >= 2:
+            cmd = ["taskset", "-c", DAEMON_CPU] + cmd
+        self.logf = open(os.path.join(OUT, f"{self.name}.log"), "a")
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT)
+        while time.monotonic() - t0 < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.logf.name}")
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                c.request("GET", "/-/ready")
+                if c.getresponse().status == 200:
+                    return time.monotonic() - t0
+            except OSError:
+                pass
+            time.sleep(0.005)
+        raise RuntimeError(f"{self.name} not ready after {timeout}s")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if self.logf:
+            self.logf.close()
+
+    def cpu_s(self):
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+    def rss_mib(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+        return 0.0
+
+
+def loadgen(*args):
+    cmd = [LOADGEN] + [str(a) for a in args]
+    if NCPU >= 2:
+        cmd = ["taskset", "-c", LOAD_CPU] + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if r.stderr.strip():
+        log("   loadgen:", r.stderr.strip()[:300])
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    return out
+
+
+# ------------------------------------------------------------------ phases
+def phase_ingest(d, S, res):
+    n = max(1000, int(20000 * S))
+    starts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    c0 = d.cpu_s()
+    r = loadgen("post", "--port", d.port, "--start", 0, "--count", n, "--groups", 1000, "--starts-at", starts)
+    c1 = d.cpu_s()
+    res["ingest_new_alerts_per_s"] = r["rate"]
+    res["ingest_new_cpu_ms_per_1k"] = (c1 - c0) * 1000 / (r["ok"] / 1000) if r["ok"] else None
+    r = loadgen("post", "--port", d.port, "--start", 0, "--count", n, "--groups", 1000, "--starts-at", starts)
+    c2 = d.cpu_s()
+    res["ingest_repost_alerts_per_s"] = r["rate"]
+    res["ingest_repost_cpu_ms_per_1k"] = (c2 - c1) * 1000 / (r["ok"] / 1000) if r["ok"] else None
+
+
+def query(d, S, res, suffix):
+    n = max(5, int(30 * S))
+    for path, key in (("/api/v2/alerts", "get_alerts"), ("/api/v2/alerts/groups", "get_groups")):
+        r = loadgen("get", "--port", d.port, "--path", path, "--count", n, "--max-seconds", 20)
+        res[f"{key}_{suffix}_p50_ms"] = r["p50_ms"]
+        res[f"{key}_{suffix}_p99_ms"] = r["p99_ms"]
+
+
+def phase_state(d, S, res, restart):
+    n10 = max(1000, int(10000 * S))
+    n100 = max(10000, int(100000 * S))
+    nsil = max(500, int(5000 * S))
+    loadgen("post", "--port", d.port, "--start", 0, "--count", n10, "--groups", 1000)
+    time.sleep(1)
+    res["rss_10k_alerts_mib"] = d.rss_mib()
+    query(d, S, res, "10k")
+    r = loadgen("silences", "--port", d.port, "--start", 0, "--count", nsil)
+    res["silences_created_per_s"] = r["rate"]
+    query(d, S, res, "10k_5ksil")
+    loadgen("post", "--port", d.port, "--start", n10, "--count", n100 - n10, "--groups", 1000)
+    time.sleep(1)
+    res["rss_100k_alerts_mib"] = d.rss_mib()
+    loadgen("silences", "--port", d.port, "--start", nsil, "--count", nsil)
+    d.stop()
+    res["startup_ready_s"] = restart()
+
+
+def phase_notify(d, S, res):
+    n = max(100, int(1000 * S))
+    r = loadgen("notify", "--port", d.port, "--sink", SINK_PORT, "--count", n, "--gap-us", 1000, "--max-seconds", 60)
+    res["notify_latency_p50_ms"] = r["p50_ms"]
+    res["notify_latency_p99_ms"] = r["p99_ms"]
+    res["notify_received"] = r["received"]
+    nf = max(1000, int(10000 * S))
+    r = loadgen("flush", "--port", d.port, "--sink", SINK_PORT, "--count", nf, "--max-seconds", 90)
+    res["flush_notifications_per_s"] = r["rate"]
+    res["flush_received"] = r["received"]
+
+
+def phase_routing(d, S, res):
+    n = max(1000, int(20000 * S))
+    c0 = d.cpu_s()
+    r = loadgen("post", "--port", d.port, "--start", 0, "--count", n, "--groups", 1000)
+    c1 = d.cpu_s()
+    res["routing_alerts_per_s"] = r["rate"]
+    res["routing_cpu_ms_per_1k"] = (c1 - c0) * 1000 / (r["ok"] / 1000) if r["ok"] else None
+
+
+def template_data(path, n=50):
+    alerts = []
+    for i in range(n):
+        alerts.append({"status": "firing",
+                       "labels": {"alertname": "DiskFull", "severity": "critical", "instance": f"node-{i}:9100",
+                                  "job": "node", "mountpoint": "/var"},
+                       "annotations": {"summary": f"Disk almost full on node-{i}",
+                                       "description": f"/var on node-{i} is 97% full"},
+                       "startsAt": "2024-01-01T00:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+                       "generatorURL": "http://prometheus.local/graph?g0.expr=disk", "fingerprint": f"{i:016x}"})
+    data = {"receiver": "slack", "status": "firing", "alerts": alerts,
+            "groupLabels": {"alertname": "DiskFull"},
+            "commonLabels": {"alertname": "DiskFull", "severity": "critical", "job": "node", "mountpoint": "/var"},
+            "commonAnnotations": {}, "externalURL": "http://alertmanager.local:9093"}
+    with open(path, "w") as f:
+        json.dump(data, f)
+
+
+def phase_template(S, results, systems):
+    """Default Slack text for a 50-alert group: `tocsin template render` vs `amtool template render`.
+    Renders/s = (R - 1) / (time of one run rendering it R times - time of a run rendering it once),
+    i.e. the engine alone; the per-invocation time is reported too."""
+    data = os.path.join(OUT, "template-data.json")
+    template_data(data)
+    # The reference's own default.tmpl for both engines: the same template text rendered by each.
+    glob = os.environ.get("BENCH_TEMPLATE_GLOB", "/usr/share/prometheus/alertmanager/default.tmpl")
+    one = '{{ template "bench.slack" . }}'
+    reps = max(10, int(200 * S))
+    runs = max(3, int(10 * S))
+    amtool = os.path.join(os.path.dirname(os.path.realpath(systems[1][1])), "amtool")
+    for name, cmd in (("tocsin", [systems[0][1], "template", "render"]), ("reference", [amtool, "template", "render"])):
+        def timed(text):
+            best = None
+            for _ in range(runs):
+                t0 = time.monotonic()
+                r = subprocess.run(cmd + [f"--template.glob={glob}",
+                                          f"--template.glob={os.path.join(HERE, 'slack.tmpl')}", f"--template.text={text}",
+                                          f"--template.data={data}"], capture_output=True, text=True, timeout=60)
+                dt = time.monotonic() - t0
+                if r.returncode != 0:
+                    raise RuntimeError(f"{name} template render failed: {r.stderr[:300]}")
+                best = dt if best is None else min(best, dt)
+            return best, r.stdout
+        try:
+            t1, out1 = timed(one)
+            tn, _ = timed(one * reps)
+            results[name]["template_invocation_ms"] = t1 * 1000
+            results[name]["template_renders_per_s"] = (reps - 1) / (tn - t1) if tn > t1 else None
+            results[name]["template_output_bytes"] = len(out1)
+        except Exception as e:
+            log(f"   template failed on {name}: {e}")
+            results[name].setdefault("errors", []).append(f"template: {e}")
+
+
+# figure key, label, unit, better ("high"|"low")
+FIGURES = [
+    ("ingest_new_alerts_per_s", "ingest new (alerts/s)", "high"),
+    ("ingest_new_cpu_ms_per_1k", "ingest new CPU ms/1k alerts", "low"),
+    ("ingest_repost_alerts_per_s", "ingest re-post (alerts/s)", "high"),
+    ("ingest_repost_cpu_ms_per_1k", "ingest re-post CPU ms/1k alerts", "low"),
+    ("rss_10k_alerts_mib", "RSS 10k alerts (MiB)", "low"),
+    ("rss_100k_alerts_mib", "RSS 100k alerts (MiB)", "low"),
+    ("get_alerts_10k_p50_ms", "GET alerts 10k p50 (ms)", "low"),
+    ("get_alerts_10k_p99_ms", "GET alerts 10k p99 (ms)", "low"),
+    ("get_groups_10k_p50_ms", "GET groups 10k p50 (ms)", "low"),
+    ("get_groups_10k_p99_ms", "GET groups 10k p99 (ms)", "low"),
+    ("silences_created_per_s", "silence creation (/s)", "high"),
+    ("get_alerts_10k_5ksil_p50_ms", "GET alerts 10k+5k sil p50 (ms)", "low"),
+    ("get_alerts_10k_5ksil_p99_ms", "GET alerts 10k+5k sil p99 (ms)", "low"),
+    ("get_groups_10k_5ksil_p50_ms", "GET groups 10k+5k sil p50 (ms)", "low"),
+    ("get_groups_10k_5ksil_p99_ms", "GET groups 10k+5k sil p99 (ms)", "low"),
+    ("startup_ready_s", "start-up to ready, 100k al+10k sil (s)", "low"),
+    ("notify_latency_p50_ms", "notify latency p50 (ms)", "low"),
+    ("notify_latency_p99_ms", "notify latency p99 (ms)", "low"),
+    ("flush_notifications_per_s", "flush 10k groups (notif/s)", "high"),
+    ("routing_alerts_per_s", "routing 1k regex routes (alerts/s)", "high"),
+    ("routing_cpu_ms_per_1k", "routing CPU ms/1k alerts", "low"),
+    ("template_renders_per_s", "template: Slack message, 50 alerts (renders/s)", "high"),
+    ("template_invocation_ms", "template: one CLI render incl. start (ms)", "low"),
+]
+
+SINK_PORT = 19099
+
+
+def main():
+    global SINK_PORT
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tocsin", required=True)
+    ap.add_argument("--reference", default="/usr/bin/prometheus-alertmanager")
+    ap.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
+    ap.add_argument("--phases", default="ingest,state,notify,routing,template")
+    ap.add_argument("--json", default=os.path.join(HERE, "results.json"))
+    ap.add_argument("--check", action="store_true", help="exit 1 if tocsin is worse than the reference on a figure")
+    a = ap.parse_args()
+    S = a.scale
+    SINK_PORT = 19099
+    cfgdir = write_configs(SINK_PORT)
+    sinkcmd = [LOADGEN, "sink", "--port", str(SINK_PORT)]
+    if NCPU >= 2:
+        sinkcmd = ["taskset", "-c", LOAD_CPU] + sinkcmd
+    sink = subprocess.Popen(sinkcmd, stderr=subprocess.DEVNULL)
+    time.sleep(0.2)
+    systems = [("tocsin", a.tocsin, 19093), ("reference", a.reference, 19094)]
+    results = {name: {} for name, _, _ in systems}
+    t_start = time.monotonic()
+    try:
+        for phase in a.phases.split(","):
+            if phase == "template":
+                log("== template")
+                phase_template(S, results, systems)
+                continue
+            for name, binary, port in systems:
+                storage = os.path.join(OUT, "data", f"{name}-{phase}")
+                shutil.rmtree(storage, ignore_errors=True)
+                cfg = os.path.join(cfgdir, {"notify": "notify.yml", "routing": "routing.yml"}.get(phase, "main.yml"))
+                d = Daemon(name, binary, port, cfg, storage)
+                log(f"== {phase}: {name}")
+                t0 = time.monotonic()
+                try:
+                    d.start()
+                    res = results[name]
+                    if phase == "ingest":
+                        phase_ingest(d, S, res)
+                    elif phase == "state":
+                        def restart(d=d):
+                            t = d.start()
+                            return t
+                        phase_state(d, S, res, restart)
+                    elif phase == "notify":
+                        phase_notify(d, S, res)
+                    elif phase == "routing":
+                        phase_routing(d, S, res)
+                except Exception as e:  # keep going: one failed phase must not lose the others
+                    log(f"   {phase} failed on {name}: {e}")
+                    results[name].setdefault("errors", []).append(f"{phase}: {e}")
+                finally:
+                    d.stop()
+                log(f"   {time.monotonic() - t0:.1f}s")
+    finally:
+        sink.terminate()
+        sink.wait()
+
+    rows = []
+    worse = []
+    for key, label, better in FIGURES:
+        t, r = results["tocsin"].get(key), results["reference"].get(key)
+        ratio = None
+        if t is not None and r is not None and t > 0 and r > 0:
+            ratio = r / t if better == "low" else t / r  # > 1 means tocsin is better
+            if ratio < 1:
+                worse.append(label)
+        rows.append({"figure": key, "label": label, "better": better, "tocsin": t, "reference": r,
+                     "advantage": ratio})
+
+    def fmt(v):
+        if v is None:
+            return "-"
+        return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
+
+    lines = [f"| figure | tocsin | reference | tocsin advantage |", "| --- | ---: | ---: | ---: |"]
+    for row in rows:
+        adv = "-" if row["advantage"] is None else "%.2fx" % row["advantage"]
+        lines.append(f"| {row['label']} | {fmt(row['tocsin'])} | {fmt(row['reference'])} | {adv} |")
+    table = "\n".join(lines)
+    print(table)
+    machine = {"nproc": NCPU, "cpu": cpu_model(), "scale": S,
+               "seconds": round(time.monotonic() - t_start, 1), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    print(f"\nscale {S}, {machine['seconds']}s, {NCPU} CPUs ({machine['cpu']}); advantage > 1 means tocsin is better")
+    with open(a.json, "w") as f:
+        json.dump({"machine": machine, "figures": rows, "raw": results}, f, indent=2)
+    if a.check and worse:
+        print("tocsin is slower than the reference on: " + ", ".join(worse))
+        return 1
+    return 0
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "?"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
