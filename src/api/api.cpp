@@ -8,9 +8,11 @@
 #include "alerts/alert_store.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "core/json_out.hpp"
 #include "core/log.hpp"
 #include "core/matcher.hpp"
 #include "core/metrics.hpp"
+#include "core/utf8.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "inhibit/inhibitor.hpp"
 #include "silence/codec.hpp"
@@ -19,6 +21,25 @@
 namespace tocsin::api {
 
 namespace {
+
+// Go's encoding/json turns each invalid UTF-8 byte inside a string into U+FFFD instead of failing, so
+// the reference accepts such bodies; nlohmann rejects them. Bodies that are valid UTF-8 pass unchanged.
+std::string go_json_utf8(const std::string& body) {
+  if (is_valid_utf8(body)) return body;
+  std::string out;
+  out.reserve(body.size() + 16);
+  std::string_view rest(body);
+  while (!rest.empty()) {
+    auto d = utf8::decode(rest);
+    if (d.rune == utf8::kRuneError && d.width == 1) {
+      utf8::append(out, utf8::kRuneError);
+    } else {
+      out.append(rest.substr(0, d.width));
+    }
+    rest.remove_prefix(d.width);
+  }
+  return out;
+}
 
 using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
@@ -119,11 +140,6 @@ bool bool_param(const std::vector<std::pair<std::string, std::string>>& q, const
   return true;
 }
 
-ojson labels_json(const LabelSet& ls) {
-  ojson j = ojson::object();
-  for (const auto& [k, v] : ls) j[k] = v;
-  return j;
-}
 
 struct AlertFilter {
   Matchers matchers;
@@ -270,8 +286,8 @@ class Api {
     }
     json body;
     try {
-      body = json::parse(req.body);
-    } catch (const json::parse_error& e) {
+      body = json::parse(go_json_utf8(req.body));
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999999
       return swagger_error(400, 400, std::string("parsing alerts body from \"\" failed, because ") + e.what());
     }
     if (!body.is_array()) {
@@ -425,24 +441,47 @@ class Api {
     return true;
   }
 
-  static ojson alert_json(const Alert& a, const AlertStatus& s, const std::vector<std::string>& receivers) {
-    ojson j;
-    j["annotations"] = labels_json(a.annotations);
-    j["endsAt"] = format_rfc3339(a.ends_at);
-    j["fingerprint"] = fingerprint_hex(a.fingerprint);
-    ojson rs = ojson::array();
-    for (const auto& r : receivers) rs.push_back(ojson{{"name", r}});
-    j["receivers"] = std::move(rs);
-    j["startsAt"] = format_rfc3339(a.starts_at);
-    ojson st;
-    st["inhibitedBy"] = s.inhibited_by;
-    st["silencedBy"] = s.silenced_by;
-    st["state"] = (!s.silenced_by.empty() || !s.inhibited_by.empty()) ? "suppressed" : "active";
-    j["status"] = std::move(st);
-    j["updatedAt"] = format_rfc3339(a.updated_at);
-    if (!a.generator_url.empty()) j["generatorURL"] = a.generator_url;
-    j["labels"] = labels_json(a.labels);
-    return j;
+  // Writes one GettableAlert straight into `out`, in the reference's key order.
+  static void append_alert(std::string& out, const Alert& a, const AlertStatus& s,
+                           const std::vector<std::string>& receivers) {
+    using json_out::append_string;
+    out += "{\"annotations\":";
+    json_out::append_labels(out, a.annotations);
+    out += ",\"endsAt\":\"";
+    out += format_rfc3339(a.ends_at);
+    out += "\",\"fingerprint\":\"";
+    out += fingerprint_hex(a.fingerprint);
+    out += "\",\"receivers\":[";
+    for (size_t i = 0; i < receivers.size(); ++i) {
+      if (i) out += ',';
+      out += "{\"name\":";
+      append_string(out, receivers[i]);
+      out += '}';
+    }
+    out += "],\"startsAt\":\"";
+    out += format_rfc3339(a.starts_at);
+    out += "\",\"status\":{\"inhibitedBy\":[";
+    for (size_t i = 0; i < s.inhibited_by.size(); ++i) {
+      if (i) out += ',';
+      append_string(out, s.inhibited_by[i]);
+    }
+    out += "],\"silencedBy\":[";
+    for (size_t i = 0; i < s.silenced_by.size(); ++i) {
+      if (i) out += ',';
+      append_string(out, s.silenced_by[i]);
+    }
+    out += "],\"state\":\"";
+    out += (!s.silenced_by.empty() || !s.inhibited_by.empty()) ? "suppressed" : "active";
+    out += "\"},\"updatedAt\":\"";
+    out += format_rfc3339(a.updated_at);
+    out += '"';
+    if (!a.generator_url.empty()) {
+      out += ",\"generatorURL\":";
+      append_string(out, a.generator_url);
+    }
+    out += ",\"labels\":";
+    json_out::append_labels(out, a.labels);
+    out += '}';
   }
 
   HttpResponse get_alerts(const HttpRequest& req) {
@@ -467,7 +506,7 @@ class Api {
       if (!keep(f, s)) continue;
       if (!first) out += ',';
       first = false;
-      out += alert_json(*a, s, receivers).dump();
+      append_alert(out, *a, s, receivers);
     }
     out += ']';
     return json_response(200, std::move(out));
@@ -483,22 +522,25 @@ class Api {
     bool first = true;
     for (const auto& g : d_.dispatcher->groups()) {
       if (f.receiver && !f.receiver->matches(g.receiver)) continue;
-      ojson alerts = ojson::array();
+      std::string alerts;
       for (const auto& a : g.alerts) {
         if (a->resolved_at(now)) continue;
         if (!matches_all(f.matchers, a->labels)) continue;
         auto s = status_of(*a, *rt, now);
         if (!keep(f, s)) continue;
-        alerts.push_back(alert_json(*a, s, receivers_of(*a, *rt->config)));
+        alerts += alerts.empty() ? "" : ",";
+        append_alert(alerts, *a, s, receivers_of(*a, *rt->config));
       }
       if (alerts.empty()) continue;
-      ojson jg;
-      jg["alerts"] = std::move(alerts);
-      jg["labels"] = labels_json(g.labels);
-      jg["receiver"] = ojson{{"name", g.receiver}};
       if (!first) out += ',';
       first = false;
-      out += jg.dump();
+      out += "{\"alerts\":[";
+      out += alerts;
+      out += "],\"labels\":";
+      json_out::append_labels(out, g.labels);
+      out += ",\"receiver\":{\"name\":";
+      json_out::append_string(out, g.receiver);
+      out += "}}";
     }
     out += ']';
     return json_response(200, std::move(out));
@@ -555,7 +597,7 @@ class Api {
 
   HttpResponse post_silence(const HttpRequest& req) {
     silence::PostableError perr;
-    auto s = silence::parse_postable_silence(req.body, &perr);
+    auto s = silence::parse_postable_silence(go_json_utf8(req.body), &perr);
     if (!s) {
       if (perr.code == 0) return string_error(perr.http_status, s.error());
       return swagger_error(perr.http_status, perr.code, s.error());

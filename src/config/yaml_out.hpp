@@ -17,13 +17,25 @@ struct Node {
   std::vector<Node> seq;
   bool flow = false;  // sequences only: [a, b]
 
-  static Node raw(std::string s) { return Node{Kind::kRaw, std::move(s), {}, {}, false}; }
-  static Node str(std::string s) { return Node{Kind::kString, std::move(s), {}, {}, false}; }
-  static Node boolean(bool b) { return raw(b ? "true" : "false"); }
-  static Node mapping() { return Node{Kind::kMap, {}, {}, {}, false}; }
-  static Node sequence(bool flow = false) { return Node{Kind::kSeq, {}, {}, {}, flow}; }
-  void add(std::string key, Node v) { map.emplace_back(std::move(key), std::move(v)); }
+  // User-provided (so Node is no aggregate): clang with libstdc++ 12 otherwise instantiates
+  // pair<string, Node> while Node is incomplete, checking whether Node is implicitly default-constructible.
+  Node() {}
+  Node(Kind k, std::string t, bool f = false) : kind(k), text(std::move(t)), flow(f) {}
+
+  static Node raw(std::string s);
+  static Node str(std::string s);
+  static Node boolean(bool b);
+  static Node mapping();
+  static Node sequence(bool flow = false);
+  void add(std::string key, Node v);
 };
+
+inline Node Node::raw(std::string s) { return Node(Kind::kRaw, std::move(s)); }
+inline Node Node::str(std::string s) { return Node(Kind::kString, std::move(s)); }
+inline Node Node::boolean(bool b) { return raw(b ? "true" : "false"); }
+inline Node Node::mapping() { return Node(Kind::kMap, {}); }
+inline Node Node::sequence(bool flow) { return Node(Kind::kSeq, {}, flow); }
+inline void Node::add(std::string key, Node v) { map.emplace_back(std::move(key), std::move(v)); }
 
 // The document text, ending with a newline.
 std::string emit(const Node& root);

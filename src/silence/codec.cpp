@@ -140,7 +140,7 @@ Result<Silence> parse_postable_silence(std::string_view body, PostableError* err
   json doc;
   try {
     doc = json::parse(body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999999
     return fail(body_error(std::string("invalid JSON: ") + e.what()));
   }
   if (doc.is_null()) {

@@ -933,12 +933,20 @@ std::string go_sprintf(std::string_view f, const std::vector<Value>& args) {
         ++argi;
         return;
       }
-      size_t s = i;
+      // Go's parsenum: a number past 1e6 ends the format there ("%!(NOVERB)"), no overflow.
+      int num = 0;
+      bool isnum = false;
       while (i < f.size() && f[i] >= '0' && f[i] <= '9') {
+        if (num > 1'000'000) {
+          i = f.size();
+          return;
+        }
+        num = num * 10 + (f[i] - '0');
+        isnum = true;
         ++i;
       }
-      if (i > s) {
-        dst = std::stoi(std::string(f.substr(s, i - s)));
+      if (isnum) {
+        dst = num;
       }
     };
     number(sp.width);
