@@ -147,7 +147,12 @@ class RetryStage final : public Stage {
         return Error{integration_str() + ": notify retry canceled due to unrecoverable error after " +
                      std::to_string(attempt) + " attempts: " + r.error};
       }
-      if (r.error != last_err) {
+      if (r.error == last_err) {
+        // Every attempt gets a line at debug; a new error also gets one at warn.
+        LOG_DEBUG({"component", "dispatcher"}, {"msg", "Notify attempt failed, will retry later"},
+                  {"receiver", ctx.receiver}, {"integration", integration_str()}, {"aggrGroup", ctx.group_key},
+                  {"attempts", std::to_string(attempt)}, {"err", r.error});
+      } else {
         LOG_WARN({"component", "dispatcher"}, {"msg", "Notify attempt failed, will retry later"},
                  {"receiver", ctx.receiver}, {"integration", integration_str()}, {"aggrGroup", ctx.group_key},
                  {"attempts", std::to_string(attempt)}, {"err", r.error});

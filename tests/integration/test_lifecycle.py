@@ -1,0 +1,85 @@
+"""test_lifecycle.py: start-up refuses a corrupted or newer-schema database with a clear message (never
+starts empty), logs are logfmt or JSON with the reference's keys, SIGTERM exits 0 and keeps state."""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Daemon, Results  # noqa: E402
+
+TOCSIN = sys.argv[1] if len(sys.argv) > 1 else "build/tocsin"
+R = Results()
+CFG = "route: {receiver: r}\nreceivers: [{name: r}]\n"
+
+
+def start_fails(storage, word):
+    d = Daemon(TOCSIN, CFG, storage=storage)
+    try:
+        d.start(timeout=5)
+        R.check("start refused with a %s database" % word, False, "it started")
+    except RuntimeError as e:
+        msg = str(e)
+        R.check("start refused with a %s database, naming it" % word, word in msg and "tocsin.db" in msg, msg[-400:])
+    finally:
+        d.cleanup()
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="tocsin-life-")
+    corrupt = os.path.join(tmp, "corrupt")
+    os.makedirs(corrupt)
+    with open(os.path.join(corrupt, "tocsin.db"), "wb") as f:
+        f.write(b"this is not a database" * 100)
+    start_fails(corrupt, "corrupted")
+
+    newer = os.path.join(tmp, "newer")
+    os.makedirs(newer)
+    db = sqlite3.connect(os.path.join(newer, "tocsin.db"))
+    db.execute("PRAGMA user_version = 999")
+    db.commit()
+    db.close()
+    start_fails(newer, "newer")
+
+    # JSON logs with the reference's keys; a silence survives a SIGTERM restart.
+    storage = os.path.join(tmp, "state")
+    d = Daemon(TOCSIN, CFG, storage=storage, extra=["--log.format=json", "--log.level=debug"])
+    try:
+        d.start()
+        code, body, _ = d.request("POST", "/api/v2/silences", {
+            "matchers": [{"name": "a", "value": "b", "isRegex": False}], "startsAt": "2020-01-01T00:00:00Z",
+            "endsAt": "2099-01-01T00:00:00Z", "createdBy": "t", "comment": "c"})
+        sid = json.loads(body)["silenceID"]
+        R.check("SIGTERM exits 0", d.stop() == 0)
+        lines = [l for l in d.read_log().splitlines() if l.strip()]
+        parsed = []
+        for l in lines:
+            try:
+                parsed.append(json.loads(l))
+            except ValueError:
+                pass
+        R.check("every log line is JSON", lines and len(parsed) == len(lines), lines[:3])
+        R.check("log lines carry ts, caller, level, msg", parsed and all({"ts", "caller", "level", "msg"} <= set(p) for p in parsed))
+        d.start()
+        code, s = d.get_json("/api/v2/silence/" + sid)
+        R.check("the silence is back after a restart", code == 200 and s["id"] == sid)
+    finally:
+        d.cleanup()
+    d = Daemon(TOCSIN, CFG)
+    try:
+        d.start()
+        d.stop()
+        line = d.read_log().splitlines()[0]
+        R.check("logfmt by default: ts=... caller=... level=... msg=...",
+                line.startswith("ts=") and " caller=" in line and " level=" in line and " msg=" in line, line)
+    finally:
+        d.cleanup()
+    r = subprocess.run([TOCSIN, "--log.format=xml"], capture_output=True, text=True, timeout=10)
+    R.check("an unknown log format is refused", r.returncode != 0 and "log.format" in r.stderr, r.stderr)
+    R.finish()
+
+
+if __name__ == "__main__":
+    main()
