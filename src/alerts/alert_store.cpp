@@ -33,7 +33,8 @@ Alert merge(const Alert& a_in, const Alert& o_in) {
 
 AlertStore::AlertStore(store::Store* db) : db_(db) {}
 
-void AlertStore::put(std::vector<Alert> alerts) {
+size_t AlertStore::put(std::vector<Alert> alerts) {
+  size_t written = 0;
   std::vector<AlertPtr> batch;
   batch.reserve(alerts.size());
   for (auto& in : alerts) {
@@ -43,6 +44,7 @@ void AlertStore::put(std::vector<Alert> alerts) {
     {
       std::lock_guard lock(s.mu);
       auto it = s.alerts.find(in.fingerprint);
+      bool write = true;
       if (it != s.alerts.end()) {
         const Alert& old = *it->second;
         // Merge only when the activity ranges overlap, as the reference does.
@@ -50,11 +52,24 @@ void AlertStore::put(std::vector<Alert> alerts) {
             (after(in.starts_at, old.starts_at) && before(in.starts_at, old.ends_at))) {
           in = merge(old, in);
         }
+        // Prometheus re-posts every firing alert each evaluation; only its end time moves. Such a
+        // re-post is written at most once per kPersistEvery.
+        const bool firing_both = !old.resolved_at(in.updated_at) && !in.resolved_at(in.updated_at);
+        if (firing_both && in.starts_at == old.starts_at && in.timeout == old.timeout &&
+            in.generator_url == old.generator_url && in.annotations == old.annotations &&
+            in.updated_at - old.persisted_at < kPersistEvery) {
+          write = false;
+          in.persisted_at = old.persisted_at;
+        }
       }
+      if (write) in.persisted_at = in.updated_at;
       stored = std::make_shared<const Alert>(std::move(in));
       s.alerts[stored->fingerprint] = stored;
+      if (write && db_) {
+        db_->put(kNamespace, fingerprint_hex(stored->fingerprint), encode_alert(*stored));
+        ++written;
+      }
     }
-    if (db_) db_->put(kNamespace, fingerprint_hex(stored->fingerprint), encode_alert(*stored));
     batch.push_back(std::move(stored));
   }
   std::vector<BatchListener> ls;
@@ -63,6 +78,7 @@ void AlertStore::put(std::vector<Alert> alerts) {
     ls = listeners_;
   }
   for (auto& l : ls) l(batch);
+  return written;
 }
 
 Result<void> AlertStore::sync() {
@@ -148,6 +164,10 @@ Result<size_t> AlertStore::load() {
     auto a = decode_alert(row.value);
     if (!a) continue;  // a row we cannot read is skipped, not fatal: alerts are re-sent by Prometheus
     a->fingerprint = a->labels.fingerprint();
+    // A firing alert's row may be up to kPersistEvery older than its last re-post: extend its end
+    // time by as much, so a restart never resolves an alert that was still being re-posted.
+    if (!a->resolved_at(a->updated_at)) a->ends_at += kPersistEvery;
+    a->persisted_at = a->updated_at;
     Shard& s = shard(a->fingerprint);
     std::lock_guard lock(s.mu);
     s.alerts[a->fingerprint] = std::make_shared<const Alert>(std::move(*a));

@@ -32,8 +32,11 @@ class AlertStore {
   explicit AlertStore(store::Store* db);
 
   // Inserts each alert (fingerprint computed here), merging with a stored alert when their activity
-  // ranges overlap, then calls every listener with the stored result.
-  void put(std::vector<Alert> alerts);
+  // ranges overlap, then calls every listener with the stored results of the whole batch. Returns
+  // how many rows were queued for the database: a re-post that only extends a firing alert's end
+  // time is written at most once per kPersistEvery (load() makes up for the staleness).
+  size_t put(std::vector<Alert> alerts);
+  static constexpr Duration kPersistEvery = std::chrono::seconds(60);
   // Waits until every alert put so far is committed to the store (no fsync: safe against a process
   // crash, which is what a restart must survive).
   Result<void> sync();

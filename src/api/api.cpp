@@ -382,8 +382,7 @@ class Api {
       }
       valid.push_back(std::move(a));
     }
-    const bool any = !valid.empty();
-    d_.alerts->put(std::move(valid));
+    const bool any = d_.alerts->put(std::move(valid)) > 0;
     // Answer only once the alerts are in the database, so a crash right after the 200 loses none.
     if (any) {
       if (auto r = d_.alerts->sync(); !r) {

@@ -19,6 +19,8 @@ struct Alert {
   std::string generator_url;
   bool timeout = false;  // ends_at was filled in from resolve_timeout, not sent by the client
   Fingerprint fingerprint = 0;
+  // When the alert store last wrote this alert's row (not itself stored).
+  TimePoint persisted_at{};
 
   // Resolved: an end time is set and lies at or before `now`.
   bool resolved_at(TimePoint now) const { return !is_zero(ends_at) && ends_at <= now; }
