@@ -6,7 +6,7 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libboost-dev nlohmann-json3-dev libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev
   libssl-dev libre2-dev doctest-dev tzdata ca-certificates)
 test_pkgs=(python3 python3-yaml python3-aiosmtpd curl openssl sqlite3
-  prometheus prometheus-alertmanager)
+  prometheus prometheus-alertmanager clang libclang-rt-14-dev)
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
 missing=()

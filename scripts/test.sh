@@ -6,5 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --test
 bash scripts/build.sh
-cd build
-ctest --output-on-failure --timeout 600 -j2 "$@"
+(cd build && ctest --output-on-failure --timeout 600 -j2 "$@")
+
+# Second stage: the same code built with clang under ASan+UBSan (any UB aborts), with the libFuzzer
+# targets: unit tests, the integration tests that drive the API hardest, and a fixed number of fuzz
+# iterations over each seed corpus. TOCSIN_SKIP_SANITIZE=1 skips it.
+if [ "${TOCSIN_SKIP_SANITIZE:-0}" != 1 ]; then
+  CC=clang CXX=clang++ BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo \
+    CMAKE_ARGS="-DTOCSIN_SANITIZE=ON -DTOCSIN_FUZZ=ON" bash scripts/build.sh
+  cd build-asan
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --output-on-failure --timeout 600 -j2 \
+    -E "crash_soak|deploy_manifests|e2e_prometheus|template_render|receivers_e2e|routes_cli|amtool" "$@"
+fi

@@ -85,7 +85,9 @@ TEST_CASE("format_duration follows Prometheus model.Duration.String") {
       {INT64_MAX, "106751d23h47m16s854ms"},
       {-1500000000, ""},
   };
-  for (const auto& [ns, want] : cases) {
+  for (const auto& c_ : cases) {
+    const auto& ns = std::get<0>(c_);
+    const auto& want = std::get<1>(c_);
     CAPTURE(ns);
     CHECK(format_duration(Duration{ns}) == std::string(want));
   }
@@ -152,7 +154,9 @@ TEST_CASE("format_go_duration follows Go time.Duration.String") {
       {INT64_MAX, "2562047h47m16.854775807s"},
       {INT64_MIN, "-2562047h47m16.854775808s"},
   };
-  for (const auto& [ns, want] : cases) {
+  for (const auto& c_ : cases) {
+    const auto& ns = std::get<0>(c_);
+    const auto& want = std::get<1>(c_);
     CAPTURE(ns);
     CHECK(format_go_duration(Duration{ns}) == std::string(want));
   }
@@ -170,7 +174,9 @@ TEST_CASE("parse_rfc3339 accepts Go's RFC3339 layout") {
       {"2024-01-02T03:04:05,5Z", 1704164645500000000},     // Go takes a comma too
       {"2024-01-02T03:04:05+24:00", 1704078245000000000},  // and any two-digit offset (Go 1.19)
   };
-  for (const auto& [s, ns] : good) {
+  for (const auto& c_ : good) {
+    const auto& s = std::get<0>(c_);
+    const auto& ns = std::get<1>(c_);
     CAPTURE(s);
     auto r = parse_rfc3339(s);
     REQUIRE(r.ok());
@@ -197,7 +203,9 @@ TEST_CASE("parse_rfc3339 accepts Go's RFC3339 layout") {
       {"2024-01-02t03:04:05z",
        "parsing time \"2024-01-02t03:04:05z\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"t03:04:05z\" as \"T\""},
   };
-  for (const auto& [s, msg] : bad) {
+  for (const auto& c_ : bad) {
+    const auto& s = std::get<0>(c_);
+    const auto& msg = std::get<1>(c_);
     CAPTURE(s);
     auto r = parse_rfc3339(s);
     REQUIRE_FALSE(r.ok());
@@ -217,7 +225,10 @@ TEST_CASE("format_rfc3339 writes UTC with milliseconds, format_rfc3339_nano trim
       {1709251199000000000, "2024-02-29T23:59:59.000Z", "2024-02-29T23:59:59Z"},
       {-1000000, "1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z"},
   };
-  for (const auto& [ns, milli, nano] : cases) {
+  for (const auto& c_ : cases) {
+    const auto& ns = std::get<0>(c_);
+    const auto& milli = std::get<1>(c_);
+    const auto& nano = std::get<2>(c_);
     CAPTURE(ns);
     CHECK(format_rfc3339(at_ns(ns)) == std::string(milli));
     CHECK(format_rfc3339_nano(at_ns(ns)) == std::string(nano));
