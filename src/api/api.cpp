@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "alerts/alert_store.hpp"
+#include "api/alert_decode.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/json_out.hpp"
@@ -278,32 +279,43 @@ class Api {
   }
 
   // ---- alerts ----
-  HttpResponse post_alerts(const HttpRequest& req) {
-    if (const std::string* ct = req.headers.get("Content-Type")) {
-      if (ct->find("json") == std::string::npos) {
-        return swagger_error(415, 415, "unsupported media type \"" + *ct + "\", only [application/json] are allowed");
-      }
+  struct Decoded {
+    std::vector<Alert> alerts;
+    HttpResponse error_response;
+    bool ok = true;
+    explicit operator bool() const { return ok; }
+    Decoded& fail(HttpResponse r) {
+      ok = false;
+      error_response = std::move(r);
+      return *this;
+    }
+  };
+
+  // The body's alerts: the single-pass decoder first; the JSON tree (and its error messages, worded as
+  // the reference's) only when that one declines.
+  static Decoded decode_alerts(const HttpRequest& req) {
+    Decoded out;
+    if (auto fast = decode_alerts_fast(req.body)) {
+      out.alerts = std::move(*fast);
+      return out;
     }
     json body;
     try {
       body = json::parse(go_json_utf8(req.body));
     } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999999
-      return swagger_error(400, 400, std::string("parsing alerts body from \"\" failed, because ") + e.what());
+      return out.fail(swagger_error(400, 400, std::string("parsing alerts body from \"\" failed, because ") + e.what()));
     }
     if (!body.is_array()) {
-      return swagger_error(400, 400, "parsing alerts body from \"\" failed, because the body must be a JSON array of alerts");
+      return out.fail(swagger_error(400, 400, "parsing alerts body from \"\" failed, because the body must be a JSON array of alerts"));
     }
-    const auto now = d_.clock->now();
-    std::shared_ptr<const Runtime> rt = d_.runtime();
-    const Duration resolve_timeout = rt->config->global.resolve_timeout;
-    std::vector<Alert> parsed;
+    std::vector<Alert>& parsed = out.alerts;
     parsed.reserve(body.size());
     // Decoding errors reject the whole body (as go-swagger does) before any alert is taken.
     for (size_t i = 0; i < body.size(); ++i) {
       const json& ja = body[i];
       const std::string at = std::to_string(i);
       if (!ja.is_object()) {
-        return swagger_error(400, 400, "parsing alerts body from \"\" failed, because alert " + at + " is not an object");
+        return out.fail(swagger_error(400, 400, "parsing alerts body from \"\" failed, because alert " + at + " is not an object"));
       }
       Alert a;
       auto read_kv = [&](const char* field, LabelSet& out, std::string& err) {
@@ -328,34 +340,49 @@ class Api {
       };
       auto lit = ja.find("labels");
       if (lit == ja.end() || lit->is_null()) {
-        return swagger_error(422, 602, at + ".labels in body is required");
+        return out.fail(swagger_error(422, 602, at + ".labels in body is required"));
       }
       std::string err;
       if (!read_kv("labels", a.labels, err) || !read_kv("annotations", a.annotations, err)) {
-        return swagger_error(400, 400, "parsing alerts body from \"\" failed, because " + err);
+        return out.fail(swagger_error(400, 400, "parsing alerts body from \"\" failed, because " + err));
       }
       for (const char* tf : {"startsAt", "endsAt"}) {
         auto it = ja.find(tf);
         if (it == ja.end() || it->is_null()) continue;
         if (!it->is_string()) {
-          return swagger_error(400, 400, std::string("parsing alerts body from \"\" failed, because json: cannot unmarshal ") +
-                                              it->type_name() + " into Go struct field " + tf + " of type string");
+          return out.fail(swagger_error(400, 400, std::string("parsing alerts body from \"\" failed, because json: cannot unmarshal ") +
+                                              it->type_name() + " into Go struct field " + tf + " of type string"));
         }
         auto t = parse_rfc3339(it->get_ref<const std::string&>());
         if (!t) {
-          return swagger_error(400, 400, "parsing alerts body from \"\" failed, because " + t.error());
+          return out.fail(swagger_error(400, 400, "parsing alerts body from \"\" failed, because " + t.error()));
         }
         (std::string_view(tf) == "startsAt" ? a.starts_at : a.ends_at) = *t;
       }
       if (auto it = ja.find("generatorURL"); it != ja.end() && !it->is_null()) {
         if (!it->is_string()) {
-          return swagger_error(400, 400, "parsing alerts body from \"\" failed, because json: cannot unmarshal " +
-                                              std::string(it->type_name()) + " into Go struct field generatorURL of type string");
+          return out.fail(swagger_error(400, 400, "parsing alerts body from \"\" failed, because json: cannot unmarshal " +
+                                              std::string(it->type_name()) + " into Go struct field generatorURL of type string"));
         }
         a.generator_url = it->get<std::string>();
       }
       parsed.push_back(std::move(a));
     }
+    return out;
+  }
+
+  HttpResponse post_alerts(const HttpRequest& req) {
+    if (const std::string* ct = req.headers.get("Content-Type")) {
+      if (ct->find("json") == std::string::npos) {
+        return swagger_error(415, 415, "unsupported media type \"" + *ct + "\", only [application/json] are allowed");
+      }
+    }
+    const auto now = d_.clock->now();
+    std::shared_ptr<const Runtime> rt = d_.runtime();
+    const Duration resolve_timeout = rt->config->global.resolve_timeout;
+    auto decoded = decode_alerts(req);
+    if (!decoded) return std::move(decoded.error_response);
+    std::vector<Alert> parsed = std::move(decoded.alerts);
     auto& metrics = ApiMetrics::get();
     std::vector<Alert> valid;
     valid.reserve(parsed.size());
