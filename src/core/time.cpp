@@ -88,6 +88,16 @@ uint64_t append_frac(std::string& out, uint64_t v, int prec) {
 }
 
 // "2006-01-02T15:04:05" of a UTC instant given in whole seconds since 1970.
+// Writes n as exactly `width` digits (n >= 0).
+char* put_digits(char* p, int64_t n, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  }
+  return p + width;
+}
+
+// "YYYY-MM-DDTHH:MM:SS" without printf: the API formats three times per alert listed.
 std::string civil_string(int64_t secs) {
   int64_t days = secs / kDaySeconds;
   int64_t rem = secs % kDaySeconds;
@@ -96,10 +106,25 @@ std::string civil_string(int64_t secs) {
     days -= 1;
   }
   Civil c = civil_from_days(days);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d", static_cast<long long>(c.year), c.month, c.day,
-                static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60));
-  return buf;
+  if (c.year < 0 || c.year > 9999) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d", static_cast<long long>(c.year), c.month,
+                  c.day, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60));
+    return buf;
+  }
+  char buf[19];
+  char* p = put_digits(buf, c.year, 4);
+  *p++ = '-';
+  p = put_digits(p, c.month, 2);
+  *p++ = '-';
+  p = put_digits(p, c.day, 2);
+  *p++ = 'T';
+  p = put_digits(p, rem / 3600, 2);
+  *p++ = ':';
+  p = put_digits(p, rem / 60 % 60, 2);
+  *p++ = ':';
+  put_digits(p, rem % 60, 2);
+  return std::string(buf, sizeof buf);
 }
 
 // Splits a time point into floor seconds and nanoseconds in [0, 1e9).
@@ -495,9 +520,11 @@ std::string format_rfc3339(TimePoint t) {
   }
   int64_t secs = 0, nanos = 0;
   split(t, secs, nanos);
-  char frac[8];
-  std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(nanos / kMs));
-  return civil_string(secs) + frac + "Z";
+  std::string out = civil_string(secs);
+  char frac[5] = {'.', 0, 0, 0, 'Z'};
+  put_digits(frac + 1, nanos / kMs, 3);
+  out.append(frac, sizeof frac);
+  return out;
 }
 
 std::string format_rfc3339_nano(TimePoint t) {
