@@ -52,14 +52,18 @@ class Sink:
                     else:
                         code = 200
                     sink.attempts.append((time.monotonic(), self.path, code))
-                    if code == 200:
-                        try:
-                            sink.received.append((time.monotonic(), self.path, json.loads(body)))
-                        except ValueError:
-                            sink.received.append((time.monotonic(), self.path, {"_raw": body.decode("utf-8", "replace")}))
                 self.send_response(code)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                self.wfile.flush()
+                # A notification counts as received once it has been answered: its time is the answer's.
+                if code == 200:
+                    try:
+                        parsed = json.loads(body)
+                    except ValueError:
+                        parsed = {"_raw": body.decode("utf-8", "replace")}
+                    with sink.lock:
+                        sink.received.append((time.monotonic(), self.path, parsed))
 
             def log_message(self, *args):
                 pass
