@@ -220,6 +220,10 @@ class Daemon {
     std::filesystem::create_directories(flags_.storage_path);
     store::Options so;
     so.path = (std::filesystem::path(flags_.storage_path) / "tocsin.db").string();
+    // A commit reaches the OS before the API answers, which survives any crash of the process (the
+    // reference keeps silences in memory and snapshots them every 15 minutes). --storage.fsync adds an
+    // fsync per group commit for power-loss durability, at a cost in silence-creation rate.
+    so.fsync_durable = flags_.storage_fsync;
     auto db = store::open(so);
     if (!db) return fatal(db.error());
     db_ = std::move(*db);

@@ -44,6 +44,8 @@ const std::vector<FlagDef>& defs() {
        [](Flags& f, const std::string& v) { f.web_timeout = v; }},
       {"web.max-request-body-bytes", "tocsin only: largest request body accepted; larger ones get 413.", "33554432", false,
        [](Flags& f, const std::string& v) { f.web_max_request_body_bytes = v; }},
+      {"storage.fsync", "tocsin only: fsync each commit of a silence or notification-log entry, so it also survives a power loss (a commit always survives a crash of the process).", "", true,
+       [](Flags& f, const std::string& v) { f.storage_fsync = v == "true"; }},
       {"cluster.listen-address", "Listen address for cluster. Set to empty string to disable HA mode.", "0.0.0.0:9094", false,
        [](Flags& f, const std::string& v) { f.cluster_listen_address = v; }},
       {"cluster.advertise-address", "Explicit address to advertise in cluster.", "", false,

@@ -23,6 +23,7 @@ struct Flags {
   std::string web_timeout = "0";
   std::string web_get_concurrency = "0";
   std::string web_max_request_body_bytes = "33554432";  // tocsin's own: larger bodies get 413
+  bool storage_fsync = false;  // tocsin only: fsync every durable commit (power-loss durability)
   bool web_systemd_socket = false;
   std::string cluster_listen_address = "0.0.0.0:9094";
   std::string cluster_advertise_address;
