@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/matcher.hpp"
@@ -427,6 +428,15 @@ struct Receiver {
 };
 
 // ---- routing ----
+// An index over a route's children, built at load for wide trees: the children whose matchers pin one
+// label (the one most of them pin) to a few literal values, by value; the others in `rest`. Matching
+// looks at by_value[value of label] and rest, in child order, instead of at every child.
+struct ChildIndex {
+  std::string label;  // empty: no index, every child is tried
+  std::unordered_map<std::string, std::vector<uint32_t>> by_value;
+  std::vector<uint32_t> rest;
+};
+
 struct Route {
   // Effective values (inherited from the parent when not written, resolved at load).
   std::string receiver;
@@ -439,6 +449,7 @@ struct Route {
   Duration repeat_interval = std::chrono::hours(4);
   std::vector<std::string> mute_time_intervals, active_time_intervals;  // not inherited
   std::vector<std::shared_ptr<Route>> routes;
+  ChildIndex child_index;  // derived at load
 
   // As written in the file (for to_yaml).
   std::vector<std::string> group_by_written;

@@ -802,6 +802,48 @@ std::shared_ptr<Route> read_route(Ctx& ctx, const YAML::Node& node, const std::s
   return route;
 }
 
+// Indexes the children of a wide route by the label most of them pin to literal values.
+void build_child_index(Route& rt) {
+  constexpr size_t kMinChildren = 8;
+  rt.child_index = ChildIndex{};
+  if (rt.routes.size() < kMinChildren) return;
+  std::map<std::string, size_t> pinned;
+  for (const auto& c : rt.routes) {
+    std::set<std::string> names;
+    for (const auto& m : c->matchers) {
+      if (m.literal_values() && (m.type() == MatchType::kEqual || m.type() == MatchType::kRegex)) names.insert(m.name());
+    }
+    for (const auto& n : names) ++pinned[n];
+  }
+  std::string best;
+  size_t best_count = 0;
+  for (const auto& [n, count] : pinned) {
+    if (count > best_count) {
+      best = n;
+      best_count = count;
+    }
+  }
+  if (best_count * 2 < rt.routes.size()) return;
+  ChildIndex idx;
+  idx.label = best;
+  for (uint32_t i = 0; i < rt.routes.size(); ++i) {
+    const std::vector<std::string>* values = nullptr;
+    for (const auto& m : rt.routes[i]->matchers) {
+      if (m.name() == best && m.literal_values() && (m.type() == MatchType::kEqual || m.type() == MatchType::kRegex)) {
+        values = m.literal_values();
+        break;
+      }
+    }
+    if (values == nullptr) {
+      idx.rest.push_back(i);
+      continue;
+    }
+    std::set<std::string> distinct(values->begin(), values->end());
+    for (const auto& v : distinct) idx.by_value[v].push_back(i);
+  }
+  rt.child_index = std::move(idx);
+}
+
 // Children take the parent's receiver, grouping and timers when they do not set them (the reference
 // does this in dispatch.NewRoute; we resolve once at load), and get their Key()/ID() strings.
 void resolve_route(Route& rt, const Route* parent, size_t index) {
@@ -821,6 +863,7 @@ void resolve_route(Route& rt, const Route* parent, size_t index) {
   rt.key_ = parent != nullptr ? parent->key_ + "/" + ms : ms;
   rt.id_ = parent != nullptr ? parent->id_ + "/" + ms + "/" + std::to_string(index) : ms;
   for (size_t i = 0; i < rt.routes.size(); ++i) resolve_route(*rt.routes[i], &rt, i);
+  build_child_index(rt);
 }
 
 InhibitRule read_inhibit_rule(Ctx& ctx, const YAML::Node& node, const std::string& path) {

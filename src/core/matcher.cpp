@@ -85,6 +85,30 @@ Result<Matcher> Matcher::make(MatchType type, std::string name, std::string valu
     }
     m.re_ = std::move(re);
   }
+  if (m.type_ == MatchType::kEqual) {
+    m.literals_ = std::make_shared<const std::vector<std::string>>(std::vector<std::string>{m.value_});
+  } else if (m.is_regex()) {
+    // An alternation of plain literals ("svc-1|svc-1-canary"): matched by comparison, not RE2.
+    bool plain = m.value_.size() <= 4096;
+    for (char c : m.value_) {
+      if (std::string_view("\\.+*?()[]{}^$").find(c) != std::string_view::npos || static_cast<unsigned char>(c) < 0x20 ||
+          static_cast<unsigned char>(c) >= 0x80) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) {
+      std::vector<std::string> alts;
+      size_t start = 0;
+      for (;;) {
+        size_t bar = m.value_.find('|', start);
+        alts.push_back(m.value_.substr(start, bar == std::string::npos ? std::string::npos : bar - start));
+        if (bar == std::string::npos) break;
+        start = bar + 1;
+      }
+      if (alts.size() <= 64) m.literals_ = std::make_shared<const std::vector<std::string>>(std::move(alts));
+    }
+  }
   return m;
 }
 
@@ -92,8 +116,22 @@ bool Matcher::matches(std::string_view v) const {
   switch (type_) {
     case MatchType::kEqual: return v == value_;
     case MatchType::kNotEqual: return v != value_;
-    case MatchType::kRegex: return RE2::PartialMatch(v, *re_);
-    case MatchType::kNotRegex: return !RE2::PartialMatch(v, *re_);
+    case MatchType::kRegex:
+    case MatchType::kNotRegex: {
+      bool hit;
+      if (literals_) {
+        hit = false;
+        for (const auto& l : *literals_) {
+          if (v == l) {
+            hit = true;
+            break;
+          }
+        }
+      } else {
+        hit = RE2::PartialMatch(v, *re_);
+      }
+      return type_ == MatchType::kRegex ? hit : !hit;
+    }
   }
   return false;
 }

@@ -33,6 +33,10 @@ class Matcher {
   bool is_regex() const { return type_ == MatchType::kRegex || type_ == MatchType::kNotRegex; }
   bool is_negative() const { return type_ == MatchType::kNotEqual || type_ == MatchType::kNotRegex; }
 
+  // The values this matcher accepts when it accepts only a few literal strings (= "x", or =~ "a|b|c"
+  // with no regex syntax); null otherwise. Lets the routing tree index its children.
+  const std::vector<std::string>* literal_values() const { return literals_.get(); }
+
   // Whether `v` (the label's value, "" if absent) satisfies this matcher.
   bool matches(std::string_view v) const;
   bool matches(const LabelSet& ls) const { return matches(ls.value(name_)); }
@@ -48,6 +52,7 @@ class Matcher {
   MatchType type_ = MatchType::kEqual;
   std::string name_, value_;
   std::shared_ptr<const re2::RE2> re_;
+  std::shared_ptr<const std::vector<std::string>> literals_;
 };
 
 using Matchers = std::vector<Matcher>;

@@ -18,11 +18,33 @@ void match_into(const config::Route& r, const LabelSet& labels, std::vector<cons
   if (!matches_all(r.matchers, labels)) return;
   matched = true;
   const size_t before = out.size();
-  for (const auto& child : r.routes) {
+  auto try_child = [&](const config::Route& child) {
     bool child_matched = false;
     const size_t n = out.size();
-    match_into(*child, labels, out, child_matched);
-    if (out.size() > n && !child->continue_) break;
+    match_into(child, labels, out, child_matched);
+    return out.size() > n && !child.continue_;  // true: stop here
+  };
+  const config::ChildIndex& idx = r.child_index;
+  if (idx.label.empty()) {
+    for (const auto& child : r.routes) {
+      if (try_child(*child)) break;
+    }
+  } else {
+    // Only the children that can match: those indexed under this alert's value, and the rest, merged
+    // in child order so first-match and continue behave exactly as over the whole list.
+    static const std::vector<uint32_t> kNone;
+    auto it = idx.by_value.find(std::string(labels.value(idx.label)));
+    const std::vector<uint32_t>& hits = it == idx.by_value.end() ? kNone : it->second;
+    size_t a = 0, b = 0;
+    while (a < hits.size() || b < idx.rest.size()) {
+      uint32_t i;
+      if (b >= idx.rest.size() || (a < hits.size() && hits[a] < idx.rest[b])) {
+        i = hits[a++];
+      } else {
+        i = idx.rest[b++];
+      }
+      if (try_child(*r.routes[i])) break;
+    }
   }
   if (out.size() == before) out.push_back(&r);
 }

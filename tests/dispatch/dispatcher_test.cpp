@@ -161,3 +161,77 @@ TEST_CASE("label set order follows the reference's LabelSet.Before") {
   CHECK_FALSE(dispatch::labels_before({{"a", "1"}}, {{"b", "1"}}));
   CHECK(dispatch::labels_before({{"b", "1"}}, {{"a", "1"}}));
 }
+
+namespace {
+// The routing rule written plainly over every child, to check the indexed walk against.
+void naive_match(const config::Route& r, const LabelSet& ls, std::vector<const config::Route*>& out) {
+  if (!matches_all(r.matchers, ls)) return;
+  const size_t before = out.size();
+  for (const auto& c : r.routes) {
+    const size_t n = out.size();
+    naive_match(*c, ls, out);
+    if (out.size() > n && !c->continue_) break;
+  }
+  if (out.size() == before) out.push_back(&r);
+}
+}  // namespace
+
+TEST_CASE("a wide tree is indexed and routes exactly as the plain walk") {
+  std::string yaml = "route:\n  receiver: default\n  routes:\n";
+  std::vector<std::string> receivers{"default"};
+  for (int i = 0; i < 40; ++i) {
+    std::string name = "r" + std::to_string(i);
+    receivers.push_back(name);
+    std::string m;
+    switch (i % 5) {
+      case 0: m = "['service=\"svc-" + std::to_string(i % 7) + "\"']"; break;
+      case 1: m = "['service=~\"svc-" + std::to_string(i % 7) + "|svc-" + std::to_string(i % 7) + "-canary\"', 'severity=\"critical\"']"; break;
+      case 2: m = "['service=~\"svc-.*\"', 'team=\"t" + std::to_string(i % 3) + "\"']"; break;  // not indexable
+      case 3: m = "['team=\"t" + std::to_string(i % 3) + "\"']"; break;                        // no service matcher
+      case 4: m = "['service=~\"|svc-" + std::to_string(i % 7) + "\"']"; break;                 // matches a missing label too
+    }
+    yaml += "    - receiver: " + name + "\n      matchers: " + m + "\n";
+    if (i % 4 == 0) yaml += "      continue: true\n";
+  }
+  yaml += "receivers:\n";
+  for (const auto& r : receivers) yaml += "  - name: " + r + "\n";
+  auto cfg = load(yaml);
+  CHECK(cfg->route->child_index.label == "service");
+  int checked = 0;
+  for (int svc = -1; svc < 9; ++svc) {
+    for (const char* sev : {"", "critical", "warning"}) {
+      for (const char* team : {"", "t0", "t1", "t2"}) {
+        for (const char* suffix : {"", "-canary"}) {
+          LabelSet ls;
+          if (svc >= 0) ls.set("service", "svc-" + std::to_string(svc) + suffix);
+          if (*sev) ls.set("severity", sev);
+          if (*team) ls.set("team", team);
+          std::vector<const config::Route*> want;
+          naive_match(*cfg->route, ls, want);
+          CHECK(dispatch::match_routes(*cfg->route, ls) == want);
+          ++checked;
+        }
+      }
+    }
+  }
+  CHECK(checked == 240);
+}
+
+TEST_CASE("literal alternations match by comparison, other regexes through RE2") {
+  auto lit = Matcher::make(MatchType::kRegex, "a", "x|y-z|");
+  REQUIRE(lit.ok());
+  REQUIRE(lit->literal_values() != nullptr);
+  CHECK(lit->matches("x"));
+  CHECK(lit->matches("y-z"));
+  CHECK(lit->matches(""));
+  CHECK_FALSE(lit->matches("xy"));
+  auto re = Matcher::make(MatchType::kNotRegex, "a", "x.*");
+  REQUIRE(re.ok());
+  CHECK(re->literal_values() == nullptr);
+  CHECK_FALSE(re->matches("xyz"));
+  CHECK(re->matches("yx"));
+  auto neg = Matcher::make(MatchType::kNotRegex, "a", "p|q");
+  REQUIRE(neg.ok());
+  CHECK_FALSE(neg->matches("p"));
+  CHECK(neg->matches("r"));
+}
