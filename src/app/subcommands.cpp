@@ -8,6 +8,7 @@
 #include "app/routes_cmd.hpp"
 #include "app/template_cmd.hpp"
 #include "config/config.hpp"
+#include "template/template.hpp"
 
 namespace tocsin::app {
 
@@ -21,7 +22,16 @@ int check_config(int argc, char** argv) {
   bool all_ok = true;
   for (int i = 2; i < argc; ++i) {
     bool ok = false;
-    std::cout << config::check_config_report(argv[i], &ok);
+    // Template files are parsed as the daemon would load them, on top of the default templates.
+    auto check_templates = [](const std::vector<std::string>& globs) -> Result<void> {
+      auto t = tmpl::Templates::with_defaults();
+      if (!t) return Error{t.error()};
+      for (const auto& g : globs) {
+        if (auto r = t->add_glob(g); !r) return Error{r.error()};
+      }
+      return {};
+    };
+    std::cout << config::check_config_report(argv[i], &ok, check_templates);
     all_ok = all_ok && ok;
     if (i + 1 < argc) std::cout << "\n";
   }

@@ -323,8 +323,18 @@ std::string check_config_report(const std::string& path, const Result<Config>& r
 
 std::string check_config_report(const std::string& path, bool* ok, const TemplateCheck& check_templates) {
   Result<Config> r = load_file(path);
-  if (ok != nullptr) *ok = r.ok();
-  return check_config_report(path, r, check_templates);
+  bool templates_ok = true;
+  TemplateCheck tracked;
+  if (check_templates) {
+    tracked = [&](const std::vector<std::string>& globs) {
+      auto res = check_templates(globs);
+      templates_ok = res.ok();
+      return res;
+    };
+  }
+  std::string report = check_config_report(path, r, tracked);
+  if (ok != nullptr) *ok = r.ok() && templates_ok;
+  return report;
 }
 
 }  // namespace tocsin::config

@@ -76,6 +76,19 @@ def main():
                 line.startswith("ts=") and " caller=" in line and " level=" in line and " msg=" in line, line)
     finally:
         d.cleanup()
+    # check-config parses the template files too, as amtool does.
+    tdir = tempfile.mkdtemp(prefix="tocsin-cc-")
+    os.makedirs(os.path.join(tdir, "t"))
+    with open(os.path.join(tdir, "c.yml"), "w") as f:
+        f.write("route: {receiver: a}\nreceivers: [{name: a}]\ntemplates: ['t/*.tmpl']\n")
+    with open(os.path.join(tdir, "t", "bad.tmpl"), "w") as f:
+        f.write('{{ define "x" }}{{ .Foo {{ end }}')
+    r = subprocess.run([TOCSIN, "check-config", os.path.join(tdir, "c.yml")], capture_output=True, text=True, timeout=10)
+    R.check("check-config fails on a template that does not parse, naming it",
+            r.returncode != 0 and "FAILED" in r.stdout and "bad.tmpl" in r.stdout, r.stdout)
+    os.unlink(os.path.join(tdir, "t", "bad.tmpl"))
+    r = subprocess.run([TOCSIN, "check-config", os.path.join(tdir, "c.yml")], capture_output=True, text=True, timeout=10)
+    R.check("check-config passes once the template is gone", r.returncode == 0 and "1 templates" in r.stdout, r.stdout)
     r = subprocess.run([TOCSIN, "--log.format=xml"], capture_output=True, text=True, timeout=10)
     R.check("an unknown log format is refused", r.returncode != 0 and "log.format" in r.stderr, r.stderr)
     R.finish()
