@@ -455,7 +455,8 @@ class Daemon {
     install(std::move(*gen));
     dispatcher_->reload(root);
     const TimePoint now = clock_.now();
-    alerts_->replay([&](const AlertPtr& a) { dispatcher_->process(a, now); });
+    // One batch, so no group of a changed route can flush before all its alerts are back in it.
+    dispatcher_->process(alerts_->list(), now);
     config_success();
     LOG_INFO({"component", "configuration"}, {"msg", "Completed loading of configuration file"},
              {"file", flags_.config_file});
