@@ -176,10 +176,6 @@ Result<size_t> AlertStore::load() {
   return n;
 }
 
-void AlertStore::replay(const Listener& fn) const {
-  for (const auto& a : list()) fn(a);
-}
-
 namespace {
 
 // The stored form of an alert: a version byte, then fixed-width integers and length-prefixed

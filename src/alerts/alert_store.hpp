@@ -52,10 +52,8 @@ class AlertStore {
   void subscribe(BatchListener on_put);
   void on_gc(Listener on_remove);
 
-  // Reads the persisted alerts (no listener is called; use replay()).
+  // Reads the persisted alerts (no listener is called: the caller feeds list() where it must go).
   Result<size_t> load();
-  // Calls `fn` for every stored alert (reload and start-up feed the dispatcher with it).
-  void replay(const Listener& fn) const;
 
  private:
   static constexpr size_t kShards = 16;

@@ -259,8 +259,10 @@ class Daemon {
       dispatcher_->remove_alert(a->fingerprint);
       current()->runtime->inhibitor->remove(a->fingerprint);
     });
-    const TimePoint now = clock_.now();
-    alerts_->replay([&](const AlertPtr& a) { on_alert_at(a, now); });
+    // The stored alerts feed the inhibitor and the dispatcher as one batch, as a reload does.
+    const auto stored = alerts_->list();
+    for (const auto& a : stored) current()->runtime->inhibitor->update(a);
+    dispatcher_->process(stored, clock_.now());
     LOG_INFO({"msg", "State loaded"}, {"alerts", std::to_string(*loaded)}, {"silences", std::to_string(silences_->size())},
              {"nflog_entries", std::to_string(nflog_->size())});
 
@@ -364,11 +366,6 @@ class Daemon {
   int fatal(const std::string& msg) {
     LOG_ERROR({"msg", msg});
     return 1;
-  }
-
-  void on_alert_at(const AlertPtr& a, TimePoint now) {
-    current()->runtime->inhibitor->update(a);
-    dispatcher_->process(a, now);
   }
 
   std::shared_ptr<Generation> current() {

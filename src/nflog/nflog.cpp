@@ -45,13 +45,8 @@ struct Metrics {
   }
 };
 
-bool subset(const std::vector<uint64_t>& sub, const std::vector<uint64_t>& set) {
-  return std::includes(set.begin(), set.end(), sub.begin(), sub.end());
-}
 }  // namespace
 
-bool Entry::is_firing_subset(const std::vector<uint64_t>& s) const { return subset(firing, s); }
-bool Entry::is_resolved_subset(const std::vector<uint64_t>& s) const { return subset(resolved, s); }
 
 NotificationLog::NotificationLog(store::Store* db, const Clock& clock, Duration retention)
     : db_(db), clock_(clock), retention_(retention) {

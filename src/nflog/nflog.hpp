@@ -28,8 +28,6 @@ struct Entry {
   TimePoint timestamp{};
   TimePoint expires_at{};
 
-  bool is_firing_subset(const std::vector<uint64_t>& sorted_set) const;   // firing ⊆ set
-  bool is_resolved_subset(const std::vector<uint64_t>& sorted_set) const;  // resolved ⊆ set
 };
 
 class NotificationLog {
