@@ -295,14 +295,15 @@ def main():
     ap.add_argument("--check", action="store_true", help="exit 1 if tocsin is worse than the reference on a figure")
     a = ap.parse_args()
     S = a.scale
-    SINK_PORT = 19099
+    base = int(os.environ.get("BENCH_PORT_BASE", "19093"))  # several benches at once need distinct bases
+    SINK_PORT = base + 6
     cfgdir = write_configs(SINK_PORT)
     sinkcmd = [LOADGEN, "sink", "--port", str(SINK_PORT)]
     if NCPU >= 2:
         sinkcmd = ["taskset", "-c", LOAD_CPU] + sinkcmd
     sink = subprocess.Popen(sinkcmd, stderr=subprocess.DEVNULL)
     time.sleep(0.2)
-    systems = [("tocsin", a.tocsin, 19093), ("reference", a.reference, 19094)]
+    systems = [("tocsin", a.tocsin, base), ("reference", a.reference, base + 1)]
     results = {name: {} for name, _, _ in systems}
     t_start = time.monotonic()
     try:

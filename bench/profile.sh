@@ -8,7 +8,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 tocsin="${BENCH_BUILD_DIR:-$root/build-bench}/tocsin"
-out="$here/.out"; lg="$out/loadgen"; port=19193
+out="$here/.out"; lg="$out/loadgen"; port=${BENCH_PROFILE_PORT:-19193}
 cfg="$out/configs/main.yml"
 [[ -f "$cfg" ]] || { echo "run bench/run.sh first (writes $cfg)" >&2; exit 2; }
 data="$out/data/profile"; rm -rf "$data"; mkdir -p "$data"
