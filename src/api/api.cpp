@@ -396,8 +396,8 @@ class Api {
       }
       metrics.received.counter({a.ends_at > now ? "firing" : "resolved"}).inc();
       // Empty label values mean "no label", as in Prometheus.
-      std::vector<LabelSet::Pair> kept;
-      for (const auto& p : a.labels) {
+      std::vector<LabelSet::ViewPair> kept;
+      for (auto p : a.labels) {
         if (!p.second.empty()) kept.push_back(p);
       }
       if (kept.size() != a.labels.size()) a.labels = LabelSet(std::move(kept));

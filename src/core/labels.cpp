@@ -3,6 +3,7 @@
 #include "core/labels.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/utf8.hpp"
 
@@ -19,8 +20,6 @@ uint64_t fnv_add_byte(uint64_t h, unsigned char b) {
   return h;
 }
 
-bool name_less(const LabelSet::Pair& a, const LabelSet::Pair& b) { return a.first < b.first; }
-
 void append_hex(std::string& out, uint32_t v, int digits) {
   static constexpr char kHex[] = "0123456789abcdef";
   for (int i = digits - 1; i >= 0; --i) {
@@ -30,57 +29,182 @@ void append_hex(std::string& out, uint32_t v, int digits) {
 
 }  // namespace
 
-LabelSet::LabelSet(std::initializer_list<Pair> pairs) : LabelSet(std::vector<Pair>(pairs)) {}
+namespace {
 
-LabelSet::LabelSet(std::vector<Pair> pairs) : pairs_(std::move(pairs)) {
-  std::stable_sort(pairs_.begin(), pairs_.end(), name_less);
-  // Keep the last of each run of equal names: walk backwards, keep the first seen.
-  std::vector<Pair> unique;
-  unique.reserve(pairs_.size());
-  for (size_t i = 0; i < pairs_.size(); ++i) {
-    if (i + 1 < pairs_.size() && pairs_[i + 1].first == pairs_[i].first) {
+// Sorts by name (stable) and keeps the last of each run of equal names.
+std::vector<LabelSet::ViewPair> canonical(std::vector<LabelSet::ViewPair> v) {
+  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  size_t out = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i + 1 < v.size() && v[i + 1].first == v[i].first) {
       continue;
     }
-    unique.push_back(std::move(pairs_[i]));
+    v[out++] = v[i];
   }
-  pairs_ = std::move(unique);
+  v.resize(out);
+  return v;
 }
 
-const std::string* LabelSet::get(std::string_view name) const {
-  auto it = std::lower_bound(pairs_.begin(), pairs_.end(), name,
-                             [](const Pair& p, std::string_view n) { return p.first < n; });
-  if (it == pairs_.end() || it->first != name) {
-    return nullptr;
+size_t block_size(const uint32_t* h) {
+  uint32_t n = h[0];
+  return sizeof(uint32_t) * (2 * n + 2) + h[2 * n + 1];
+}
+
+}  // namespace
+
+LabelSet::LabelSet(std::initializer_list<Pair> pairs) : LabelSet(std::vector<Pair>(pairs)) {}
+
+LabelSet::LabelSet(std::vector<Pair> pairs) {
+  std::vector<ViewPair> views;
+  views.reserve(pairs.size());
+  for (const auto& [n, v] : pairs) {
+    views.emplace_back(n, v);
   }
-  return &it->second;
+  assign_sorted(canonical(std::move(views)));
 }
 
-std::string_view LabelSet::value(std::string_view name) const {
-  const std::string* v = get(name);
-  return v ? std::string_view(*v) : std::string_view();
+LabelSet::LabelSet(std::vector<ViewPair> pairs) { assign_sorted(canonical(std::move(pairs))); }
+
+LabelSet::LabelSet(const LabelSet& o) {
+  if (o.block_ != nullptr) {
+    size_t n = block_size(o.header());
+    block_ = static_cast<char*>(::operator new(n));
+    std::memcpy(block_, o.block_, n);
+  }
 }
 
-void LabelSet::set(std::string name, std::string value) {
-  auto it = std::lower_bound(pairs_.begin(), pairs_.end(), name,
-                             [](const Pair& p, const std::string& n) { return p.first < n; });
-  if (it != pairs_.end() && it->first == name) {
-    it->second = std::move(value);
+LabelSet& LabelSet::operator=(const LabelSet& o) {
+  if (this != &o) {
+    LabelSet copy(o);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+LabelSet& LabelSet::operator=(LabelSet&& o) noexcept {
+  if (this != &o) {
+    ::operator delete(block_);
+    block_ = o.block_;
+    o.block_ = nullptr;
+  }
+  return *this;
+}
+
+LabelSet::~LabelSet() { ::operator delete(block_); }
+
+void LabelSet::assign_sorted(const std::vector<ViewPair>& sorted) {
+  ::operator delete(block_);
+  block_ = nullptr;
+  if (sorted.empty()) {
     return;
   }
-  pairs_.insert(it, Pair{std::move(name), std::move(value)});
+  size_t chars = 0;
+  for (const auto& [n, v] : sorted) {
+    chars += n.size() + v.size();
+  }
+  const size_t n = sorted.size();
+  const size_t head = sizeof(uint32_t) * (2 * n + 2);
+  block_ = static_cast<char*>(::operator new(head + chars));
+  auto* h = reinterpret_cast<uint32_t*>(block_);
+  h[0] = static_cast<uint32_t>(n);
+  uint32_t* off = h + 1;
+  char* out = block_ + head;
+  uint32_t pos = 0;
+  for (size_t i = 0; i < n; ++i) {
+    off[2 * i] = pos;
+    std::memcpy(out + pos, sorted[i].first.data(), sorted[i].first.size());
+    pos += static_cast<uint32_t>(sorted[i].first.size());
+    off[2 * i + 1] = pos;
+    std::memcpy(out + pos, sorted[i].second.data(), sorted[i].second.size());
+    pos += static_cast<uint32_t>(sorted[i].second.size());
+  }
+  off[2 * n] = pos;
+}
+
+size_t LabelSet::heap_bytes() const { return block_ == nullptr ? 0 : block_size(header()); }
+
+std::optional<std::string_view> LabelSet::get(std::string_view name) const {
+  size_t lo = 0;
+  size_t hi = size();
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    auto p = at(mid);
+    if (p.first < name) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo < size()) {
+    auto p = at(lo);
+    if (p.first == name) {
+      return p.second;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view LabelSet::value(std::string_view name) const { return get(name).value_or(std::string_view()); }
+
+void LabelSet::set(std::string_view name, std::string_view value) {
+  std::vector<ViewPair> v(begin(), end());
+  auto it = std::lower_bound(v.begin(), v.end(), name, [](const ViewPair& p, std::string_view n) { return p.first < n; });
+  if (it != v.end() && it->first == name) {
+    it->second = value;
+  } else {
+    v.insert(it, ViewPair{name, value});
+  }
+  // The views point into our block: build the new one before letting go of the old.
+  LabelSet next;
+  next.assign_sorted(v);
+  *this = std::move(next);
 }
 
 void LabelSet::erase(std::string_view name) {
-  auto it = std::lower_bound(pairs_.begin(), pairs_.end(), name,
-                             [](const Pair& p, std::string_view n) { return p.first < n; });
-  if (it != pairs_.end() && it->first == name) {
-    pairs_.erase(it);
+  if (!has(name)) {
+    return;
   }
+  std::vector<ViewPair> v;
+  v.reserve(size());
+  for (auto p : *this) {
+    if (p.first != name) {
+      v.push_back(p);
+    }
+  }
+  LabelSet next;
+  next.assign_sorted(v);
+  *this = std::move(next);
+}
+
+std::vector<LabelSet::Pair> LabelSet::pairs() const {
+  std::vector<Pair> out;
+  out.reserve(size());
+  for (auto [n, v] : *this) {
+    out.emplace_back(std::string(n), std::string(v));
+  }
+  return out;
+}
+
+bool operator==(const LabelSet& a, const LabelSet& b) {
+  size_t na = a.heap_bytes();
+  return na == b.heap_bytes() && (na == 0 || std::memcmp(a.block_, b.block_, na) == 0);
+}
+
+bool operator<(const LabelSet& a, const LabelSet& b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    auto pa = a.at(i);
+    auto pb = b.at(i);
+    if (pa != pb) {
+      return pa < pb;
+    }
+  }
+  return a.size() < b.size();
 }
 
 Fingerprint LabelSet::fingerprint() const {
   uint64_t h = fnv1a64("");
-  for (const auto& [name, value] : pairs_) {
+  for (auto [name, value] : *this) {
     h = fnv1a64(name, h);
     h = fnv_add_byte(h, kSeparator);
     h = fnv1a64(value, h);
@@ -93,9 +217,9 @@ std::string LabelSet::to_string() const {
   // Go sorts the printed `name="value"` strings, not the names: "a0=..." comes before "a=..." because
   // '0' < '='. Sorting the printed strings keeps that order.
   std::vector<std::string> parts;
-  parts.reserve(pairs_.size());
-  for (const auto& [name, value] : pairs_) {
-    parts.push_back(name + "=" + go_quote(value));
+  parts.reserve(size());
+  for (auto [name, value] : *this) {
+    parts.push_back(std::string(name) + "=" + go_quote(value));
   }
   std::sort(parts.begin(), parts.end());
   std::string out = "{";

@@ -62,7 +62,7 @@ LabelSet group_labels(const Alert& alert, const config::Route& route) {
   if (route.group_by_all) return alert.labels;
   std::vector<LabelSet::Pair> pairs;
   for (const auto& name : route.group_by) {
-    if (const std::string* v = alert.labels.get(name)) pairs.emplace_back(name, *v);
+    if (auto v = alert.labels.get(name)) pairs.emplace_back(name, std::string(*v));
   }
   return LabelSet(std::move(pairs));
 }
@@ -83,23 +83,21 @@ GroupOpts opts_of(const config::Route& r) {
 bool labels_before(const LabelSet& a, const LabelSet& b) {
   if (a.size() != b.size()) return a.size() < b.size();
   // Walk the union of names in order; the first difference decides.
-  auto ia = a.begin(), ib = b.begin();
-  while (ia != a.end() && ib != b.end()) {
-    if (ia->first != ib->first) {
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    auto pa = a.at(i), pb = b.at(i);
+    if (pa.first != pb.first) {
       // The smaller name is missing from the other set.
-      return ia->first < ib->first ? false : true;
+      return pa.first < pb.first ? false : true;
     }
-    if (ia->second != ib->second) return ia->second < ib->second;
-    ++ia;
-    ++ib;
+    if (pa.second != pb.second) return pa.second < pb.second;
   }
   return false;
 }
 
 bool alert_less(const Alert& a, const Alert& b) {
   for (const char* key : {"job", "instance"}) {
-    const std::string* av = a.labels.get(key);
-    const std::string* bv = b.labels.get(key);
+    auto av = a.labels.get(key);
+    auto bv = b.labels.get(key);
     if (!av && !bv) continue;
     if (!av) return false;
     if (!bv) return true;

@@ -12,8 +12,8 @@ LabelSet common_labels(const AlertList& alerts, bool annotations) {
     const LabelSet& ls = annotations ? alerts[i]->annotations : alerts[i]->labels;
     std::vector<std::string> drop;
     for (const auto& [k, v] : common) {
-      const std::string* other = ls.get(k);
-      if (!other || *other != v) drop.push_back(k);
+      auto other = ls.get(k);
+      if (!other || *other != v) drop.emplace_back(k);
     }
     for (const auto& k : drop) common.erase(k);
   }

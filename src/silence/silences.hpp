@@ -150,7 +150,16 @@ class Silences {
 
   mutable std::mutex mu_;
   std::unordered_map<std::string, Silence> silences_;
-  std::map<std::pair<std::string, std::string>, std::vector<std::string>> index_;
+  // Ordered by (name, value); looked up with the string_view pairs a LabelSet yields.
+  struct PairLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      std::string_view an(a.first), bn(b.first);
+      return an != bn ? an < bn : std::string_view(a.second) < std::string_view(b.second);
+    }
+  };
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>, PairLess> index_;
   std::vector<std::string> unindexed_;
   std::atomic<uint64_t> version_{0};
 

@@ -12,13 +12,48 @@ TEST_CASE("LabelSet keeps pairs sorted, later duplicates win") {
   CHECK(ls.pairs()[0].first == "a");
   CHECK(ls.value("b") == "3");
   CHECK(ls.value("missing").empty());
-  CHECK(ls.get("missing") == nullptr);
+  CHECK_FALSE(ls.get("missing").has_value());
   ls.set("c", "x");
   ls.set("a", "y");
   CHECK(ls.to_string() == "{a=\"y\", b=\"3\", c=\"x\"}");
   ls.erase("b");
   ls.erase("nope");
   CHECK(ls == LabelSet{{"c", "x"}, {"a", "y"}});
+}
+
+TEST_CASE("LabelSet in one block: copies, moves, empty values, long values, order") {
+  std::string longv(70000, 'x');  // past any 16-bit offset
+  LabelSet a{{"z", ""}, {"name", longv}, {"a", "1"}};
+  REQUIRE(a.size() == 3);
+  CHECK(a.at(0).first == "a");
+  CHECK(a.value("name") == longv);
+  REQUIRE(a.get("z").has_value());
+  CHECK(a.get("z")->empty());
+  LabelSet b = a;  // deep copy
+  CHECK(b == a);
+  b.set("a", "2");
+  CHECK(a.value("a") == "1");
+  CHECK(b.value("a") == "2");
+  CHECK_FALSE(a == b);
+  CHECK(a < b);
+  LabelSet c = std::move(b);
+  CHECK(b.empty());  // NOLINT: a moved-from set is empty
+  CHECK(c.value("a") == "2");
+  const LabelSet& same = c;
+  c = same;  // self-assignment keeps the set
+  CHECK(c.value("name") == longv);
+  LabelSet empty;
+  CHECK(empty.begin() == empty.end());
+  CHECK(empty == LabelSet(std::vector<LabelSet::Pair>{}));
+  CHECK(empty < a);
+  CHECK_FALSE(a < empty);
+  // Prefix sets order before longer ones, as vectors of pairs do.
+  CHECK(LabelSet{{"a", "1"}} < LabelSet{{"a", "1"}, {"b", "0"}});
+  CHECK(LabelSet{{"a", "1"}, {"b", "0"}} < LabelSet{{"a", "2"}});
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (const auto& [k, v] : a) seen.emplace_back(std::string(k), std::string(v).substr(0, 3));
+  CHECK(seen == std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"name", "xxx"}, {"z", ""}});
+  CHECK(a.heap_bytes() > longv.size());
 }
 
 TEST_CASE("fingerprints equal Prometheus model.LabelSet.Fingerprint") {
