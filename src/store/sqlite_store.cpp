@@ -622,7 +622,7 @@ Result<std::unique_ptr<Store>> open(const Options& opts) {
       return make_error("database " + path + ": " + stmt->error());
     }
   }
-  Statements stmts{std::move(upsert).value(), std::move(remove).value(),     std::move(append).value(),
+  Statements stmts{std::move(upsert).value(), std::move(remove).value(), std::move(append).value(),
                    std::move(remove_seq).value(), std::move(select).value(), std::move(select_log).value()};
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(opts, std::move(writer).value(),
                                                                std::move(reader).value(), std::move(stmts), last_seq));
