@@ -1,6 +1,6 @@
-// alert_store.cpp: the sharded in-memory alert map, merge rules and batched persistence.
+// alert_store.cpp: the sharded in-memory alert map, merge rules and batched persistence (a log
+// namespace of the store: each write of an alert appends a row and erases the one it supersedes).
 #include "alerts/alert_store.hpp"
-
 
 #include "store/store.hpp"
 
@@ -45,8 +45,10 @@ size_t AlertStore::put(std::vector<Alert> alerts) {
       std::lock_guard lock(s.mu);
       auto it = s.alerts.find(in.fingerprint);
       bool write = true;
+      std::uint64_t old_seq = 0;
       if (it != s.alerts.end()) {
         const Alert& old = *it->second;
+        old_seq = old.log_seq;
         // Merge only when the activity ranges overlap, as the reference does.
         if ((after(in.ends_at, old.starts_at) && before(in.ends_at, old.ends_at)) ||
             (after(in.starts_at, old.starts_at) && before(in.starts_at, old.ends_at))) {
@@ -62,13 +64,19 @@ size_t AlertStore::put(std::vector<Alert> alerts) {
           in.persisted_at = old.persisted_at;
         }
       }
-      if (write) in.persisted_at = in.updated_at;
+      in.log_seq = old_seq;
+      if (write) {
+        in.persisted_at = in.updated_at;
+        if (db_) {
+          // Appended before the old row is erased: a crash in between leaves both, and load() keeps
+          // the newer.
+          in.log_seq = db_->append(kNamespace, encode_alert(in));
+          if (old_seq != 0) db_->erase_seq(kNamespace, old_seq);
+          ++written;
+        }
+      }
       stored = std::make_shared<const Alert>(std::move(in));
       s.alerts[stored->fingerprint] = stored;
-      if (write && db_) {
-        db_->put(kNamespace, fingerprint_hex(stored->fingerprint), encode_alert(*stored));
-        ++written;
-      }
     }
     batch.push_back(std::move(stored));
   }
@@ -139,7 +147,8 @@ size_t AlertStore::gc(TimePoint now) {
     ls = gc_listeners_;
   }
   for (const auto& a : removed) {
-    if (db_) db_->erase(kNamespace, fingerprint_hex(a->fingerprint));
+    // By seq: a row the same fingerprint got since (a new alert) stays.
+    if (db_ && a->log_seq != 0) db_->erase_seq(kNamespace, a->log_seq);
     for (auto& l : ls) l(a);
   }
   return removed.size();
@@ -157,10 +166,10 @@ void AlertStore::on_gc(Listener on_remove) {
 
 Result<size_t> AlertStore::load() {
   if (!db_) return size_t{0};
-  auto rows = db_->load(kNamespace);
+  auto rows = db_->load_log(kNamespace);
   if (!rows) return Error{"loading alerts: " + rows.error()};
   size_t n = 0;
-  for (const auto& row : *rows) {
+  for (auto& row : *rows) {
     auto a = decode_alert(row.value);
     if (!a) continue;  // a row we cannot read is skipped, not fatal: alerts are re-sent by Prometheus
     a->fingerprint = a->labels.fingerprint();
@@ -168,10 +177,17 @@ Result<size_t> AlertStore::load() {
     // time by as much, so a restart never resolves an alert that was still being re-posted.
     if (!a->resolved_at(a->updated_at)) a->ends_at += kPersistEvery;
     a->persisted_at = a->updated_at;
+    a->log_seq = row.seq;
     Shard& s = shard(a->fingerprint);
     std::lock_guard lock(s.mu);
-    s.alerts[a->fingerprint] = std::make_shared<const Alert>(std::move(*a));
-    ++n;
+    auto& slot = s.alerts[a->fingerprint];
+    if (slot) {
+      // Rows come in seq order: this one supersedes a row whose erase a crash cut off.
+      db_->erase_seq(kNamespace, slot->log_seq);
+    } else {
+      ++n;
+    }
+    slot = std::make_shared<const Alert>(std::move(*a));
   }
   return n;
 }

@@ -1,6 +1,7 @@
 // alert.hpp: the Alert value as the alert store keeps it and the pipeline passes it on.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@ struct Alert {
   Fingerprint fingerprint = 0;
   // When the alert store last wrote this alert's row (not itself stored).
   TimePoint persisted_at{};
+  // The seq of this alert's row in the store's log, 0 for none (not itself stored).
+  std::uint64_t log_seq = 0;
 
   // Resolved: an end time is set and lies at or before `now`.
   bool resolved_at(TimePoint now) const { return !is_zero(ends_at) && ends_at <= now; }

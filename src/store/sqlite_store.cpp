@@ -1,9 +1,10 @@
-// sqlite_store.cpp: Store on SQLite (WAL). One table kv(ns, key, value); one writer thread drains a
-// queue of writes into one transaction a batch (group commit); load() reads on its own connection.
-// The only file that includes sqlite3.h.
+// sqlite_store.cpp: Store on SQLite (WAL). Tables kv(ns, key, value) and log_rows(seq, ns, value); one
+// writer thread drains a queue of writes into one transaction a batch (group commit) and checkpoints the
+// WAL; load() reads on its own connection. The only file that includes sqlite3.h.
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -19,7 +20,7 @@ namespace tocsin::store {
 namespace {
 
 // The schema version this binary writes. Bump it and append to kMigrations together.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // kMigrations[i] takes a database from user_version i to i + 1, inside one transaction.
 constexpr const char* kMigrations[kSchemaVersion] = {
@@ -27,7 +28,22 @@ constexpr const char* kMigrations[kSchemaVersion] = {
     "  ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,"
     "  PRIMARY KEY (ns, key)"
     ") WITHOUT ROWID",
+    // 2: log namespaces. A rowid table: rows appended with increasing seq fill the last page, where
+    // kv's random keys dirtied one page per row (a 4 KiB WAL frame per 450-byte alert). The alerts,
+    // the one log namespace, move over in key order.
+    "CREATE TABLE log_rows (seq INTEGER PRIMARY KEY, ns TEXT NOT NULL, value BLOB NOT NULL);"
+    "INSERT INTO log_rows (ns, value) SELECT ns, value FROM kv WHERE ns = 'alerts' ORDER BY key;"
+    "DELETE FROM kv WHERE ns = 'alerts'",
 };
+
+// WAL checkpoints (SQLite's default is one every 1,000 pages, each with two fsyncs). The writer
+// checkpoints once it has been idle for kIdleBeforeCheckpoint with at least kIdleCheckpointFrames in the
+// WAL, and at once past kMaxWalFrames so that a steady flood cannot grow the WAL without bound. A page
+// rewritten by many commits in between is copied once. The cost: a WAL of up to kMaxWalFrames pages
+// (64 MiB) on disk, read back at start-up after a crash.
+constexpr int kIdleCheckpointFrames = 256;
+constexpr int kMaxWalFrames = 16384;
+constexpr auto kIdleBeforeCheckpoint = std::chrono::milliseconds(1000);
 
 // A batch is at most this many writes: bounds the transaction's size and the writer's memory, and
 // a flood of put() still gets committed in steps.
@@ -165,23 +181,37 @@ struct Waiter {
 
 // One queued write, or a barrier (flush). `done` is set for durable writes and barriers.
 struct Op {
-  enum class Kind : std::uint8_t { put, erase, barrier };
+  enum class Kind : std::uint8_t { put, erase, append, erase_seq, barrier };
   Kind kind = Kind::barrier;
   std::string ns;
   std::string key;
   std::string value;
   Waiter* done = nullptr;
+  std::uint64_t seq = 0;  // append, erase_seq
+};
+
+// The statements of the writer and the reader connections.
+struct Statements {
+  Stmt upsert;      // on the writer
+  Stmt remove;      // on the writer
+  Stmt append;      // on the writer
+  Stmt remove_seq;  // on the writer
+  Stmt select;      // on the reader
+  Stmt select_log;  // on the reader
 };
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(Options opts, Db writer, Db reader, Stmt upsert, Stmt remove, Stmt select)
+  SqliteStore(Options opts, Db writer, Db reader, Statements stmts, std::uint64_t last_seq)
       : opts_(std::move(opts)),
         writer_(std::move(writer)),
         reader_(std::move(reader)),
-        upsert_(std::move(upsert)),
-        remove_(std::move(remove)),
-        select_(std::move(select)) {
+        stmts_(std::move(stmts)),
+        next_seq_(last_seq + 1) {
+    if (!opts_.read_only) {
+      // Replaces SQLite's auto-checkpoint: run_writer() checkpoints (see kMaxWalFrames).
+      sqlite3_wal_hook(writer_.get(), &SqliteStore::on_wal_commit, this);
+    }
     thread_ = std::thread([this] { run_writer(); });
   }
 
@@ -216,9 +246,44 @@ class SqliteStore final : public Store {
 
   Result<void> flush() override { return wait_for(Op{}); }
 
+  std::uint64_t append(std::string_view ns, std::string value) override {
+    std::uint64_t seq = next_seq_.fetch_add(1, std::memory_order_relaxed);
+    Op op{Op::Kind::append, std::string(ns), {}, std::move(value), nullptr};
+    op.seq = seq;
+    enqueue(std::move(op));
+    return seq;
+  }
+
+  void erase_seq(std::string_view ns, std::uint64_t seq) override {
+    Op op{Op::Kind::erase_seq, std::string(ns), {}, {}, nullptr};
+    op.seq = seq;
+    enqueue(std::move(op));
+  }
+
+  Result<std::vector<LogRow>> load_log(std::string_view ns) override {
+    std::lock_guard lk(reader_mu_);
+    sqlite3_stmt* s = stmts_.select_log.get();
+    sqlite3_bind_text(s, 1, ns.data(), static_cast<int>(ns.size()), SQLITE_STATIC);
+    std::vector<LogRow> rows;
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      auto value = static_cast<const char*>(sqlite3_column_blob(s, 1));
+      int value_len = sqlite3_column_bytes(s, 1);
+      rows.push_back(LogRow{static_cast<std::uint64_t>(sqlite3_column_int64(s, 0)),
+                            value != nullptr ? std::string(value, value_len) : std::string()});
+    }
+    std::string msg = rc == SQLITE_DONE ? "" : errmsg(reader_.get());
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE) {
+      return make_error("cannot load \"" + std::string(ns) + "\" from " + opts_.path + ": " + msg);
+    }
+    return rows;
+  }
+
   Result<std::vector<Row>> load(std::string_view ns) override {
     std::lock_guard lk(reader_mu_);
-    sqlite3_stmt* s = select_.get();
+    sqlite3_stmt* s = stmts_.select.get();
     sqlite3_bind_text(s, 1, ns.data(), static_cast<int>(ns.size()), SQLITE_STATIC);
     std::vector<Row> rows;
     int rc = SQLITE_ROW;
@@ -270,11 +335,34 @@ class SqliteStore final : public Store {
     return std::move(waiter.result);
   }
 
+  static int on_wal_commit(void* self, sqlite3* /*db*/, const char* /*schema*/, int frames) {
+    static_cast<SqliteStore*>(self)->wal_frames_ = frames;
+    return SQLITE_OK;
+  }
+
+  // A failed checkpoint is harmless (the WAL keeps the pages); it is retried at the next occasion.
+  void checkpoint() {
+    int log = 0;
+    int copied = 0;
+    if (sqlite3_wal_checkpoint_v2(writer_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) == SQLITE_OK) {
+      wal_frames_ = 0;  // the next commit restarts the WAL from its start (or reports what is left)
+    }
+  }
+
   void run_writer() {
     std::unique_lock lk(mu_);
     int failures = 0;  // consecutive failed batches
     for (;;) {
-      cv_.wait(lk, [&] { return !queue_.empty() || stopping_; });
+      auto has_work = [&] { return !queue_.empty() || stopping_; };
+      if (wal_frames_ >= kIdleCheckpointFrames && !has_work()) {
+        if (!cv_.wait_for(lk, kIdleBeforeCheckpoint, has_work)) {
+          lk.unlock();
+          checkpoint();
+          lk.lock();
+          continue;
+        }
+      }
+      cv_.wait(lk, has_work);
       if (queue_.empty()) {
         return;  // stopping, and everything is committed or given up
       }
@@ -296,6 +384,9 @@ class SqliteStore final : public Store {
       }
       lk.unlock();
       Result<void> r = commit(batch);
+      if (wal_frames_ >= kMaxWalFrames) {
+        checkpoint();
+      }
       lk.lock();
       if (finish(batch, r, failures)) {
         done_cv_.notify_all();
@@ -351,11 +442,15 @@ class SqliteStore final : public Store {
   // One transaction for the whole batch. Durability: WAL with synchronous=NORMAL writes every
   // commit to the WAL file before COMMIT returns, but fsyncs only at checkpoints. A crash or
   // kill -9 of the process loses nothing (the pages are in the OS cache, which outlives us); a
-  // power loss or kernel crash may lose the last commits, never the database's consistency. That
-  // is enough for plain put() (alerts are re-sent by Prometheus anyway). A batch that carries a
-  // durable write (a silence, an nflog entry) runs with synchronous=FULL when
-  // Options::fsync_durable is set (the default): one WAL fsync a group commit, shared by every
-  // durable write in the batch.
+  // power loss or kernel crash may lose the last commits, never the database's consistency: the
+  // WAL's frame checksums let recovery drop a torn tail. That is enough for plain put() (alerts
+  // are re-sent by Prometheus anyway). A batch that carries a durable write (a silence, an nflog
+  // entry) runs with synchronous=FULL when Options::fsync_durable is set (the default): one WAL
+  // fsync a group commit, shared by every durable write in the batch.
+  // Why not synchronous=OFF: it also drops the checkpoint's two fsyncs (the WAL before its frames
+  // are copied into the database file, the database file before the WAL is restarted). After a
+  // power loss the database could then hold half-copied pages whose WAL frames were already
+  // overwritten: corruption, not just lost commits. We make checkpoints rare instead (kMaxWalFrames).
   Result<void> commit(std::vector<Op>& batch) {
     sqlite3* db = writer_.get();
     bool has_durable = std::any_of(batch.begin(), batch.end(), [](const Op& op) {
@@ -385,20 +480,33 @@ class SqliteStore final : public Store {
     }
     for (const Op& op : batch) {
       sqlite3_stmt* s = nullptr;
-      if (op.kind == Op::Kind::put) {
-        s = upsert_.get();
-        sqlite3_bind_blob(s, 3, op.value.data(), static_cast<int>(op.value.size()), SQLITE_STATIC);
-      } else if (op.kind == Op::Kind::erase) {
-        s = remove_.get();
-      } else {
-        continue;
+      switch (op.kind) {
+        case Op::Kind::put:
+          s = stmts_.upsert.get();
+          sqlite3_bind_text(s, 2, op.key.data(), static_cast<int>(op.key.size()), SQLITE_STATIC);
+          sqlite3_bind_blob(s, 3, op.value.data(), static_cast<int>(op.value.size()), SQLITE_STATIC);
+          break;
+        case Op::Kind::erase:
+          s = stmts_.remove.get();
+          sqlite3_bind_text(s, 2, op.key.data(), static_cast<int>(op.key.size()), SQLITE_STATIC);
+          break;
+        case Op::Kind::append:
+          s = stmts_.append.get();
+          sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(op.seq));
+          sqlite3_bind_blob(s, 3, op.value.data(), static_cast<int>(op.value.size()), SQLITE_STATIC);
+          break;
+        case Op::Kind::erase_seq:
+          s = stmts_.remove_seq.get();
+          sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(op.seq));
+          break;
+        case Op::Kind::barrier:
+          continue;
       }
+      // Every statement binds each of its parameters on every use, so no sqlite3_clear_bindings().
       sqlite3_bind_text(s, 1, op.ns.data(), static_cast<int>(op.ns.size()), SQLITE_STATIC);
-      sqlite3_bind_text(s, 2, op.key.data(), static_cast<int>(op.key.size()), SQLITE_STATIC);
       int rc = sqlite3_step(s);
       std::string msg = rc == SQLITE_DONE ? "" : errmsg(db);
       sqlite3_reset(s);
-      sqlite3_clear_bindings(s);
       if (rc != SQLITE_DONE) {
         return fail(msg);
       }
@@ -412,9 +520,8 @@ class SqliteStore final : public Store {
   const Options opts_;
   Db writer_;
   Db reader_;
-  Stmt upsert_;  // on writer_
-  Stmt remove_;  // on writer_
-  Stmt select_;  // on reader_
+  Statements stmts_;
+  std::atomic<std::uint64_t> next_seq_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;       // wakes the writer
@@ -424,6 +531,7 @@ class SqliteStore final : public Store {
   bool stopping_ = false;
   Stats stats_;
   bool synchronous_full_ = false;  // writer thread only
+  int wal_frames_ = 0;             // frames in the WAL after the last commit; writer thread only
 
   std::mutex reader_mu_;  // load() may be called from any thread; one statement, one at a time
   std::thread thread_;    // last: started when every other member is ready
@@ -476,9 +584,12 @@ Result<std::unique_ptr<Store>> open(const Options& opts) {
     if (auto r = exec(db, "PRAGMA synchronous = NORMAL"); !r) {
       return make_error("database " + path + ": " + r.error());
     }
-    // 16 MiB of page cache: the alert rows that every POST rewrites stay in memory instead of being
-    // read back from the file on each update.
-    (void)exec(db, "PRAGMA cache_size = -16384");
+    // 2 MiB of page cache: writes go to the last pages of log_rows and to the pages of rows written
+    // together earlier (their superseded rows), a small working set; the rest is in the OS cache.
+    (void)exec(db, "PRAGMA cache_size = -2048");
+    // The WAL is restarted after a checkpoint; beyond this size it is truncated then, so a burst does
+    // not keep kMaxWalFrames pages on disk.
+    (void)exec(db, "PRAGMA journal_size_limit = 16777216");
     if (auto r = migrate(db, *version); !r) {
       return make_error("database " + path + ": " + r.error());
     }
@@ -489,18 +600,32 @@ Result<std::unique_ptr<Store>> open(const Options& opts) {
   }
   (void)exec(reader->get(), "PRAGMA query_only = 1");
 
+  std::uint64_t last_seq = 0;
+  {
+    auto max_seq = prepare(db, "SELECT coalesce(max(seq), 0) FROM log_rows");
+    if (!max_seq || sqlite3_step(max_seq->get()) != SQLITE_ROW) {
+      return make_error("database " + path + ": cannot read log_rows: " + errmsg(db));
+    }
+    last_seq = static_cast<std::uint64_t>(sqlite3_column_int64(max_seq->get(), 0));
+  }
+
+  // An append never meets an existing seq (next_seq_ starts past the largest); OR REPLACE only keeps a
+  // bug there from failing every later batch.
   auto upsert = prepare(db, "INSERT OR REPLACE INTO kv (ns, key, value) VALUES (?1, ?2, ?3)");
   auto remove = prepare(db, "DELETE FROM kv WHERE ns = ?1 AND key = ?2");
+  auto append = prepare(db, "INSERT OR REPLACE INTO log_rows (seq, ns, value) VALUES (?2, ?1, ?3)");
+  auto remove_seq = prepare(db, "DELETE FROM log_rows WHERE seq = ?2 AND ns = ?1");
   auto select = prepare(reader->get(), "SELECT key, value FROM kv WHERE ns = ?1 ORDER BY key");
-  for (const std::string* err : {upsert ? nullptr : &upsert.error(), remove ? nullptr : &remove.error(),
-                                 select ? nullptr : &select.error()}) {
-    if (err != nullptr) {
-      return make_error("database " + path + ": " + *err);
+  auto select_log = prepare(reader->get(), "SELECT seq, value FROM log_rows WHERE ns = ?1 ORDER BY seq");
+  for (auto* stmt : {&upsert, &remove, &append, &remove_seq, &select, &select_log}) {
+    if (!*stmt) {
+      return make_error("database " + path + ": " + stmt->error());
     }
   }
+  Statements stmts{std::move(upsert).value(), std::move(remove).value(), std::move(append).value(),
+                   std::move(remove_seq).value(), std::move(select).value(), std::move(select_log).value()};
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(opts, std::move(writer).value(),
-                                                               std::move(reader).value(), std::move(upsert).value(),
-                                                               std::move(remove).value(), std::move(select).value()));
+                                                               std::move(reader).value(), std::move(stmts), last_seq));
 }
 
 }  // namespace tocsin::store

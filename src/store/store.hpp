@@ -1,5 +1,6 @@
-// store.hpp: the only door to SQLite. Key/value rows grouped by namespace ("silences", "nflog", "alerts"),
-// written by one writer thread with group commit. put_durable() returns once the row is committed
+// store.hpp: the only door to SQLite. Key/value rows grouped by namespace ("silences", "nflog"), and
+// log namespaces ("alerts") whose rows are appended under an increasing sequence number; all written
+// by one writer thread with group commit. put_durable() returns once the row is committed
 // (fsync'd in WAL mode: survives kill -9 and power loss; see Options::fsync_durable); put() is queued
 // and committed with the next batch.
 #pragma once
@@ -20,6 +21,12 @@ struct Row {
   std::string value;
 };
 
+// A row of a log namespace.
+struct LogRow {
+  std::uint64_t seq = 0;
+  std::string value;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -37,6 +44,18 @@ class Store {
 
   // Every row of a namespace, in key order.
   virtual Result<std::vector<Row>> load(std::string_view ns) = 0;
+
+  // Log namespaces: for rows rewritten often under random keys (alerts by fingerprint). A rewrite
+  // appends the new row and erases the superseded one by its seq, so a commit touches the table's
+  // last pages and the pages of rows written together earlier, not one page per row. The caller
+  // keeps each row's seq; two rows of one logical key may both be found after a crash (the caller
+  // keeps the newer).
+  // Queued like put(); returns the row's seq, larger than every seq returned before (across restarts).
+  virtual std::uint64_t append(std::string_view ns, std::string value) = 0;
+  // Queued like erase(); erasing a missing seq is fine.
+  virtual void erase_seq(std::string_view ns, std::uint64_t seq) = 0;
+  // Every row of a log namespace, in seq order.
+  virtual Result<std::vector<LogRow>> load_log(std::string_view ns) = 0;
 
   // Counters for /metrics. Not pure, so that test fakes of Store need not implement it.
   struct Stats {

@@ -1,7 +1,12 @@
-// alert_store_test.cpp: merge rules, listeners and GC of the alert store.
+// alert_store_test.cpp: merge rules, listeners, GC and persistence (on a real store) of the alert store.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "alerts/alert_store.hpp"
+#include "store/store.hpp"
 
 using namespace tocsin;
 using namespace std::chrono_literals;
@@ -58,4 +63,76 @@ TEST_CASE("encode/decode round trip") {
   CHECK(b->annotations == a.annotations);
   CHECK(b->ends_at == a.ends_at);
   CHECK(b->timeout);
+}
+
+namespace {
+struct TempDb {
+  std::filesystem::path dir;
+  TempDb() {
+    static int counter = 0;
+    dir = std::filesystem::temp_directory_path() /
+          ("tocsin-alerts-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(dir);
+  }
+  ~TempDb() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::unique_ptr<store::Store> open() const {
+    auto s = store::open(store::Options{(dir / "tocsin.db").string()});
+    REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error()));
+    return std::move(s).value();
+  }
+};
+Alert named(std::string name, TimePoint updated, TimePoint ends) {
+  Alert a = mk(t0, ends, updated);
+  a.labels = {{"alertname", std::move(name)}};
+  return a;
+}
+}  // namespace
+
+TEST_CASE("persistence: one row per alert; a rewrite supersedes the row, GC erases it; reload") {
+  TempDb tmp;
+  {
+    auto db = tmp.open();
+    alerts::AlertStore s(db.get());
+    CHECK(s.put({named("A", t0, t0 + 1h), named("B", t0, t0 + 1h), named("C", t0, t0 + 2min)}) == 3);
+    CHECK(s.put({named("A", t0 + 1s, t0 + 2h)}) == 0);     // a re-post within kPersistEvery: no row
+    CHECK(s.put({named("A", t0 + 2min, t0 + 2h)}) == 1);   // a row that supersedes A's first
+    CHECK(s.put({named("B", t0 + 2min, t0 + 2min)}) == 1);  // resolved
+    CHECK(s.gc(t0 + 3min) == 2);  // B and C
+    REQUIRE(s.sync().ok());
+    auto rows = db->load_log("alerts");
+    REQUIRE(rows.ok());
+    CHECK(rows->size() == 1);
+  }
+  auto db = tmp.open();
+  alerts::AlertStore s(db.get());
+  REQUIRE(s.load().value() == 1);
+  REQUIRE(s.size() == 1);
+  auto a = s.list()[0];
+  CHECK(a->labels == LabelSet{{"alertname", "A"}});
+  CHECK(a->log_seq != 0);
+  // A rewrite after the reload supersedes the loaded row.
+  s.put({named("A", t0 + 5min, t0 + 6min)});
+  REQUIRE(s.sync().ok());
+  auto rows = db->load_log("alerts");
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->front().seq > a->log_seq);
+}
+
+TEST_CASE("persistence: two rows of one alert (a crash between append and erase): load keeps the newer") {
+  TempDb tmp;
+  {
+    auto db = tmp.open();
+    db->append("alerts", alerts::encode_alert(named("A", t0, t0 + 1h)));
+    db->append("alerts", alerts::encode_alert(named("A", t0 + 1min, t0 + 2h)));
+  }
+  auto db = tmp.open();
+  alerts::AlertStore s(db.get());
+  REQUIRE(s.load().value() == 1);
+  REQUIRE(s.size() == 1);
+  CHECK(s.list()[0]->updated_at == t0 + 1min);
+  REQUIRE(s.sync().ok());
+  CHECK(db->load_log("alerts")->size() == 1);
 }

@@ -2,6 +2,7 @@
 // writes fail.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -38,6 +39,18 @@ class FakeStore final : public store::Store {
     }
     return out;
   }
+  std::uint64_t append(std::string_view ns, std::string value) override {
+    log_[std::string(ns)][++last_seq_] = std::move(value);
+    return last_seq_;
+  }
+  void erase_seq(std::string_view ns, std::uint64_t seq) override { log_[std::string(ns)].erase(seq); }
+  Result<std::vector<store::LogRow>> load_log(std::string_view ns) override {
+    std::vector<store::LogRow> out;
+    for (const auto& [seq, v] : log_[std::string(ns)]) {
+      out.push_back({seq, v});
+    }
+    return out;
+  }
 
   size_t count(std::string_view ns) { return rows_[std::string(ns)].size(); }
 
@@ -46,6 +59,8 @@ class FakeStore final : public store::Store {
 
  private:
   std::map<std::string, std::map<std::string, std::string>> rows_;
+  std::map<std::string, std::map<std::uint64_t, std::string>> log_;
+  std::uint64_t last_seq_ = 0;
 };
 
 }  // namespace tocsin::testing
