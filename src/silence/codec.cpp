@@ -275,7 +275,37 @@ std::string gettable_silences_json(const std::vector<Silence>& sils, TimePoint n
   return go_dump(arr);
 }
 
-std::string storage_json(const Silence& s) {
+namespace {
+
+// A JSON string as nlohmann's dump() writes it (UTF-8 kept, control characters escaped, \u00xx in
+// lower case), so rows are byte for byte what they were when built through a JSON tree.
+void append_row_string(std::string& out, std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : v) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[(c >> 4) & 0xf]);
+          out.push_back(kHex[c & 0xf]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+// The row through a JSON tree: throws on invalid UTF-8, as it always did.
+std::string storage_json_tree(const Silence& s) {
   ordered_json j;
   j["id"] = s.id;
   ordered_json ms = ordered_json::array();
@@ -289,6 +319,47 @@ std::string storage_json(const Silence& s) {
   j["created_by"] = s.created_by;
   j["comment"] = s.comment;
   return j.dump();
+}
+
+}  // namespace
+
+// Written directly (a silence creation's row costs a few appends instead of a tree); a string that is
+// not valid UTF-8 takes the tree, which rejects it.
+std::string storage_json(const Silence& s) {
+  bool utf8 = is_valid_utf8(s.id) && is_valid_utf8(s.created_by) && is_valid_utf8(s.comment);
+  for (const auto& m : s.matchers) {
+    utf8 = utf8 && is_valid_utf8(m.name()) && is_valid_utf8(m.value());
+  }
+  if (!utf8) {
+    return storage_json_tree(s);
+  }
+  std::string out;
+  out.reserve(160 + s.id.size() + s.created_by.size() + s.comment.size() + 48 * s.matchers.size());
+  out += "{\"id\":";
+  append_row_string(out, s.id);
+  out += ",\"matchers\":[";
+  for (size_t i = 0; i < s.matchers.size(); ++i) {
+    const Matcher& m = s.matchers[i];
+    out += i == 0 ? "{\"type\":" : ",{\"type\":";
+    append_row_string(out, match_type_str(m.type()));
+    out += ",\"name\":";
+    append_row_string(out, m.name());
+    out += ",\"value\":";
+    append_row_string(out, m.value());
+    out.push_back('}');
+  }
+  out += "],\"starts_at\":";
+  out += std::to_string(s.starts_at.time_since_epoch().count());
+  out += ",\"ends_at\":";
+  out += std::to_string(s.ends_at.time_since_epoch().count());
+  out += ",\"updated_at\":";
+  out += std::to_string(s.updated_at.time_since_epoch().count());
+  out += ",\"created_by\":";
+  append_row_string(out, s.created_by);
+  out += ",\"comment\":";
+  append_row_string(out, s.comment);
+  out.push_back('}');
+  return out;
 }
 
 Result<Silence> parse_storage_json(std::string_view text) {

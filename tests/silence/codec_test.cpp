@@ -172,3 +172,25 @@ TEST_CASE("storage row roundtrip keeps nanoseconds and matcher types") {
   CHECK_FALSE(parse_storage_json("{}").ok());
   CHECK_FALSE(parse_storage_json("garbage").ok());
 }
+
+TEST_CASE("storage row is written as the JSON tree wrote it") {
+  Silence s;
+  s.id = "id-2";
+  s.matchers.push_back(*Matcher::make(MatchType::kRegex, "alertname", "Bench.*|\"q\"\\d"));
+  s.matchers.push_back(*Matcher::make(MatchType::kNotEqual, "team", "ops\x01\x1f\x7f é"));
+  s.starts_at = at("2026-11-25T17:29:22.123456789Z");
+  s.ends_at = at("2026-11-25T19:29:22Z");
+  s.updated_at = at("2026-11-25T17:29:22.5Z");
+  s.created_by = "me\b\f\n\r\t/<>&";
+  s.comment = "";
+  // As nlohmann's ordered_json dump() writes the same fields.
+  CHECK(storage_json(s) ==
+        "{\"id\":\"id-2\",\"matchers\":[{\"type\":\"=~\",\"name\":\"alertname\",\"value\":\"Bench.*|\\\"q\\\"\\\\d\"},"
+        "{\"type\":\"!=\",\"name\":\"team\",\"value\":\"ops\\u0001\\u001f\x7f é\"}],"
+        "\"starts_at\":1795627762123456789,\"ends_at\":1795634962000000000,\"updated_at\":1795627762500000000,"
+        "\"created_by\":\"me\\b\\f\\n\\r\\t/<>&\",\"comment\":\"\"}");
+  auto back = parse_storage_json(storage_json(s));
+  REQUIRE(back.ok());
+  CHECK(back->matchers == s.matchers);
+  CHECK(back->created_by == s.created_by);
+}
