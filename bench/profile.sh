@@ -2,7 +2,8 @@
 # Profiles tocsin with perf (samples of the whole daemon, all threads) during
 #   1. ingest: 20,000 new alerts then the same re-posted (batches of 100, 4 clients)
 #   2. GET /api/v2/alerts with 10,000 alerts (30 requests)
-# and prints the top entries (self time). Reports go to bench/.out/profile-{ingest,get}.txt.
+#   3. POST /api/v2/silences: 5,000 silences by 4 clients, the same 10,000 alerts active
+# and prints the top entries (self time). Reports go to bench/.out/profile-{ingest,get,silences}.txt.
 # Usage: bash bench/profile.sh   (after bench/run.sh has built tocsin and the load generator)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -38,3 +39,4 @@ pid=$!
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null && break; sleep 0.05; done
 "$lg" post --port $port --start 0 --count 10000 --groups 1000 >/dev/null
 prof get "$lg" get --port $port --path /api/v2/alerts --count 30 --max-seconds 30
+prof silences "$lg" silences --port $port --start 0 --count 5000

@@ -4,6 +4,9 @@
 
 #include <re2/re2.h>
 
+#include <mutex>
+#include <unordered_map>
+
 #include "core/utf8.hpp"
 
 namespace tocsin {
@@ -58,6 +61,40 @@ std::string open_metrics_escape(std::string_view s) {
   return out;
 }
 
+// Compiled anchored regexes by value, shared by the matchers that use the same one (silences and routes
+// repeat a few patterns: alertname=~"...", instance=~"..."). RE2 objects are immutable and safe to match
+// from any thread. Bounded: emptied when full; long patterns are not kept. Only successes are kept, so
+// an invalid regex is compiled (and its message built) on every call.
+constexpr size_t kRegexCacheEntries = 1024;
+constexpr size_t kRegexCacheMaxPattern = 1024;
+
+Result<std::shared_ptr<const RE2>> compile_anchored(const std::string& value) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::shared_ptr<const RE2>> cache;
+  const bool cacheable = value.size() <= kRegexCacheMaxPattern;
+  if (cacheable) {
+    std::lock_guard lock(mu);
+    auto it = cache.find(value);
+    if (it != cache.end()) {
+      return it->second;
+    }
+  }
+  RE2::Options opts;
+  opts.set_log_errors(false);  // the error goes back to the caller instead
+  auto re = std::make_shared<const RE2>("^(?:" + value + ")$", opts);
+  if (!re->ok()) {
+    return make_error("error parsing regexp: " + re->error());
+  }
+  if (cacheable) {
+    std::lock_guard lock(mu);
+    if (cache.size() >= kRegexCacheEntries) {
+      cache.clear();
+    }
+    cache.emplace(value, re);
+  }
+  return std::shared_ptr<const RE2>(std::move(re));
+}
+
 }  // namespace
 
 const char* match_type_str(MatchType t) {
@@ -76,14 +113,11 @@ Result<Matcher> Matcher::make(MatchType type, std::string name, std::string valu
   m.name_ = std::move(name);
   m.value_ = std::move(value);
   if (m.is_regex()) {
-    RE2::Options opts;
-    opts.set_log_errors(false);  // the error goes back to the caller instead
-    std::string pattern = "^(?:" + m.value_ + ")$";
-    auto re = std::make_shared<const RE2>(pattern, opts);
-    if (!re->ok()) {
-      return make_error("error parsing regexp: " + re->error());
+    auto re = compile_anchored(m.value_);
+    if (!re) {
+      return make_error(re.error());
     }
-    m.re_ = std::move(re);
+    m.re_ = std::move(*re);
   }
   if (m.type_ == MatchType::kEqual) {
     m.literals_ = std::make_shared<const std::vector<std::string>>(std::vector<std::string>{m.value_});

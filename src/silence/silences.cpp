@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <random>
+#include <unordered_set>
 
 #include "silence/codec.hpp"
 #include "store/store.hpp"
@@ -20,6 +22,9 @@ constexpr std::string_view kNamespace = "silences";
 // Beyond this many cached fingerprints the cache is dropped and rebuilt on demand: bounded memory
 // at the cost of one full lookup per alert after a drop.
 constexpr size_t kMaxCacheEntries = 200000;
+// validate_matcher_fields() remembers up to this many regexes that compile, each at most this long.
+constexpr size_t kValidRegexEntries = 1024;
+constexpr size_t kValidRegexMaxPattern = 1024;
 
 // Go's regexp/syntax wording for RE2's error codes, so messages read as the reference's.
 const char* go_regexp_error(RE2::ErrorCode code) {
@@ -99,6 +104,18 @@ Result<void> validate_matcher_fields(MatchType type, std::string_view name, std:
     }
     return {};
   }
+  // Regexes known to compile: silences repeat a few patterns, and compiling one costs more than the
+  // rest of a creation's checks. Bounded (emptied when full, long patterns not kept); failures are not
+  // kept, so their message is built as before.
+  static std::mutex valid_mu;
+  static std::unordered_set<std::string> valid;
+  const bool cacheable = value.size() <= kValidRegexMaxPattern;
+  if (cacheable) {
+    std::lock_guard lock(valid_mu);
+    if (valid.count(std::string(value)) > 0) {
+      return {};
+    }
+  }
   RE2::Options opts;
   opts.set_log_errors(false);
   RE2 re(re2::StringPiece(value.data(), value.size()), opts);
@@ -106,6 +123,13 @@ Result<void> validate_matcher_fields(MatchType type, std::string_view name, std:
     std::string arg = re.error_arg().empty() ? std::string(value) : re.error_arg();
     return make_error("invalid regular expression " + go_quote(value) + ": error parsing regexp: " +
                       go_regexp_error(re.error_code()) + ": `" + arg + "`");
+  }
+  if (cacheable) {
+    std::lock_guard lock(valid_mu);
+    if (valid.size() >= kValidRegexEntries) {
+      valid.clear();
+    }
+    valid.emplace(value);
   }
   return {};
 }

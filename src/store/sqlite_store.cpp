@@ -314,24 +314,35 @@ class SqliteStore final : public Store {
     bool wake = false;
     {
       std::lock_guard lk(mu_);
-      // Wake the writer only when it has something new to decide: the queue was empty, a batch is
-      // full, or someone waits. A wake-up per put() would cost a futex call each.
-      bool urgent = op.done != nullptr;
-      urgent_ += urgent ? 1 : 0;
+      // Wake the writer only when it has something new to decide: the queue was empty or a batch is
+      // full. A wake-up per put() would cost a futex call each.
       queue_.push_back(std::move(op));
-      wake = urgent || queue_.size() == 1 || queue_.size() == kMaxBatch;
+      wake = queue_.size() == 1 || queue_.size() == kMaxBatch;
     }
     if (wake) {
       cv_.notify_one();
     }
   }
 
+  // Group commit without a hand-off: a durable write or flush is committed by its caller's thread as
+  // soon as no commit is running, together with everything queued before and beside it; while one
+  // runs, the caller waits, and the end of that commit either fulfilled its op or wakes it to commit
+  // the next batch. Handing each durable write to the writer thread and back cost two context
+  // switches a batch, the main cost of a silence creation on a busy CPU.
   Result<void> wait_for(Op op) {
     Waiter waiter;
     op.done = &waiter;
-    enqueue(std::move(op));
     std::unique_lock lk(mu_);
-    done_cv_.wait(lk, [&] { return waiter.done; });
+    queue_.push_back(std::move(op));
+    while (!waiter.done) {
+      if (committing_) {
+        ++waiting_;
+        done_cv_.wait(lk);
+        --waiting_;
+        continue;
+      }
+      commit_batch(lk);
+    }
     return std::move(waiter.result);
   }
 
@@ -340,7 +351,8 @@ class SqliteStore final : public Store {
     return SQLITE_OK;
   }
 
-  // A failed checkpoint is harmless (the WAL keeps the pages); it is retried at the next occasion.
+  // Runs on the writer connection, so only by the thread that holds committing_. A failed
+  // checkpoint is harmless (the WAL keeps the pages); it is retried at the next occasion.
   void checkpoint() {
     int log = 0;
     int copied = 0;
@@ -349,16 +361,55 @@ class SqliteStore final : public Store {
     }
   }
 
+  // Called with `lk` (on mu_) held and no commit running; returns with it held. Commits up to
+  // kMaxBatch ops from the head of the queue (the lock released meanwhile), fulfils their waiters and
+  // wakes the threads waiting for the commit to end. One commit at a time keeps the queue's order.
+  void commit_batch(std::unique_lock<std::mutex>& lk) {
+    committing_ = true;
+    std::vector<Op> batch;
+    std::size_t n = std::min(queue_.size(), kMaxBatch);
+    batch.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lk.unlock();
+    Result<void> r = commit(batch);
+    if (wal_frames_ >= kMaxWalFrames) {
+      checkpoint();
+    }
+    lk.lock();
+    finish(batch, r, failures_);
+    committing_ = false;
+    if (waiting_ > 0) {
+      done_cv_.notify_all();
+    }
+  }
+
+  // The idle checkpoint takes the writer connection like a commit does.
+  void idle_checkpoint(std::unique_lock<std::mutex>& lk) {
+    while (committing_) {
+      ++waiting_;
+      done_cv_.wait(lk);
+      --waiting_;
+    }
+    committing_ = true;
+    lk.unlock();
+    checkpoint();
+    lk.lock();
+    committing_ = false;
+    if (waiting_ > 0) {
+      done_cv_.notify_all();
+    }
+  }
+
   void run_writer() {
     std::unique_lock lk(mu_);
-    int failures = 0;  // consecutive failed batches
     for (;;) {
       auto has_work = [&] { return !queue_.empty() || stopping_; };
       if (wal_frames_ >= kIdleCheckpointFrames && !has_work()) {
         if (!cv_.wait_for(lk, kIdleBeforeCheckpoint, has_work)) {
-          lk.unlock();
-          checkpoint();
-          lk.lock();
+          idle_checkpoint(lk);
           continue;
         }
       }
@@ -366,31 +417,23 @@ class SqliteStore final : public Store {
       if (queue_.empty()) {
         return;  // stopping, and everything is committed or given up
       }
-      // Plain writes wait batch_delay_ms for company; durable writes and flushes go at once (the
-      // ones that arrive while a commit runs share the next one: that is the group commit).
-      if (urgent_ == 0 && !stopping_) {
-        int delay_ms = failures == 0 ? opts_.batch_delay_ms
-                                     : std::min(kMaxBackoffMs, kFirstBackoffMs << std::min(failures - 1, 10));
+      // Plain writes wait batch_delay_ms for company (durable writes and flushes are committed by
+      // their callers, see wait_for(), and take the queued plain writes with them).
+      if (!stopping_) {
+        int delay_ms = failures_ == 0 ? opts_.batch_delay_ms
+                                      : std::min(kMaxBackoffMs, kFirstBackoffMs << std::min(failures_ - 1, 10));
         cv_.wait_for(lk, std::chrono::milliseconds(delay_ms),
-                     [&] { return urgent_ > 0 || stopping_ || queue_.size() >= kMaxBatch; });
+                     [&] { return stopping_ || queue_.size() >= kMaxBatch; });
       }
-      std::vector<Op> batch;
-      std::size_t n = std::min(queue_.size(), kMaxBatch);
-      batch.reserve(n);
-      for (std::size_t i = 0; i < n; ++i) {
-        urgent_ -= queue_.front().done != nullptr ? 1 : 0;
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      while (committing_) {
+        ++waiting_;
+        done_cv_.wait(lk);
+        --waiting_;
       }
-      lk.unlock();
-      Result<void> r = commit(batch);
-      if (wal_frames_ >= kMaxWalFrames) {
-        checkpoint();
+      if (queue_.empty()) {
+        continue;  // a caller's commit took the queued writes
       }
-      lk.lock();
-      if (finish(batch, r, failures)) {
-        done_cv_.notify_all();
-      }
+      commit_batch(lk);
     }
   }
 
@@ -525,13 +568,17 @@ class SqliteStore final : public Store {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;       // wakes the writer
-  std::condition_variable done_cv_;  // wakes the callers of durable writes and flushes
+  std::condition_variable done_cv_;  // a commit ended: wakes its waiters and those that may commit next
   std::deque<Op> queue_;  // guarded by mu_
-  int urgent_ = 0;        // ops in queue_ with a waiter; guarded by mu_
+  bool committing_ = false;  // a thread runs commit(); guarded by mu_
+  int waiting_ = 0;          // threads waiting on done_cv_; guarded by mu_
+  int failures_ = 0;         // consecutive failed batches; guarded by mu_
   bool stopping_ = false;
   Stats stats_;
-  bool synchronous_full_ = false;  // writer thread only
-  int wal_frames_ = 0;             // frames in the WAL after the last commit; writer thread only
+  bool synchronous_full_ = false;  // used by commit() only, one at a time (committing_)
+  // Frames in the WAL after the last commit: written by the committing thread (the WAL hook), read by
+  // the writer thread when it decides on an idle checkpoint.
+  std::atomic<int> wal_frames_{0};
 
   std::mutex reader_mu_;  // load() may be called from any thread; one statement, one at a time
   std::thread thread_;    // last: started when every other member is ready
