@@ -422,10 +422,11 @@ std::string format_go_duration(Duration d) {
 }
 
 Result<TimePoint> parse_rfc3339(std::string_view s) {
-  const std::string prefix = "parsing time " + time_quote(s);
-  auto out_of_range = [&](const char* what) { return make_error(prefix + ": " + what + " out of range"); };
+  // Built only on error: quoting the input on every call cost more than the parse itself.
+  auto prefix = [&] { return "parsing time " + time_quote(s); };
+  auto out_of_range = [&](const char* what) { return make_error(prefix() + ": " + what + " out of range"); };
   auto cannot_parse = [&](size_t at, const char* elem) {
-    return make_error(prefix + " as \"2006-01-02T15:04:05Z07:00\": cannot parse " +
+    return make_error(prefix() + " as \"2006-01-02T15:04:05Z07:00\": cannot parse " +
                       time_quote(at < s.size() ? s.substr(at) : std::string_view()) + " as \"" + elem + "\"");
   };
   // The layout's elements in order: a digit field (width > 0) or a literal separator.
@@ -497,7 +498,7 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
     return cannot_parse(pos, "Z07:00");
   }
   if (pos != s.size()) {
-    return make_error(prefix + ": extra text: " + time_quote(s.substr(pos)));
+    return make_error(prefix() + ": extra text: " + time_quote(s.substr(pos)));
   }
   if (day < 1 || static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month))) {
     return out_of_range("day");
@@ -507,7 +508,7 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
     return kZeroTime;
   }
   if (year < 1678 || year > 2261) {
-    return make_error(prefix + ": year outside the supported range 1678-2261");
+    return make_error(prefix() + ": year outside the supported range 1678-2261");
   }
   int64_t secs = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * kDaySeconds +
                  hour * 3600 + minute * 60 + second - offset_secs;
