@@ -199,7 +199,14 @@ namespace {
 constexpr char kVersion = 1;
 
 void put_u64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  out.append(b, 8);
+}
+size_t labels_size(const LabelSet& ls) {
+  size_t n = 8;
+  for (const auto& [k, v] : ls) n += 16 + k.size() + v.size();
+  return n;
 }
 void put_str(std::string& out, std::string_view s) {
   put_u64(out, s.size());
@@ -252,7 +259,7 @@ struct Reader {
 
 std::string encode_alert(const Alert& a) {
   std::string out;
-  out.reserve(64 + a.generator_url.size() + 32 * (a.labels.size() + a.annotations.size()));
+  out.reserve(1 + labels_size(a.labels) + labels_size(a.annotations) + 3 * 8 + 8 + a.generator_url.size() + 1);
   out += kVersion;
   put_labels(out, a.labels);
   put_labels(out, a.annotations);
