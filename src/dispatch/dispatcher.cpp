@@ -58,6 +58,29 @@ std::vector<const config::Route*> match_routes(const config::Route& root, const 
   return out;
 }
 
+std::vector<std::string_view> sorted_group_by(const config::Route& route) {
+  std::vector<std::string_view> names(route.group_by.begin(), route.group_by.end());
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+Fingerprint group_fingerprint(const Alert& alert, const config::Route& route,
+                              const std::vector<std::string_view>& sorted_names) {
+  if (route.group_by_all) return alert.labels.fingerprint();
+  // LabelSet::fingerprint's bytes, for the pairs group_labels() would keep, without building them.
+  uint64_t h = fnv1a64("");
+  for (std::string_view name : sorted_names) {
+    auto v = alert.labels.get(name);
+    if (!v) continue;
+    h = fnv1a64(name, h);
+    h = fnv1a64("\xff", h);
+    h = fnv1a64(*v, h);
+    h = fnv1a64("\xff", h);
+  }
+  return h;
+}
+
 LabelSet group_labels(const Alert& alert, const config::Route& route) {
   if (route.group_by_all) return alert.labels;
   std::vector<LabelSet::Pair> pairs;
@@ -130,22 +153,34 @@ void Dispatcher::process(const std::vector<AlertPtr>& alerts, TimePoint now) {
   for (const auto& a : alerts) process_locked(a, now);
 }
 
+Dispatcher::RouteSlot& Dispatcher::slot_of(const config::Route& r) {
+  auto it = slots_.find(&r);
+  if (it != slots_.end()) return it->second;
+  RouteSlot slot{&by_route_[r.key()], sorted_group_by(r)};
+  return slots_.emplace(&r, std::move(slot)).first->second;
+}
+
 void Dispatcher::process_locked(const AlertPtr& alert, TimePoint now) {
   if (!root_) return;
-  for (const config::Route* r : match_routes(*root_, alert->labels)) {
-    LabelSet gl = group_labels(*alert, *r);
-    const Fingerprint gfp = gl.fingerprint();
-    const std::string route_key = r->key();
-    auto& groups = by_route_[route_key];
+  // Per alert: the routes into a reused vector, the group found by its labels' fingerprint; the
+  // group's labels and key are built only for a new group.
+  matched_.clear();
+  bool matched = false;
+  match_into(*root_, alert->labels, matched_, matched);
+  for (const config::Route* r : matched_) {
+    RouteSlot& slot = slot_of(*r);
+    const Fingerprint gfp = group_fingerprint(*alert, *r, slot.group_by);
+    auto& groups = *slot.groups;
     auto it = groups.find(gfp);
     AggregationGroup* g;
     if (it == groups.end()) {
+      LabelSet gl = group_labels(*alert, *r);
       auto ng = std::make_unique<AggregationGroup>();
       ng->id = next_id_++;
       ng->route = r;
-      ng->route_key = route_key;
+      ng->route_key = r->key();
       ng->opts = opts_of(*r);
-      ng->key = route_key + ":" + gl.to_string();
+      ng->key = r->key() + ":" + gl.to_string();
       ng->labels = std::move(gl);
       g = ng.get();
       by_id_[g->id] = g;
@@ -253,6 +288,8 @@ void Dispatcher::remove_alert(Fingerprint fp) {
 
 void Dispatcher::reload(RoutePtr root) {
   std::lock_guard lock(mu_);
+  // The cached slots point at the old tree's routes and at maps erased below.
+  slots_.clear();
   // Index the new tree's routes by key.
   std::unordered_map<std::string, const config::Route*> fresh;
   std::vector<const config::Route*> stack{root.get()};

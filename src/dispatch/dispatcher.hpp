@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -29,6 +30,12 @@ std::vector<const config::Route*> match_routes(const config::Route& root, const 
 
 // The labels of `alert` that `route` groups by (all of them with group_by: ['...']).
 LabelSet group_labels(const Alert& alert, const config::Route& route);
+// The route's group_by names sorted and without repeats, the order group_fingerprint() takes them in.
+std::vector<std::string_view> sorted_group_by(const config::Route& route);
+// group_labels(alert, route).fingerprint() without building the label set; `sorted_names` is
+// sorted_group_by(route).
+Fingerprint group_fingerprint(const Alert& alert, const config::Route& route,
+                              const std::vector<std::string_view>& sorted_names);
 
 // Options of a route that shape its groups; two routes with the same key and options can share groups.
 struct GroupOpts {
@@ -105,6 +112,14 @@ class Dispatcher {
   void on_earlier_deadline(std::function<void()> fn) { on_earlier_ = std::move(fn); }
 
  private:
+  using Groups = std::unordered_map<Fingerprint, std::unique_ptr<AggregationGroup>>;
+  // What process_locked() needs of a route of the current tree, found by its address instead of
+  // hashing its key string for every alert.
+  struct RouteSlot {
+    Groups* groups;                          // by_route_[route key]
+    std::vector<std::string_view> group_by;  // sorted_group_by(route)
+  };
+  RouteSlot& slot_of(const config::Route& r);
   void schedule(AggregationGroup& g, TimePoint t);
   void process_locked(const AlertPtr& alert, TimePoint now);
   static void sort_alerts(AlertList& alerts);
@@ -113,7 +128,9 @@ class Dispatcher {
   RoutePtr root_;
   uint64_t next_id_ = 1;
   // route key -> group labels fingerprint -> group
-  std::unordered_map<std::string, std::unordered_map<Fingerprint, std::unique_ptr<AggregationGroup>>> by_route_;
+  std::unordered_map<std::string, Groups> by_route_;
+  std::unordered_map<const config::Route*, RouteSlot> slots_;  // for root_'s routes; cleared by reload()
+  std::vector<const config::Route*> matched_;                  // process_locked()'s routes, reused
   std::unordered_map<uint64_t, AggregationGroup*> by_id_;
   std::set<std::pair<TimePoint, uint64_t>> timers_;
   std::function<void()> on_earlier_;

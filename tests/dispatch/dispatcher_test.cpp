@@ -80,6 +80,38 @@ TEST_CASE("group labels: group_by picks present labels, '...' takes all") {
   CHECK(dispatch::group_labels(a, *crit[0]) == a.labels);
 }
 
+TEST_CASE("group_fingerprint equals the fingerprint of group_labels") {
+  auto cfg = load(R"(
+route:
+  receiver: default
+  group_by: [zeta, alertname, "a0", a]
+  routes:
+    - matchers: ['all="yes"']
+      group_by: ['...']
+    - matchers: ['none="yes"']
+      group_by: []
+receivers: [{name: default}]
+)");
+  const std::vector<LabelSet> sets = {
+      {{"alertname", "a"}, {"zeta", "z"}, {"a0", "1"}, {"a", "2"}, {"other", "o"}},
+      {{"alertname", "a"}},
+      {{"other", "o"}},
+      {{"zeta", ""}, {"a", "\xff\xfe"}},
+      {{"all", "yes"}, {"b", "1"}},
+      {{"none", "yes"}, {"alertname", "x"}},
+      {},
+  };
+  for (const LabelSet& ls : sets) {
+    CAPTURE(ls.to_string());
+    Alert a;
+    a.labels = ls;
+    for (const config::Route* r : dispatch::match_routes(*cfg->route, ls)) {
+      const LabelSet gl = dispatch::group_labels(a, *r);
+      CHECK(dispatch::group_fingerprint(a, *r, dispatch::sorted_group_by(*r)) == gl.fingerprint());
+    }
+  }
+}
+
 TEST_CASE("a new group flushes after group_wait, then every group_interval") {
   auto cfg = load(kTree);
   dispatch::Dispatcher d(cfg->route);
