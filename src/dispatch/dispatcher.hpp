@@ -4,7 +4,6 @@
 #pragma once
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -55,7 +54,9 @@ struct AggregationGroup {
   GroupOpts opts;
   LabelSet labels;
   std::string key;  // the reference's group key: <route key>:<group labels>
-  std::map<Fingerprint, AlertPtr> alerts;
+  // Hashed, not ordered: every reader sorts the alerts (sort_alerts), and a tree walk per routed
+  // alert (one cache miss per level) was the dispatcher's main cost.
+  std::unordered_map<Fingerprint, AlertPtr> alerts;
   TimePoint next_flush{};
   bool has_flushed = false;
   bool flushing = false;
