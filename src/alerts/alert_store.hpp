@@ -6,9 +6,9 @@
 #include <array>
 #include <functional>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
+#include "alerts/alert_table.hpp"
 #include "core/alert.hpp"
 #include "core/result.hpp"
 
@@ -59,7 +59,7 @@ class AlertStore {
   static constexpr size_t kShards = 16;
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<Fingerprint, AlertPtr> alerts;
+    AlertTable alerts;
   };
   Shard& shard(Fingerprint fp) { return shards_[fp % kShards]; }
   const Shard& shard(Fingerprint fp) const { return shards_[fp % kShards]; }
