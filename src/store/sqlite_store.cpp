@@ -247,17 +247,17 @@ class SqliteStore final : public Store {
   Result<void> flush() override { return wait_for(Op{}); }
 
   std::uint64_t append(std::string_view ns, std::string value) override {
-    std::uint64_t seq = next_seq_.fetch_add(1, std::memory_order_relaxed);
-    Op op{Op::Kind::append, std::string(ns), {}, std::move(value), nullptr};
-    op.seq = seq;
-    enqueue(std::move(op));
-    return seq;
+    return append_op(ns, std::move(value), Wake::kWriter);
   }
 
-  void erase_seq(std::string_view ns, std::uint64_t seq) override {
-    Op op{Op::Kind::erase_seq, std::string(ns), {}, {}, nullptr};
-    op.seq = seq;
-    enqueue(std::move(op));
+  void erase_seq(std::string_view ns, std::uint64_t seq) override { erase_seq_op(ns, seq, Wake::kWriter); }
+
+  std::uint64_t append_before_flush(std::string_view ns, std::string value) override {
+    return append_op(ns, std::move(value), Wake::kWhenFull);
+  }
+
+  void erase_seq_before_flush(std::string_view ns, std::uint64_t seq) override {
+    erase_seq_op(ns, seq, Wake::kWhenFull);
   }
 
   Result<std::vector<LogRow>> load_log(std::string_view ns) override {
@@ -310,14 +310,33 @@ class SqliteStore final : public Store {
   }
 
  private:
-  void enqueue(Op op) {
+  // kWhenFull: the caller's flush() follows and commits the op (with everything queued before it),
+  // so the writer is only needed when a batch fills up. Other writes that find the queue non-empty
+  // because of such an op are committed by that same flush, or by the writer woken at kMaxBatch.
+  enum class Wake : std::uint8_t { kWriter, kWhenFull };
+
+  std::uint64_t append_op(std::string_view ns, std::string value, Wake wake) {
+    std::uint64_t seq = next_seq_.fetch_add(1, std::memory_order_relaxed);
+    Op op{Op::Kind::append, std::string(ns), {}, std::move(value), nullptr};
+    op.seq = seq;
+    enqueue(std::move(op), wake);
+    return seq;
+  }
+
+  void erase_seq_op(std::string_view ns, std::uint64_t seq, Wake wake) {
+    Op op{Op::Kind::erase_seq, std::string(ns), {}, {}, nullptr};
+    op.seq = seq;
+    enqueue(std::move(op), wake);
+  }
+
+  void enqueue(Op op, Wake when = Wake::kWriter) {
     bool wake = false;
     {
       std::lock_guard lk(mu_);
       // Wake the writer only when it has something new to decide: the queue was empty or a batch is
       // full. A wake-up per put() would cost a futex call each.
       queue_.push_back(std::move(op));
-      wake = queue_.size() == 1 || queue_.size() == kMaxBatch;
+      wake = (queue_.size() == 1 && when == Wake::kWriter) || queue_.size() == kMaxBatch;
     }
     if (wake) {
       cv_.notify_one();
