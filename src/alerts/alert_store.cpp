@@ -33,7 +33,14 @@ Alert merge(const Alert& a_in, const Alert& o_in) {
 
 AlertStore::AlertStore(store::Store* db) : db_(db) {}
 
-size_t AlertStore::put(std::vector<Alert> alerts) {
+size_t AlertStore::put(std::vector<Alert> alerts) { return put(std::move(alerts), false); }
+
+Result<void> AlertStore::put_and_sync(std::vector<Alert> alerts) {
+  if (put(std::move(alerts), true) == 0) return {};
+  return sync();
+}
+
+size_t AlertStore::put(std::vector<Alert> alerts, bool flush_follows) {
   size_t written = 0;
   std::vector<AlertPtr> batch;
   batch.reserve(alerts.size());
@@ -70,8 +77,13 @@ size_t AlertStore::put(std::vector<Alert> alerts) {
         if (db_) {
           // Appended before the old row is erased: a crash in between leaves both, and load() keeps
           // the newer.
-          in.log_seq = db_->append(kNamespace, encode_alert(in));
-          if (old_seq != 0) db_->erase_seq(kNamespace, old_seq);
+          if (flush_follows) {
+            in.log_seq = db_->append_before_flush(kNamespace, encode_alert(in));
+            if (old_seq != 0) db_->erase_seq_before_flush(kNamespace, old_seq);
+          } else {
+            in.log_seq = db_->append(kNamespace, encode_alert(in));
+            if (old_seq != 0) db_->erase_seq(kNamespace, old_seq);
+          }
           ++written;
         }
       }

@@ -417,12 +417,9 @@ class Api {
     }
     if (firing > 0) metrics.received.counter({"firing"}).inc(static_cast<double>(firing));
     if (resolved > 0) metrics.received.counter({"resolved"}).inc(static_cast<double>(resolved));
-    const bool any = d_.alerts->put(std::move(valid)) > 0;
     // Answer only once the alerts are in the database, so a crash right after the 200 loses none.
-    if (any) {
-      if (auto r = d_.alerts->sync(); !r) {
-        LOG_WARN({"component", "api"}, {"msg", "alerts kept in memory but not persisted"}, {"err", r.error()});
-      }
+    if (auto r = d_.alerts->put_and_sync(std::move(valid)); !r) {
+      LOG_WARN({"component", "api"}, {"msg", "alerts kept in memory but not persisted"}, {"err", r.error()});
     }
     if (!errors.empty()) return string_error(400, errors);
     HttpResponse r;

@@ -136,3 +136,18 @@ TEST_CASE("persistence: two rows of one alert (a crash between append and erase)
   REQUIRE(s.sync().ok());
   CHECK(db->load_log("alerts")->size() == 1);
 }
+
+TEST_CASE("put_and_sync: the rows are committed when it returns, superseded rows erased") {
+  TempDb tmp;
+  auto db = tmp.open();
+  alerts::AlertStore s(db.get());
+  REQUIRE(s.put_and_sync({named("A", t0, t0 + 1h), named("B", t0, t0 + 1h)}).ok());
+  CHECK(db->load_log("alerts")->size() == 2);
+  REQUIRE(s.put_and_sync({named("A", t0 + 2min, t0 + 2h)}).ok());  // supersedes A's row
+  REQUIRE(s.put_and_sync({named("A", t0 + 3min, t0 + 2h)}).ok());  // a re-post: no row, nothing to sync
+  auto rows = db->load_log("alerts");
+  REQUIRE(rows->size() == 2);
+  CHECK(rows->back().seq == s.get(LabelSet{{"alertname", "A"}}.fingerprint())->log_seq);
+  alerts::AlertStore memory_only(nullptr);
+  CHECK(memory_only.put_and_sync({named("A", t0, t0 + 1h)}).ok());
+}
