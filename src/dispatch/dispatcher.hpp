@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alerts/alert_table.hpp"
 #include "core/alert.hpp"
 
 namespace tocsin::config {
@@ -56,7 +57,7 @@ struct AggregationGroup {
   std::string key;  // the reference's group key: <route key>:<group labels>
   // Hashed, not ordered: every reader sorts the alerts (sort_alerts), and a tree walk per routed
   // alert (one cache miss per level) was the dispatcher's main cost.
-  std::unordered_map<Fingerprint, AlertPtr> alerts;
+  alerts::AlertTable alerts;
   TimePoint next_flush{};
   bool has_flushed = false;
   bool flushing = false;

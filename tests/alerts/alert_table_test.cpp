@@ -68,3 +68,21 @@ TEST_CASE("AlertTable: insert, replace, find and erase agree with unordered_map"
   check_same(t, want);
   CHECK(t.size() == 0);
 }
+
+TEST_CASE("AlertTable grows and shrinks back without losing alerts") {
+  AlertTable t;
+  std::unordered_map<Fingerprint, AlertPtr> want;
+  for (Fingerprint fp = 1; fp <= 5000; ++fp) {
+    auto a = alert_with(fp * 0x100000001ULL);
+    t.insert_or_assign(a->fingerprint, a);
+    want[a->fingerprint] = a;
+  }
+  check_same(t, want);
+  for (Fingerprint fp = 1; fp <= 4990; ++fp) {
+    REQUIRE(t.erase(fp * 0x100000001ULL));
+    want.erase(fp * 0x100000001ULL);
+    if (fp % 500 == 0) check_same(t, want);
+  }
+  check_same(t, want);
+  CHECK_FALSE(t.empty());
+}
