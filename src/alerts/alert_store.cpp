@@ -2,6 +2,9 @@
 // namespace of the store: each write of an alert appends a row and erases the one it supersedes).
 #include "alerts/alert_store.hpp"
 
+#include <bit>
+#include <cstring>
+
 #include "store/store.hpp"
 
 namespace tocsin::alerts {
@@ -209,7 +212,11 @@ constexpr char kVersion = 1;
 
 void put_u64(std::string& out, uint64_t v) {
   char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(b, &v, 8);  // the stored order; one store instead of eight
+  } else {
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
   out.append(b, 8);
 }
 size_t labels_size(const LabelSet& ls) {
