@@ -115,7 +115,7 @@ class Dispatcher {
 
  private:
   using Groups = std::unordered_map<Fingerprint, std::unique_ptr<AggregationGroup>>;
-  // What process_locked() needs of a route of the current tree, found by its address instead of
+  // What place_locked() needs of a route of the current tree, found by its address instead of
   // hashing its key string for every alert.
   struct RouteSlot {
     Groups* groups;                          // by_route_[route key]
@@ -123,7 +123,14 @@ class Dispatcher {
   };
   RouteSlot& slot_of(const config::Route& r);
   void schedule(AggregationGroup& g, TimePoint t);
-  void process_locked(const AlertPtr& alert, TimePoint now);
+  // process() in two steps: place_locked() finds (or creates) the alert's groups and records them in
+  // placements_; insert_placed_locked() then inserts every recorded alert.
+  void place_locked(const AlertPtr& alert, TimePoint now);
+  void insert_placed_locked(TimePoint now);
+  struct Placement {
+    AggregationGroup* group;
+    const AlertPtr* alert;  // into the caller's vector, valid during process()
+  };
   static void sort_alerts(AlertList& alerts);
 
   mutable std::mutex mu_;
@@ -132,7 +139,8 @@ class Dispatcher {
   // route key -> group labels fingerprint -> group
   std::unordered_map<std::string, Groups> by_route_;
   std::unordered_map<const config::Route*, RouteSlot> slots_;  // for root_'s routes; cleared by reload()
-  std::vector<const config::Route*> matched_;                  // process_locked()'s routes, reused
+  std::vector<const config::Route*> matched_;                  // place_locked()'s routes, reused
+  std::vector<Placement> placements_;                          // process()'s, reused
   std::unordered_map<uint64_t, AggregationGroup*> by_id_;
   std::set<std::pair<TimePoint, uint64_t>> timers_;
   std::function<void()> on_earlier_;
