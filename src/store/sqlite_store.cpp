@@ -78,6 +78,17 @@ Result<void> exec(sqlite3* db, const char* sql) {
   return {};
 }
 
+// Steps a statement without results (BEGIN, COMMIT) once and resets it.
+Result<void> run(sqlite3* db, sqlite3_stmt* s) {
+  const int rc = sqlite3_step(s);
+  std::string msg = rc == SQLITE_DONE ? "" : errmsg(db);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) {
+    return make_error(std::move(msg));
+  }
+  return {};
+}
+
 Result<Stmt> prepare(sqlite3* db, const char* sql) {
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
@@ -198,6 +209,8 @@ struct Statements {
   Stmt remove_seq;  // on the writer
   Stmt select;      // on the reader
   Stmt select_log;  // on the reader
+  Stmt begin;       // on the writer: BEGIN IMMEDIATE, prepared once rather than parsed every commit
+  Stmt commit;      // on the writer
 };
 
 class SqliteStore final : public Store {
@@ -537,7 +550,7 @@ class SqliteStore final : public Store {
       }
       return make_error("cannot commit " + std::to_string(writes) + " writes to " + opts_.path + ": " + msg);
     };
-    if (auto r = exec(db, "BEGIN IMMEDIATE"); !r) {
+    if (auto r = run(db, stmts_.begin.get()); !r) {
       return fail(r.error());
     }
     for (const Op& op : batch) {
@@ -573,7 +586,7 @@ class SqliteStore final : public Store {
         return fail(msg);
       }
     }
-    if (auto r = exec(db, "COMMIT"); !r) {
+    if (auto r = run(db, stmts_.commit.get()); !r) {
       return fail(r.error());
     }
     return {};
@@ -683,13 +696,16 @@ Result<std::unique_ptr<Store>> open(const Options& opts) {
   auto remove_seq = prepare(db, "DELETE FROM log_rows WHERE seq = ?2 AND ns = ?1");
   auto select = prepare(reader->get(), "SELECT key, value FROM kv WHERE ns = ?1 ORDER BY key");
   auto select_log = prepare(reader->get(), "SELECT seq, value FROM log_rows WHERE ns = ?1 ORDER BY seq");
-  for (auto* stmt : {&upsert, &remove, &append, &remove_seq, &select, &select_log}) {
+  auto begin = prepare(db, "BEGIN IMMEDIATE");
+  auto commit = prepare(db, "COMMIT");
+  for (auto* stmt : {&upsert, &remove, &append, &remove_seq, &select, &select_log, &begin, &commit}) {
     if (!*stmt) {
       return make_error("database " + path + ": " + stmt->error());
     }
   }
   Statements stmts{std::move(upsert).value(), std::move(remove).value(), std::move(append).value(),
-                   std::move(remove_seq).value(), std::move(select).value(), std::move(select_log).value()};
+                   std::move(remove_seq).value(), std::move(select).value(), std::move(select_log).value(),
+                   std::move(begin).value(), std::move(commit).value()};
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(opts, std::move(writer).value(),
                                                                std::move(reader).value(), std::move(stmts), last_seq));
 }
