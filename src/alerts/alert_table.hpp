@@ -1,5 +1,5 @@
 // alert_table.hpp: the map from fingerprint to alert inside one shard of the alert store (and inside
-// each aggregation group of the dispatcher). Open
+// each aggregation group of the dispatcher, and from group fingerprint to group). Open
 // addressing with linear probing in one array of (fingerprint, alert) slots: a lookup costs one cache
 // miss instead of std::unordered_map's two (bucket, then node), and growing re-inserts from a
 // sequential scan instead of walking scattered nodes. Both showed in the ingest profile.
@@ -14,10 +14,12 @@
 
 namespace tocsin::alerts {
 
-class AlertTable {
+// V: a nullable owner or pointer (AlertPtr, unique_ptr); a null value marks an empty slot.
+template <class V>
+class FingerprintTable {
  public:
-  // The alert stored under `fp`, or null.
-  const AlertPtr* find(Fingerprint fp) const {
+  // The value stored under `fp`, or null.
+  const V* find(Fingerprint fp) const {
     if (size_ == 0) return nullptr;
     for (size_t i = home(fp);; i = next(i)) {
       const Slot& s = slots_[i];
@@ -25,6 +27,7 @@ class AlertTable {
       if (s.fp == fp) return &s.alert;
     }
   }
+  V* find(Fingerprint fp) { return const_cast<V*>(std::as_const(*this).find(fp)); }
 
   // Starts loading the slot where a lookup of `fp` begins: a batch prefetches all of its slots
   // before it looks any up, so that their cache misses overlap. A hint only: any later insertion
@@ -33,8 +36,8 @@ class AlertTable {
     if (!slots_.empty()) __builtin_prefetch(&slots_[home(fp)]);
   }
 
-  // Stores `alert` (not null) under `fp`, replacing any alert there.
-  void insert_or_assign(Fingerprint fp, AlertPtr alert) {
+  // Stores `alert` (not null) under `fp`, replacing any value there.
+  void insert_or_assign(Fingerprint fp, V alert) {
     if (2 * (size_ + 1) > slots_.size()) grow();  // load factor at most 1/2: short probe runs
     size_t i = home(fp);
     for (; slots_[i].alert; i = next(i)) {
@@ -76,18 +79,25 @@ class AlertTable {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  // Calls f(const AlertPtr&) for every alert, in no particular order.
+  // Calls f(const V&) for every value, in no particular order.
   template <class F>
   void for_each(F&& f) const {
     for (const Slot& s : slots_) {
       if (s.alert) f(s.alert);
     }
   }
+  // Calls f(Fingerprint, const V&) for every entry, in no particular order. f must not modify the table.
+  template <class F>
+  void for_each_entry(F&& f) const {
+    for (const Slot& s : slots_) {
+      if (s.alert) f(s.fp, s.alert);
+    }
+  }
 
  private:
   struct Slot {
     Fingerprint fp = 0;
-    AlertPtr alert;  // null: empty slot
+    V alert;  // null: empty slot
   };
 
   // Fingerprints are FNV hashes whose low bits also pick the shard: mix before taking the top bits.
@@ -115,5 +125,7 @@ class AlertTable {
   size_t size_ = 0;
   int shift_ = 64;
 };
+
+using AlertTable = FingerprintTable<AlertPtr>;
 
 }  // namespace tocsin::alerts

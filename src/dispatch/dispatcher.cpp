@@ -145,18 +145,12 @@ void Dispatcher::schedule(AggregationGroup& g, TimePoint t) {
 
 void Dispatcher::process(const AlertPtr& alert, TimePoint now) {
   std::lock_guard lock(mu_);
-  placements_.clear();
-  place_locked(alert, now);
-  insert_placed_locked(now);
+  process_locked(&alert, &alert + 1, now);
 }
 
 void Dispatcher::process(const std::vector<AlertPtr>& alerts, TimePoint now) {
   std::lock_guard lock(mu_);
-  // Two passes: every alert's groups first (each group's slot for the alert prefetched), then the
-  // insertions. With many alerts, each insertion misses the cache; this way a batch's misses overlap.
-  placements_.clear();
-  for (const auto& a : alerts) place_locked(a, now);
-  insert_placed_locked(now);
+  process_locked(alerts.data(), alerts.data() + alerts.size(), now);
 }
 
 Dispatcher::RouteSlot& Dispatcher::slot_of(const config::Route& r) {
@@ -166,44 +160,54 @@ Dispatcher::RouteSlot& Dispatcher::slot_of(const config::Route& r) {
   return slots_.emplace(&r, std::move(slot)).first->second;
 }
 
-void Dispatcher::place_locked(const AlertPtr& alert, TimePoint now) {
+// In passes over the batch, each starting the memory loads the next one needs: with many alerts and
+// groups, every step (the group's slot, the group, the alert's slot in the group) misses the cache,
+// and this way the misses of a batch overlap instead of following one another. The result is the
+// same as routing the alerts one by one: groups are created in the same order, each alert inserted
+// into the same groups.
+void Dispatcher::process_locked(const AlertPtr* first, const AlertPtr* last, TimePoint now) {
   if (!root_) return;
-  // Per alert: the routes into a reused vector, the group found by its labels' fingerprint; the
-  // group's labels and key are built only for a new group.
-  matched_.clear();
-  bool matched = false;
-  match_into(*root_, alert->labels, matched_, matched);
-  for (const config::Route* r : matched_) {
-    RouteSlot& slot = slot_of(*r);
-    const Fingerprint gfp = group_fingerprint(*alert, *r, slot.group_by);
-    auto& groups = *slot.groups;
-    auto it = groups.find(gfp);
-    AggregationGroup* g;
-    if (it == groups.end()) {
-      LabelSet gl = group_labels(*alert, *r);
-      auto ng = std::make_unique<AggregationGroup>();
-      ng->id = next_id_++;
-      ng->route = r;
-      ng->route_key = r->key();
-      ng->opts = opts_of(*r);
-      ng->key = r->key() + ":" + gl.to_string();
-      ng->labels = std::move(gl);
-      g = ng.get();
-      by_id_[g->id] = g;
-      groups.emplace(gfp, std::move(ng));
-      g->next_flush = TimePoint::max();
-      schedule(*g, now + g->opts.group_wait);
-    } else {
-      g = it->second.get();
+  placements_.clear();
+  // The routes (into a reused vector) and group fingerprints; the group's labels and key are built
+  // only for a new group, below.
+  for (const AlertPtr* a = first; a != last; ++a) {
+    matched_.clear();
+    bool matched = false;
+    match_into(*root_, (*a)->labels, matched_, matched);
+    for (const config::Route* r : matched_) {
+      RouteSlot& slot = slot_of(*r);
+      const Fingerprint gfp = group_fingerprint(**a, *r, slot.group_by);
+      slot.groups->prefetch(gfp);
+      placements_.push_back({a, r, &slot, gfp, nullptr});
     }
-    g->alerts.prefetch(alert->fingerprint);
-    placements_.push_back({g, &alert});
   }
-}
-
-void Dispatcher::insert_placed_locked(TimePoint now) {
-  for (const auto& [g, alert_ptr] : placements_) {
-    const AlertPtr& alert = *alert_ptr;
+  for (Placement& p : placements_) {
+    Groups& groups = *p.slot->groups;
+    if (auto* found = groups.find(p.gfp)) {
+      p.group = found->get();
+      __builtin_prefetch(&p.group->alerts);
+      continue;
+    }
+    const config::Route* r = p.route;
+    LabelSet gl = group_labels(**p.alert, *r);
+    auto ng = std::make_unique<AggregationGroup>();
+    ng->id = next_id_++;
+    ng->route = r;
+    ng->route_key = r->key();
+    ng->opts = opts_of(*r);
+    ng->key = r->key() + ":" + gl.to_string();
+    ng->labels = std::move(gl);
+    AggregationGroup* g = ng.get();
+    by_id_[g->id] = g;
+    groups.insert_or_assign(p.gfp, std::move(ng));
+    g->next_flush = TimePoint::max();
+    schedule(*g, now + g->opts.group_wait);
+    p.group = g;
+  }
+  for (const Placement& p : placements_) p.group->alerts.prefetch((*p.alert)->fingerprint);
+  for (const Placement& p : placements_) {
+    AggregationGroup* g = p.group;
+    const AlertPtr& alert = *p.alert;
     g->alerts.insert_or_assign(alert->fingerprint, alert);
     // An alert that started more than group_wait ago flushes a group that never flushed at once.
     if (!g->has_flushed && alert->starts_at + g->opts.group_wait < now) schedule(*g, now);
@@ -280,17 +284,18 @@ std::optional<TimePoint> Dispatcher::next_deadline() const {
 size_t Dispatcher::drop_empty() {
   std::lock_guard lock(mu_);
   size_t n = 0;
+  std::vector<Fingerprint> doomed;
   for (auto& [_, groups] : by_route_) {
-    for (auto it = groups.begin(); it != groups.end();) {
-      AggregationGroup& g = *it->second;
-      if (g.alerts.empty() && !g.flushing) {
-        timers_.erase({g.next_flush, g.id});
-        by_id_.erase(g.id);
-        it = groups.erase(it);
-        ++n;
-      } else {
-        ++it;
-      }
+    doomed.clear();
+    groups.for_each_entry([&](Fingerprint gfp, const std::unique_ptr<AggregationGroup>& g) {
+      if (g->alerts.empty() && !g->flushing) doomed.push_back(gfp);
+    });
+    for (Fingerprint gfp : doomed) {
+      const AggregationGroup& g = **groups.find(gfp);
+      timers_.erase({g.next_flush, g.id});
+      by_id_.erase(g.id);
+      groups.erase(gfp);
+      ++n;
     }
   }
   return n;
@@ -320,18 +325,18 @@ void Dispatcher::reload(RoutePtr root) {
     if (f != fresh.end()) {
       const GroupOpts o = opts_of(*f->second);
       keep = true;
-      for (auto& [_, g] : rit->second) {
+      rit->second.for_each([&](const std::unique_ptr<AggregationGroup>& g) {
         if (!(g->opts == o)) keep = false;
-      }
+      });
       if (keep) {
-        for (auto& [_, g] : rit->second) g->route = f->second;
+        rit->second.for_each([&](const std::unique_ptr<AggregationGroup>& g) { g->route = f->second; });
       }
     }
     if (!keep) {
-      for (auto& [_, g] : rit->second) {
+      rit->second.for_each([&](const std::unique_ptr<AggregationGroup>& g) {
         timers_.erase({g->next_flush, g->id});
         by_id_.erase(g->id);
-      }
+      });
       rit = by_route_.erase(rit);
     } else {
       ++rit;
@@ -344,8 +349,8 @@ std::vector<GroupView> Dispatcher::groups() const {
   std::lock_guard lock(mu_);
   std::vector<GroupView> out;
   for (const auto& [route_key, groups] : by_route_) {
-    for (const auto& [_, g] : groups) {
-      if (g->alerts.empty()) continue;
+    groups.for_each([&](const std::unique_ptr<AggregationGroup>& g) {
+      if (g->alerts.empty()) return;
       GroupView v;
       v.labels = g->labels;
       v.receiver = g->opts.receiver;
@@ -353,7 +358,7 @@ std::vector<GroupView> Dispatcher::groups() const {
       g->alerts.for_each([&](const AlertPtr& a) { v.alerts.push_back(a); });
       sort_alerts(v.alerts);
       out.push_back(std::move(v));
-    }
+    });
   }
   std::sort(out.begin(), out.end(), [](const GroupView& a, const GroupView& b) {
     if (a.labels == b.labels) return a.receiver < b.receiver;

@@ -114,8 +114,9 @@ class Dispatcher {
   void on_earlier_deadline(std::function<void()> fn) { on_earlier_ = std::move(fn); }
 
  private:
-  using Groups = std::unordered_map<Fingerprint, std::unique_ptr<AggregationGroup>>;
-  // What place_locked() needs of a route of the current tree, found by its address instead of
+  // A route's groups by the fingerprint of their labels.
+  using Groups = alerts::FingerprintTable<std::unique_ptr<AggregationGroup>>;
+  // What process_locked() needs of a route of the current tree, found by its address instead of
   // hashing its key string for every alert.
   struct RouteSlot {
     Groups* groups;                          // by_route_[route key]
@@ -123,13 +124,15 @@ class Dispatcher {
   };
   RouteSlot& slot_of(const config::Route& r);
   void schedule(AggregationGroup& g, TimePoint t);
-  // process() in two steps: place_locked() finds (or creates) the alert's groups and records them in
-  // placements_; insert_placed_locked() then inserts every recorded alert.
-  void place_locked(const AlertPtr& alert, TimePoint now);
-  void insert_placed_locked(TimePoint now);
+  // Routes the alerts [first, last) and inserts them into (or creates) their groups.
+  void process_locked(const AlertPtr* first, const AlertPtr* last, TimePoint now);
+  // One (alert, route) pair of process_locked()'s batch.
   struct Placement {
-    AggregationGroup* group;
-    const AlertPtr* alert;  // into the caller's vector, valid during process()
+    const AlertPtr* alert;  // into the caller's alerts, valid during process()
+    const config::Route* route;
+    RouteSlot* slot;
+    Fingerprint gfp;
+    AggregationGroup* group;  // found or created by the second pass
   };
   static void sort_alerts(AlertList& alerts);
 
@@ -139,8 +142,8 @@ class Dispatcher {
   // route key -> group labels fingerprint -> group
   std::unordered_map<std::string, Groups> by_route_;
   std::unordered_map<const config::Route*, RouteSlot> slots_;  // for root_'s routes; cleared by reload()
-  std::vector<const config::Route*> matched_;                  // place_locked()'s routes, reused
-  std::vector<Placement> placements_;                          // process()'s, reused
+  std::vector<const config::Route*> matched_;                  // process_locked()'s routes, reused
+  std::vector<Placement> placements_;                          // process_locked()'s, reused
   std::unordered_map<uint64_t, AggregationGroup*> by_id_;
   std::set<std::pair<TimePoint, uint64_t>> timers_;
   std::function<void()> on_earlier_;

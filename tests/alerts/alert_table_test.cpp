@@ -86,3 +86,21 @@ TEST_CASE("AlertTable grows and shrinks back without losing alerts") {
   check_same(t, want);
   CHECK_FALSE(t.empty());
 }
+
+TEST_CASE("FingerprintTable holds move-only values and lists its entries") {
+  tocsin::alerts::FingerprintTable<std::unique_ptr<int>> t;
+  for (int i = 1; i <= 100; ++i) t.insert_or_assign(static_cast<Fingerprint>(i) << 40, std::make_unique<int>(i));
+  REQUIRE(t.size() == 100);
+  REQUIRE(t.find(Fingerprint{7} << 40) != nullptr);
+  **t.find(Fingerprint{7} << 40) = 700;  // values are reachable for change through find()
+  long sum = 0;
+  t.for_each_entry([&](Fingerprint fp, const std::unique_ptr<int>& v) {
+    CHECK(((fp >> 40) == 7 ? 700 : static_cast<int>(fp >> 40)) == *v);
+    sum += *v;
+  });
+  CHECK(sum == 5050 - 7 + 700);
+  for (int i = 1; i <= 100; i += 2) CHECK(t.erase(static_cast<Fingerprint>(i) << 40));
+  CHECK(t.size() == 50);
+  CHECK(t.find(Fingerprint{3} << 40) == nullptr);
+  CHECK(**t.find(Fingerprint{4} << 40) == 4);
+}
