@@ -2,6 +2,9 @@
 // namespace of the store: each write of an alert appends a row and erases the one it supersedes).
 #include "alerts/alert_store.hpp"
 
+#include <bit>
+#include <cstring>
+
 #include "store/store.hpp"
 
 namespace tocsin::alerts {
@@ -33,21 +36,35 @@ Alert merge(const Alert& a_in, const Alert& o_in) {
 
 AlertStore::AlertStore(store::Store* db) : db_(db) {}
 
-size_t AlertStore::put(std::vector<Alert> alerts) {
+size_t AlertStore::put(std::vector<Alert> alerts) { return put(std::move(alerts), false); }
+
+Result<void> AlertStore::put_and_sync(std::vector<Alert> alerts) {
+  if (put(std::move(alerts), true) == 0) return {};
+  return sync();
+}
+
+size_t AlertStore::put(std::vector<Alert> alerts, bool flush_follows) {
   size_t written = 0;
   std::vector<AlertPtr> batch;
   batch.reserve(alerts.size());
+  // Fingerprints first, each alert's slot prefetched: with many alerts stored, every lookup misses
+  // the cache, and the misses of a batch then overlap instead of following one another.
   for (auto& in : alerts) {
     in.fingerprint = in.labels.fingerprint();
+    Shard& s = shard(in.fingerprint);
+    std::lock_guard lock(s.mu);
+    s.alerts.prefetch(in.fingerprint);
+  }
+  for (auto& in : alerts) {
     Shard& s = shard(in.fingerprint);
     AlertPtr stored;
     {
       std::lock_guard lock(s.mu);
-      auto it = s.alerts.find(in.fingerprint);
+      const AlertPtr* found = s.alerts.find(in.fingerprint);
       bool write = true;
       std::uint64_t old_seq = 0;
-      if (it != s.alerts.end()) {
-        const Alert& old = *it->second;
+      if (found != nullptr) {
+        const Alert& old = **found;
         old_seq = old.log_seq;
         // Merge only when the activity ranges overlap, as the reference does.
         if ((after(in.ends_at, old.starts_at) && before(in.ends_at, old.ends_at)) ||
@@ -70,13 +87,18 @@ size_t AlertStore::put(std::vector<Alert> alerts) {
         if (db_) {
           // Appended before the old row is erased: a crash in between leaves both, and load() keeps
           // the newer.
-          in.log_seq = db_->append(kNamespace, encode_alert(in));
-          if (old_seq != 0) db_->erase_seq(kNamespace, old_seq);
+          if (flush_follows) {
+            in.log_seq = db_->append_before_flush(kNamespace, encode_alert(in));
+            if (old_seq != 0) db_->erase_seq_before_flush(kNamespace, old_seq);
+          } else {
+            in.log_seq = db_->append(kNamespace, encode_alert(in));
+            if (old_seq != 0) db_->erase_seq(kNamespace, old_seq);
+          }
           ++written;
         }
       }
       stored = std::make_shared<const Alert>(std::move(in));
-      s.alerts[stored->fingerprint] = stored;
+      s.alerts.insert_or_assign(stored->fingerprint, stored);
     }
     batch.push_back(std::move(stored));
   }
@@ -97,15 +119,15 @@ Result<void> AlertStore::sync() {
 AlertPtr AlertStore::get(Fingerprint fp) const {
   const Shard& s = shard(fp);
   std::lock_guard lock(s.mu);
-  auto it = s.alerts.find(fp);
-  return it == s.alerts.end() ? nullptr : it->second;
+  const AlertPtr* found = s.alerts.find(fp);
+  return found == nullptr ? nullptr : *found;
 }
 
 std::vector<AlertPtr> AlertStore::list() const {
   std::vector<AlertPtr> out;
   for (const auto& s : shards_) {
     std::lock_guard lock(s.mu);
-    for (const auto& [_, a] : s.alerts) out.push_back(a);
+    s.alerts.for_each([&](const AlertPtr& a) { out.push_back(a); });
   }
   return out;
 }
@@ -123,7 +145,7 @@ std::pair<size_t, size_t> AlertStore::count(TimePoint now) const {
   size_t firing = 0, resolved = 0;
   for (const auto& s : shards_) {
     std::lock_guard lock(s.mu);
-    for (const auto& [_, a] : s.alerts) (a->resolved_at(now) ? resolved : firing)++;
+    s.alerts.for_each([&](const AlertPtr& a) { (a->resolved_at(now) ? resolved : firing)++; });
   }
   return {firing, resolved};
 }
@@ -132,14 +154,11 @@ size_t AlertStore::gc(TimePoint now) {
   std::vector<AlertPtr> removed;
   for (auto& s : shards_) {
     std::lock_guard lock(s.mu);
-    for (auto it = s.alerts.begin(); it != s.alerts.end();) {
-      if (it->second->resolved_at(now)) {
-        removed.push_back(it->second);
-        it = s.alerts.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    const size_t first = removed.size();
+    s.alerts.for_each([&](const AlertPtr& a) {
+      if (a->resolved_at(now)) removed.push_back(a);
+    });
+    for (size_t i = first; i < removed.size(); ++i) s.alerts.erase(removed[i]->fingerprint);
   }
   std::vector<Listener> ls;
   {
@@ -180,33 +199,62 @@ Result<size_t> AlertStore::load() {
     a->log_seq = row.seq;
     Shard& s = shard(a->fingerprint);
     std::lock_guard lock(s.mu);
-    auto& slot = s.alerts[a->fingerprint];
-    if (slot) {
+    if (const AlertPtr* old = s.alerts.find(a->fingerprint)) {
       // Rows come in seq order: this one supersedes a row whose erase a crash cut off.
-      db_->erase_seq(kNamespace, slot->log_seq);
+      db_->erase_seq(kNamespace, (*old)->log_seq);
     } else {
       ++n;
     }
-    slot = std::make_shared<const Alert>(std::move(*a));
+    const Fingerprint fp = a->fingerprint;
+    s.alerts.insert_or_assign(fp, std::make_shared<const Alert>(std::move(*a)));
   }
   return n;
 }
 
 namespace {
 
-// The stored form of an alert: a version byte, then fixed-width integers and length-prefixed
-// strings. Several times cheaper than JSON both ways, which matters on every POST and at start-up.
-constexpr char kVersion = 1;
+// The stored form of an alert: a version byte, then the labels, annotations, times, generator URL
+// and timeout flag. Several times cheaper than JSON both ways, which matters on every POST and at
+// start-up.
+//   version 1: counts and string lengths as 8-byte little-endian integers.
+//   version 2 (written since): counts and lengths as LEB128 varints, one byte for the usual short
+//   strings: a third smaller row, and the SQLite and WAL writes of new alerts shrink with it.
+// Times are 8-byte little-endian nanoseconds in both. Rows of either version are read.
+constexpr char kVersion1 = 1;
+constexpr char kVersion2 = 2;
 
 void put_u64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  char b[8];
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(b, &v, 8);  // the stored order; one store instead of eight
+  } else {
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
+  out.append(b, 8);
+}
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+size_t varint_size(uint64_t v) {
+  size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
+}
+size_t labels_size(const LabelSet& ls) {
+  size_t n = varint_size(ls.size());
+  for (const auto& [k, v] : ls) n += varint_size(k.size()) + k.size() + varint_size(v.size()) + v.size();
+  return n;
 }
 void put_str(std::string& out, std::string_view s) {
-  put_u64(out, s.size());
+  put_varint(out, s.size());
   out.append(s);
 }
 void put_labels(std::string& out, const LabelSet& ls) {
-  put_u64(out, ls.size());
+  put_varint(out, ls.size());
   for (const auto& [k, v] : ls) {
     put_str(out, k);
     put_str(out, v);
@@ -215,6 +263,7 @@ void put_labels(std::string& out, const LabelSet& ls) {
 
 struct Reader {
   std::string_view s;
+  bool varints;  // version 2
   bool ok = true;
   uint64_t u64() {
     if (s.size() < 8) {
@@ -226,25 +275,38 @@ struct Reader {
     s.remove_prefix(8);
     return v;
   }
-  std::string str() {
-    const uint64_t n = u64();
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (s.empty()) break;
+      const auto b = static_cast<unsigned char>(s[0]);
+      s.remove_prefix(1);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return v;
+    }
+    ok = false;  // cut short, or longer than 10 bytes
+    return 0;
+  }
+  uint64_t count() { return varints ? varint() : u64(); }
+  std::string_view str() {
+    const uint64_t n = count();
     if (!ok || n > s.size()) {
       ok = false;
       return {};
     }
-    std::string out(s.substr(0, n));
+    std::string_view out = s.substr(0, n);
     s.remove_prefix(n);
     return out;
   }
   LabelSet labels() {
-    const uint64_t n = u64();
-    std::vector<LabelSet::Pair> pairs;
+    const uint64_t n = count();
+    std::vector<LabelSet::ViewPair> pairs;
     for (uint64_t i = 0; ok && i < n && i < (1u << 20); ++i) {
-      std::string k = str();
-      std::string v = str();
-      pairs.emplace_back(std::move(k), std::move(v));
+      std::string_view k = str();
+      std::string_view v = str();
+      if (ok) pairs.emplace_back(k, v);
     }
-    return LabelSet(std::move(pairs));
+    return LabelSet::from_views(pairs);
   }
 };
 
@@ -252,8 +314,9 @@ struct Reader {
 
 std::string encode_alert(const Alert& a) {
   std::string out;
-  out.reserve(64 + a.generator_url.size() + 32 * (a.labels.size() + a.annotations.size()));
-  out += kVersion;
+  out.reserve(1 + labels_size(a.labels) + labels_size(a.annotations) + 3 * 8 +
+              varint_size(a.generator_url.size()) + a.generator_url.size() + 1);
+  out += kVersion2;
   put_labels(out, a.labels);
   put_labels(out, a.annotations);
   put_u64(out, static_cast<uint64_t>(a.starts_at.time_since_epoch().count()));
@@ -265,8 +328,8 @@ std::string encode_alert(const Alert& a) {
 }
 
 Result<Alert> decode_alert(std::string_view s) {
-  if (s.empty() || s[0] != kVersion) return Error{"bad stored alert: unknown format"};
-  Reader r{s.substr(1)};
+  if (s.empty() || (s[0] != kVersion1 && s[0] != kVersion2)) return Error{"bad stored alert: unknown format"};
+  Reader r{s.substr(1), s[0] == kVersion2};
   Alert a;
   a.labels = r.labels();
   a.annotations = r.labels();

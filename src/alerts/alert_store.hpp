@@ -6,9 +6,9 @@
 #include <array>
 #include <functional>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
+#include "alerts/alert_table.hpp"
 #include "core/alert.hpp"
 #include "core/result.hpp"
 
@@ -40,6 +40,9 @@ class AlertStore {
   // Waits until every alert put so far is committed to the store (no fsync: safe against a process
   // crash, which is what a restart must survive).
   Result<void> sync();
+  // put(), then sync() if rows were queued; the rows are committed by the caller's thread, without
+  // waking the store's writer thread for them.
+  Result<void> put_and_sync(std::vector<Alert> alerts);
   AlertPtr get(Fingerprint fp) const;
   std::vector<AlertPtr> list() const;
   size_t size() const;
@@ -59,8 +62,9 @@ class AlertStore {
   static constexpr size_t kShards = 16;
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<Fingerprint, AlertPtr> alerts;
+    AlertTable alerts;
   };
+  size_t put(std::vector<Alert> alerts, bool flush_follows);
   Shard& shard(Fingerprint fp) { return shards_[fp % kShards]; }
   const Shard& shard(Fingerprint fp) const { return shards_[fp % kShards]; }
 

@@ -1,6 +1,10 @@
 // alert_decode.cpp: a small recursive-descent JSON reader specialised for PostableAlerts.
 #include "api/alert_decode.hpp"
 
+#include <cstring>
+#include <deque>
+#include <string>
+
 #include "core/labels.hpp"
 
 namespace tocsin::api {
@@ -81,18 +85,46 @@ class Decoder {
     }
   }
 
-  // A JSON string into `out`; non-ASCII bytes are copied and checked for UTF-8 validity at the end.
-  bool string(std::string& out) {
+  // Whether the 8 bytes at `p` hold a byte that ends the plain part of a JSON string: '"', '\\', a
+  // control character (< 0x20) or a non-ASCII byte (>= 0x80, to be checked for UTF-8 validity).
+  // Each test is exact on "any byte": borrows only spread above a byte that already matched.
+  static bool special_in_word(const char* p) {
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr uint64_t kHigh = 0x8080808080808080ULL;
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+    const uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
+    return (zero_byte(w ^ ('"' * kOnes)) | zero_byte(w ^ ('\\' * kOnes)) | below_space | (w & kHigh)) != 0;
+  }
+
+  // A JSON string as a view: into the body when it holds no escape (the usual case, no copy), else
+  // into its unescaped copy kept in scratch_. The result is valid UTF-8 (the string is declined if not).
+  bool string(std::string_view& out) {
     if (!eat('"')) return false;
     const size_t start = i_;
-    // Fast scan: no escapes.
-    while (i_ < s_.size() && s_[i_] != '"' && s_[i_] != '\\' && static_cast<unsigned char>(s_[i_]) >= 0x20) ++i_;
-    if (i_ < s_.size() && s_[i_] == '"') {
-      out.assign(s_.data() + start, i_ - start);
-      ++i_;
-      return is_valid_utf8(out);
+    while (i_ + 8 <= s_.size() && !special_in_word(s_.data() + i_)) i_ += 8;
+    bool ascii = true;
+    for (; i_ < s_.size(); ++i_) {
+      const auto c = static_cast<unsigned char>(s_[i_]);
+      if (c == '"') {
+        out = s_.substr(start, i_ - start);
+        ++i_;
+        return ascii || is_valid_utf8(out);
+      }
+      if (c == '\\') break;
+      if (c < 0x20) return false;
+      if (c >= 0x80) ascii = false;
     }
-    out.assign(s_.data() + start, i_ - start);
+    if (i_ >= s_.size()) return false;
+    std::string& buf = scratch_.emplace_back(s_.data() + start, i_ - start);
+    if (!unescape_rest(buf)) return false;
+    out = buf;
+    return true;
+  }
+
+  // The rest of a string with escapes, from the first backslash, appended to `out`.
+  bool unescape_rest(std::string& out) {
     while (i_ < s_.size()) {
       const char c = s_[i_++];
       if (c == '"') return is_valid_utf8(out);
@@ -135,32 +167,33 @@ class Decoder {
   bool kv(LabelSet& out) {
     ws();
     if (!eat('{')) return false;
-    std::vector<LabelSet::Pair> pairs;
+    pairs_.clear();
     ws();
     if (!eat('}')) {
       for (;;) {
         ws();
-        std::string k, v;
+        std::string_view k, v;
         if (!string(k)) return false;
         ws();
         if (!eat(':')) return false;
         ws();
         if (!string(v)) return false;
-        for (const auto& p : pairs) {
+        for (const auto& p : pairs_) {
           if (p.first == k) return false;  // duplicate keys: leave the rule to the general path
         }
-        pairs.emplace_back(std::move(k), std::move(v));
+        pairs_.emplace_back(k, v);
         ws();
         if (eat(',')) continue;
         if (eat('}')) break;
         return false;
       }
     }
-    out = LabelSet(std::move(pairs));
+    out = LabelSet::from_views(pairs_);
     return true;
   }
 
   bool alert(Alert& a) {
+    scratch_.clear();  // the previous alert's strings are copied into it by now
     ws();
     if (!eat('{')) return false;
     bool has_labels = false;
@@ -168,7 +201,7 @@ class Decoder {
     if (eat('}')) return false;  // labels missing: the general path answers 422
     for (;;) {
       ws();
-      std::string key;
+      std::string_view key;
       if (!string(key)) return false;
       ws();
       if (!eat(':')) return false;
@@ -179,13 +212,15 @@ class Decoder {
       } else if (key == "annotations") {
         if (!kv(a.annotations)) return false;
       } else if (key == "startsAt" || key == "endsAt") {
-        std::string t;
+        std::string_view t;
         if (!string(t)) return false;
         auto tp = parse_rfc3339(t);
         if (!tp) return false;
         (key == "startsAt" ? a.starts_at : a.ends_at) = *tp;
       } else if (key == "generatorURL") {
-        if (!string(a.generator_url)) return false;
+        std::string_view url;
+        if (!string(url)) return false;
+        a.generator_url = url;
       } else {
         return false;  // unknown fields: rare, left to the general path
       }
@@ -199,6 +234,8 @@ class Decoder {
 
   std::string_view s_;
   size_t i_ = 0;
+  std::deque<std::string> scratch_;  // unescaped strings; a deque keeps earlier views valid
+  std::vector<LabelSet::ViewPair> pairs_;  // reused by every kv()
 };
 
 }  // namespace

@@ -252,7 +252,7 @@ class Daemon {
 
     alerts_->subscribe([this](const std::vector<AlertPtr>& batch) {
       auto gen = current();
-      for (const auto& a : batch) gen->runtime->inhibitor->update(a);
+      gen->runtime->inhibitor->update(batch);
       dispatcher_->process(batch, clock_.now());
     });
     alerts_->on_gc([this](const AlertPtr& a) {
@@ -261,7 +261,7 @@ class Daemon {
     });
     // The stored alerts feed the inhibitor and the dispatcher as one batch, as a reload does.
     const auto stored = alerts_->list();
-    for (const auto& a : stored) current()->runtime->inhibitor->update(a);
+    current()->runtime->inhibitor->update(stored);
     dispatcher_->process(stored, clock_.now());
     LOG_INFO({"msg", "State loaded"}, {"alerts", std::to_string(*loaded)}, {"silences", std::to_string(silences_->size())},
              {"nflog_entries", std::to_string(nflog_->size())});
@@ -447,7 +447,7 @@ class Daemon {
       return Error{gen.error()};
     }
     // Feed the new inhibitor before it becomes visible.
-    for (const auto& a : alerts_->list()) gen->runtime->inhibitor->update(a);
+    gen->runtime->inhibitor->update(alerts_->list());
     auto root = gen->runtime->config->route;
     install(std::move(*gen));
     dispatcher_->reload(root);

@@ -31,9 +31,22 @@ void append_hex(std::string& out, uint32_t v, int digits) {
 
 namespace {
 
-// Sorts by name (stable) and keeps the last of each run of equal names.
-std::vector<LabelSet::ViewPair> canonical(std::vector<LabelSet::ViewPair> v) {
-  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+// Sorts by name (stable) and keeps the last of each run of equal names, in place.
+void canonicalize(std::vector<LabelSet::ViewPair>& v) {
+  auto by_name = [](const LabelSet::ViewPair& a, const LabelSet::ViewPair& b) { return a.first < b.first; };
+  if (v.size() <= 16) {
+    // An alert's handful of labels: insertion sort (stable) spares stable_sort's temporary buffer.
+    for (size_t i = 1; i < v.size(); ++i) {
+      LabelSet::ViewPair p = v[i];
+      size_t j = i;
+      for (; j > 0 && by_name(p, v[j - 1]); --j) {
+        v[j] = v[j - 1];
+      }
+      v[j] = p;
+    }
+  } else {
+    std::stable_sort(v.begin(), v.end(), by_name);
+  }
   size_t out = 0;
   for (size_t i = 0; i < v.size(); ++i) {
     if (i + 1 < v.size() && v[i + 1].first == v[i].first) {
@@ -42,6 +55,10 @@ std::vector<LabelSet::ViewPair> canonical(std::vector<LabelSet::ViewPair> v) {
     v[out++] = v[i];
   }
   v.resize(out);
+}
+
+std::vector<LabelSet::ViewPair> canonical(std::vector<LabelSet::ViewPair> v) {
+  canonicalize(v);
   return v;
 }
 
@@ -64,6 +81,13 @@ LabelSet::LabelSet(std::vector<Pair> pairs) {
 }
 
 LabelSet::LabelSet(std::vector<ViewPair> pairs) { assign_sorted(canonical(std::move(pairs))); }
+
+LabelSet LabelSet::from_views(std::vector<ViewPair>& pairs) {
+  canonicalize(pairs);
+  LabelSet out;
+  out.assign_sorted(pairs);
+  return out;
+}
 
 LabelSet::LabelSet(const LabelSet& o) {
   if (o.block_ != nullptr) {
@@ -262,6 +286,21 @@ bool is_valid_label_name(std::string_view s) {
 }
 
 bool is_valid_utf8(std::string_view s) {
+  // Label values and bodies are nearly always ASCII: skip 8 bytes at a time while no byte has its top
+  // bit set, and decode rune by rune only from the first word that has one.
+  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if ((w & kHighBits) != 0) {
+      break;
+    }
+  }
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) {
+    ++i;
+  }
+  s.remove_prefix(i);
   while (!s.empty()) {
     auto d = utf8::decode(s);
     if (d.rune == utf8::kRuneError && d.width == 1) {

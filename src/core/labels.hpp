@@ -50,6 +50,8 @@ class LabelSet {
   LabelSet(std::initializer_list<Pair> pairs);
   explicit LabelSet(std::vector<Pair> pairs);  // sorts; a later duplicate name wins
   explicit LabelSet(std::vector<ViewPair> pairs);  // the same without owning strings
+  // The same, sorting `pairs` in place (the caller's reused buffer) instead of a copy of them.
+  static LabelSet from_views(std::vector<ViewPair>& pairs);
   LabelSet(const LabelSet& o);
   LabelSet(LabelSet&& o) noexcept : block_(o.block_) { o.block_ = nullptr; }
   LabelSet& operator=(const LabelSet& o);

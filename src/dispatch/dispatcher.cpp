@@ -58,6 +58,29 @@ std::vector<const config::Route*> match_routes(const config::Route& root, const 
   return out;
 }
 
+std::vector<std::string_view> sorted_group_by(const config::Route& route) {
+  std::vector<std::string_view> names(route.group_by.begin(), route.group_by.end());
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+Fingerprint group_fingerprint(const Alert& alert, const config::Route& route,
+                              const std::vector<std::string_view>& sorted_names) {
+  if (route.group_by_all) return alert.labels.fingerprint();
+  // LabelSet::fingerprint's bytes, for the pairs group_labels() would keep, without building them.
+  uint64_t h = fnv1a64("");
+  for (std::string_view name : sorted_names) {
+    auto v = alert.labels.get(name);
+    if (!v) continue;
+    h = fnv1a64(name, h);
+    h = fnv1a64("\xff", h);
+    h = fnv1a64(*v, h);
+    h = fnv1a64("\xff", h);
+  }
+  return h;
+}
+
 LabelSet group_labels(const Alert& alert, const config::Route& route) {
   if (route.group_by_all) return alert.labels;
   std::vector<LabelSet::Pair> pairs;
@@ -122,43 +145,74 @@ void Dispatcher::schedule(AggregationGroup& g, TimePoint t) {
 
 void Dispatcher::process(const AlertPtr& alert, TimePoint now) {
   std::lock_guard lock(mu_);
-  process_locked(alert, now);
+  process_locked(&alert, &alert + 1, now);
 }
 
 void Dispatcher::process(const std::vector<AlertPtr>& alerts, TimePoint now) {
   std::lock_guard lock(mu_);
-  for (const auto& a : alerts) process_locked(a, now);
+  process_locked(alerts.data(), alerts.data() + alerts.size(), now);
 }
 
-void Dispatcher::process_locked(const AlertPtr& alert, TimePoint now) {
+Dispatcher::RouteSlot& Dispatcher::slot_of(const config::Route& r) {
+  auto it = slots_.find(&r);
+  if (it != slots_.end()) return it->second;
+  RouteSlot slot{&by_route_[r.key()], sorted_group_by(r)};
+  return slots_.emplace(&r, std::move(slot)).first->second;
+}
+
+// In passes over the batch, each starting the memory loads the next one needs: with many alerts and
+// groups, every step (the group's slot, the group, the alert's slot in the group) misses the cache,
+// and this way the misses of a batch overlap instead of following one another. The result is the
+// same as routing the alerts one by one: groups are created in the same order, each alert inserted
+// into the same groups.
+void Dispatcher::process_locked(const AlertPtr* first, const AlertPtr* last, TimePoint now) {
   if (!root_) return;
-  for (const config::Route* r : match_routes(*root_, alert->labels)) {
-    LabelSet gl = group_labels(*alert, *r);
-    const Fingerprint gfp = gl.fingerprint();
-    const std::string route_key = r->key();
-    auto& groups = by_route_[route_key];
-    auto it = groups.find(gfp);
-    AggregationGroup* g;
-    if (it == groups.end()) {
-      auto ng = std::make_unique<AggregationGroup>();
-      ng->id = next_id_++;
-      ng->route = r;
-      ng->route_key = route_key;
-      ng->opts = opts_of(*r);
-      ng->key = route_key + ":" + gl.to_string();
-      ng->labels = std::move(gl);
-      g = ng.get();
-      by_id_[g->id] = g;
-      groups.emplace(gfp, std::move(ng));
-      g->next_flush = TimePoint::max();
-      schedule(*g, now + g->opts.group_wait);
-    } else {
-      g = it->second.get();
+  placements_.clear();
+  // The routes (into a reused vector) and group fingerprints; the group's labels and key are built
+  // only for a new group, below.
+  for (const AlertPtr* a = first; a != last; ++a) {
+    matched_.clear();
+    bool matched = false;
+    match_into(*root_, (*a)->labels, matched_, matched);
+    for (const config::Route* r : matched_) {
+      RouteSlot& slot = slot_of(*r);
+      const Fingerprint gfp = group_fingerprint(**a, *r, slot.group_by);
+      slot.groups->prefetch(gfp);
+      placements_.push_back({a, r, &slot, gfp, nullptr});
     }
-    g->alerts[alert->fingerprint] = alert;
+  }
+  for (Placement& p : placements_) {
+    Groups& groups = *p.slot->groups;
+    if (auto* found = groups.find(p.gfp)) {
+      p.group = found->get();
+      __builtin_prefetch(&p.group->alerts);
+      continue;
+    }
+    const config::Route* r = p.route;
+    LabelSet gl = group_labels(**p.alert, *r);
+    auto ng = std::make_unique<AggregationGroup>();
+    ng->id = next_id_++;
+    ng->route = r;
+    ng->route_key = r->key();
+    ng->opts = opts_of(*r);
+    ng->key = r->key() + ":" + gl.to_string();
+    ng->labels = std::move(gl);
+    AggregationGroup* g = ng.get();
+    by_id_[g->id] = g;
+    groups.insert_or_assign(p.gfp, std::move(ng));
+    g->next_flush = TimePoint::max();
+    schedule(*g, now + g->opts.group_wait);
+    p.group = g;
+  }
+  for (const Placement& p : placements_) p.group->alerts.prefetch((*p.alert)->fingerprint);
+  for (const Placement& p : placements_) {
+    AggregationGroup* g = p.group;
+    const AlertPtr& alert = *p.alert;
+    g->alerts.insert_or_assign(alert->fingerprint, alert);
     // An alert that started more than group_wait ago flushes a group that never flushed at once.
     if (!g->has_flushed && alert->starts_at + g->opts.group_wait < now) schedule(*g, now);
   }
+  placements_.clear();
 }
 
 std::vector<FlushJob> Dispatcher::take_due(TimePoint now) {
@@ -186,7 +240,7 @@ std::vector<FlushJob> Dispatcher::take_due(TimePoint now) {
     job.opts = g.opts;
     job.now = now;
     job.alerts.reserve(g.alerts.size());
-    for (const auto& [_, a] : g.alerts) {
+    g.alerts.for_each([&](const AlertPtr& a) {
       if (a->resolved_at(now)) {
         job.alerts.push_back(a);
       } else {
@@ -195,7 +249,7 @@ std::vector<FlushJob> Dispatcher::take_due(TimePoint now) {
         copy->ends_at = kZeroTime;
         job.alerts.push_back(std::move(copy));
       }
-    }
+    });
     sort_alerts(job.alerts);
     g.flushing = true;
     jobs.push_back(std::move(job));
@@ -212,9 +266,9 @@ void Dispatcher::complete(const FlushJob& job, bool ok) {
   if (ok) {
     for (const auto& sent : job.alerts) {
       if (!sent->resolved_at(job.now)) continue;
-      auto ait = g.alerts.find(sent->fingerprint);
+      const AlertPtr* cur = g.alerts.find(sent->fingerprint);
       // Only if it was not updated again since it was sent.
-      if (ait != g.alerts.end() && ait->second->updated_at == sent->updated_at) g.alerts.erase(ait);
+      if (cur != nullptr && (*cur)->updated_at == sent->updated_at) g.alerts.erase(sent->fingerprint);
     }
   }
   // A timer that came due while flushing was parked at the flush's start; re-arm it.
@@ -230,17 +284,18 @@ std::optional<TimePoint> Dispatcher::next_deadline() const {
 size_t Dispatcher::drop_empty() {
   std::lock_guard lock(mu_);
   size_t n = 0;
+  std::vector<Fingerprint> doomed;
   for (auto& [_, groups] : by_route_) {
-    for (auto it = groups.begin(); it != groups.end();) {
-      AggregationGroup& g = *it->second;
-      if (g.alerts.empty() && !g.flushing) {
-        timers_.erase({g.next_flush, g.id});
-        by_id_.erase(g.id);
-        it = groups.erase(it);
-        ++n;
-      } else {
-        ++it;
-      }
+    doomed.clear();
+    groups.for_each_entry([&](Fingerprint gfp, const std::unique_ptr<AggregationGroup>& g) {
+      if (g->alerts.empty() && !g->flushing) doomed.push_back(gfp);
+    });
+    for (Fingerprint gfp : doomed) {
+      const AggregationGroup& g = **groups.find(gfp);
+      timers_.erase({g.next_flush, g.id});
+      by_id_.erase(g.id);
+      groups.erase(gfp);
+      ++n;
     }
   }
   return n;
@@ -253,6 +308,8 @@ void Dispatcher::remove_alert(Fingerprint fp) {
 
 void Dispatcher::reload(RoutePtr root) {
   std::lock_guard lock(mu_);
+  // The cached slots point at the old tree's routes and at maps erased below.
+  slots_.clear();
   // Index the new tree's routes by key.
   std::unordered_map<std::string, const config::Route*> fresh;
   std::vector<const config::Route*> stack{root.get()};
@@ -268,18 +325,18 @@ void Dispatcher::reload(RoutePtr root) {
     if (f != fresh.end()) {
       const GroupOpts o = opts_of(*f->second);
       keep = true;
-      for (auto& [_, g] : rit->second) {
+      rit->second.for_each([&](const std::unique_ptr<AggregationGroup>& g) {
         if (!(g->opts == o)) keep = false;
-      }
+      });
       if (keep) {
-        for (auto& [_, g] : rit->second) g->route = f->second;
+        rit->second.for_each([&](const std::unique_ptr<AggregationGroup>& g) { g->route = f->second; });
       }
     }
     if (!keep) {
-      for (auto& [_, g] : rit->second) {
+      rit->second.for_each([&](const std::unique_ptr<AggregationGroup>& g) {
         timers_.erase({g->next_flush, g->id});
         by_id_.erase(g->id);
-      }
+      });
       rit = by_route_.erase(rit);
     } else {
       ++rit;
@@ -292,16 +349,16 @@ std::vector<GroupView> Dispatcher::groups() const {
   std::lock_guard lock(mu_);
   std::vector<GroupView> out;
   for (const auto& [route_key, groups] : by_route_) {
-    for (const auto& [_, g] : groups) {
-      if (g->alerts.empty()) continue;
+    groups.for_each([&](const std::unique_ptr<AggregationGroup>& g) {
+      if (g->alerts.empty()) return;
       GroupView v;
       v.labels = g->labels;
       v.receiver = g->opts.receiver;
       v.route_key = route_key;
-      for (const auto& [__, a] : g->alerts) v.alerts.push_back(a);
+      g->alerts.for_each([&](const AlertPtr& a) { v.alerts.push_back(a); });
       sort_alerts(v.alerts);
       out.push_back(std::move(v));
-    }
+    });
   }
   std::sort(out.begin(), out.end(), [](const GroupView& a, const GroupView& b) {
     if (a.labels == b.labels) return a.receiver < b.receiver;

@@ -4,15 +4,16 @@
 #pragma once
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "alerts/alert_table.hpp"
 #include "core/alert.hpp"
 
 namespace tocsin::config {
@@ -29,6 +30,12 @@ std::vector<const config::Route*> match_routes(const config::Route& root, const 
 
 // The labels of `alert` that `route` groups by (all of them with group_by: ['...']).
 LabelSet group_labels(const Alert& alert, const config::Route& route);
+// The route's group_by names sorted and without repeats, the order group_fingerprint() takes them in.
+std::vector<std::string_view> sorted_group_by(const config::Route& route);
+// group_labels(alert, route).fingerprint() without building the label set; `sorted_names` is
+// sorted_group_by(route).
+Fingerprint group_fingerprint(const Alert& alert, const config::Route& route,
+                              const std::vector<std::string_view>& sorted_names);
 
 // Options of a route that shape its groups; two routes with the same key and options can share groups.
 struct GroupOpts {
@@ -48,7 +55,9 @@ struct AggregationGroup {
   GroupOpts opts;
   LabelSet labels;
   std::string key;  // the reference's group key: <route key>:<group labels>
-  std::map<Fingerprint, AlertPtr> alerts;
+  // Hashed, not ordered: every reader sorts the alerts (sort_alerts), and a tree walk per routed
+  // alert (one cache miss per level) was the dispatcher's main cost.
+  alerts::AlertTable alerts;
   TimePoint next_flush{};
   bool has_flushed = false;
   bool flushing = false;
@@ -105,15 +114,36 @@ class Dispatcher {
   void on_earlier_deadline(std::function<void()> fn) { on_earlier_ = std::move(fn); }
 
  private:
+  // A route's groups by the fingerprint of their labels.
+  using Groups = alerts::FingerprintTable<std::unique_ptr<AggregationGroup>>;
+  // What process_locked() needs of a route of the current tree, found by its address instead of
+  // hashing its key string for every alert.
+  struct RouteSlot {
+    Groups* groups;                          // by_route_[route key]
+    std::vector<std::string_view> group_by;  // sorted_group_by(route)
+  };
+  RouteSlot& slot_of(const config::Route& r);
   void schedule(AggregationGroup& g, TimePoint t);
-  void process_locked(const AlertPtr& alert, TimePoint now);
+  // Routes the alerts [first, last) and inserts them into (or creates) their groups.
+  void process_locked(const AlertPtr* first, const AlertPtr* last, TimePoint now);
+  // One (alert, route) pair of process_locked()'s batch.
+  struct Placement {
+    const AlertPtr* alert;  // into the caller's alerts, valid during process()
+    const config::Route* route;
+    RouteSlot* slot;
+    Fingerprint gfp;
+    AggregationGroup* group;  // found or created by the second pass
+  };
   static void sort_alerts(AlertList& alerts);
 
   mutable std::mutex mu_;
   RoutePtr root_;
   uint64_t next_id_ = 1;
   // route key -> group labels fingerprint -> group
-  std::unordered_map<std::string, std::unordered_map<Fingerprint, std::unique_ptr<AggregationGroup>>> by_route_;
+  std::unordered_map<std::string, Groups> by_route_;
+  std::unordered_map<const config::Route*, RouteSlot> slots_;  // for root_'s routes; cleared by reload()
+  std::vector<const config::Route*> matched_;                  // process_locked()'s routes, reused
+  std::vector<Placement> placements_;                          // process_locked()'s, reused
   std::unordered_map<uint64_t, AggregationGroup*> by_id_;
   std::set<std::pair<TimePoint, uint64_t>> timers_;
   std::function<void()> on_earlier_;

@@ -42,11 +42,28 @@ void Inhibitor::erase_from(RuleState& rs, Fingerprint fp) {
 }
 
 void Inhibitor::update(const AlertPtr& alert) {
+  if (rules_.empty()) {
+    return;
+  }
+  std::lock_guard lock(mu_);
+  update_locked(alert);
+}
+
+void Inhibitor::update(const std::vector<AlertPtr>& alerts) {
+  if (rules_.empty()) {
+    return;  // most configurations: no lock per posted batch for nothing
+  }
+  std::lock_guard lock(mu_);
+  for (const auto& a : alerts) {
+    update_locked(a);
+  }
+}
+
+void Inhibitor::update_locked(const AlertPtr& alert) {
   if (!alert) {
     return;
   }
   const Fingerprint fp = alert->fingerprint != 0 ? alert->fingerprint : alert->labels.fingerprint();
-  std::lock_guard lock(mu_);
   for (auto& rs : rules_) {
     if (!matches_all(rs.rule.source, alert->labels)) {
       erase_from(rs, fp);

@@ -32,6 +32,8 @@ class Inhibitor {
   // Called for every alert put into the alert store: caches it in each rule whose source matchers
   // match (a later version of the same fingerprint replaces the earlier one).
   void update(const AlertPtr& alert);
+  // update() for each alert of a batch, under one lock (and none without rules).
+  void update(const std::vector<AlertPtr>& alerts);
   // Forgets an alert (removed from the alert store).
   void remove(Fingerprint fp);
   // Drops cached sources resolved at `now`; they no longer inhibit anyway.
@@ -55,9 +57,10 @@ class Inhibitor {
   };
   static std::string equal_key(const InhibitRule& r, const LabelSet& ls);
   static void erase_from(RuleState& rs, Fingerprint fp);
+  void update_locked(const AlertPtr& alert);
 
   mutable std::mutex mu_;
-  std::vector<RuleState> rules_;
+  std::vector<RuleState> rules_;  // sized once by the constructor: its size may be read without mu_
 };
 
 }  // namespace tocsin::inhibit

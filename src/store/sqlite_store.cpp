@@ -78,6 +78,17 @@ Result<void> exec(sqlite3* db, const char* sql) {
   return {};
 }
 
+// Steps a statement without results (BEGIN, COMMIT) once and resets it.
+Result<void> run(sqlite3* db, sqlite3_stmt* s) {
+  const int rc = sqlite3_step(s);
+  std::string msg = rc == SQLITE_DONE ? "" : errmsg(db);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) {
+    return make_error(std::move(msg));
+  }
+  return {};
+}
+
 Result<Stmt> prepare(sqlite3* db, const char* sql) {
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
@@ -198,6 +209,8 @@ struct Statements {
   Stmt remove_seq;  // on the writer
   Stmt select;      // on the reader
   Stmt select_log;  // on the reader
+  Stmt begin;       // on the writer: BEGIN IMMEDIATE, prepared once rather than parsed every commit
+  Stmt commit;      // on the writer
 };
 
 class SqliteStore final : public Store {
@@ -247,17 +260,17 @@ class SqliteStore final : public Store {
   Result<void> flush() override { return wait_for(Op{}); }
 
   std::uint64_t append(std::string_view ns, std::string value) override {
-    std::uint64_t seq = next_seq_.fetch_add(1, std::memory_order_relaxed);
-    Op op{Op::Kind::append, std::string(ns), {}, std::move(value), nullptr};
-    op.seq = seq;
-    enqueue(std::move(op));
-    return seq;
+    return append_op(ns, std::move(value), Wake::kWriter);
   }
 
-  void erase_seq(std::string_view ns, std::uint64_t seq) override {
-    Op op{Op::Kind::erase_seq, std::string(ns), {}, {}, nullptr};
-    op.seq = seq;
-    enqueue(std::move(op));
+  void erase_seq(std::string_view ns, std::uint64_t seq) override { erase_seq_op(ns, seq, Wake::kWriter); }
+
+  std::uint64_t append_before_flush(std::string_view ns, std::string value) override {
+    return append_op(ns, std::move(value), Wake::kWhenFull);
+  }
+
+  void erase_seq_before_flush(std::string_view ns, std::uint64_t seq) override {
+    erase_seq_op(ns, seq, Wake::kWhenFull);
   }
 
   Result<std::vector<LogRow>> load_log(std::string_view ns) override {
@@ -310,14 +323,33 @@ class SqliteStore final : public Store {
   }
 
  private:
-  void enqueue(Op op) {
+  // kWhenFull: the caller's flush() follows and commits the op (with everything queued before it),
+  // so the writer is only needed when a batch fills up. Other writes that find the queue non-empty
+  // because of such an op are committed by that same flush, or by the writer woken at kMaxBatch.
+  enum class Wake : std::uint8_t { kWriter, kWhenFull };
+
+  std::uint64_t append_op(std::string_view ns, std::string value, Wake wake) {
+    std::uint64_t seq = next_seq_.fetch_add(1, std::memory_order_relaxed);
+    Op op{Op::Kind::append, std::string(ns), {}, std::move(value), nullptr};
+    op.seq = seq;
+    enqueue(std::move(op), wake);
+    return seq;
+  }
+
+  void erase_seq_op(std::string_view ns, std::uint64_t seq, Wake wake) {
+    Op op{Op::Kind::erase_seq, std::string(ns), {}, {}, nullptr};
+    op.seq = seq;
+    enqueue(std::move(op), wake);
+  }
+
+  void enqueue(Op op, Wake when = Wake::kWriter) {
     bool wake = false;
     {
       std::lock_guard lk(mu_);
       // Wake the writer only when it has something new to decide: the queue was empty or a batch is
       // full. A wake-up per put() would cost a futex call each.
       queue_.push_back(std::move(op));
-      wake = queue_.size() == 1 || queue_.size() == kMaxBatch;
+      wake = (queue_.size() == 1 && when == Wake::kWriter) || queue_.size() == kMaxBatch;
     }
     if (wake) {
       cv_.notify_one();
@@ -518,7 +550,7 @@ class SqliteStore final : public Store {
       }
       return make_error("cannot commit " + std::to_string(writes) + " writes to " + opts_.path + ": " + msg);
     };
-    if (auto r = exec(db, "BEGIN IMMEDIATE"); !r) {
+    if (auto r = run(db, stmts_.begin.get()); !r) {
       return fail(r.error());
     }
     for (const Op& op : batch) {
@@ -554,7 +586,7 @@ class SqliteStore final : public Store {
         return fail(msg);
       }
     }
-    if (auto r = exec(db, "COMMIT"); !r) {
+    if (auto r = run(db, stmts_.commit.get()); !r) {
       return fail(r.error());
     }
     return {};
@@ -664,13 +696,16 @@ Result<std::unique_ptr<Store>> open(const Options& opts) {
   auto remove_seq = prepare(db, "DELETE FROM log_rows WHERE seq = ?2 AND ns = ?1");
   auto select = prepare(reader->get(), "SELECT key, value FROM kv WHERE ns = ?1 ORDER BY key");
   auto select_log = prepare(reader->get(), "SELECT seq, value FROM log_rows WHERE ns = ?1 ORDER BY seq");
-  for (auto* stmt : {&upsert, &remove, &append, &remove_seq, &select, &select_log}) {
+  auto begin = prepare(db, "BEGIN IMMEDIATE");
+  auto commit = prepare(db, "COMMIT");
+  for (auto* stmt : {&upsert, &remove, &append, &remove_seq, &select, &select_log, &begin, &commit}) {
     if (!*stmt) {
       return make_error("database " + path + ": " + stmt->error());
     }
   }
   Statements stmts{std::move(upsert).value(), std::move(remove).value(), std::move(append).value(),
-                   std::move(remove_seq).value(), std::move(select).value(), std::move(select_log).value()};
+                   std::move(remove_seq).value(), std::move(select).value(), std::move(select_log).value(),
+                   std::move(begin).value(), std::move(commit).value()};
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(opts, std::move(writer).value(),
                                                                std::move(reader).value(), std::move(stmts), last_seq));
 }

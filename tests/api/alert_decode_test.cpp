@@ -2,6 +2,8 @@
 // declines everything else (so the general path can word the error).
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "api/alert_decode.hpp"
 
 using tocsin::api::decode_alerts_fast;
@@ -37,5 +39,57 @@ TEST_CASE("declines what the general path must word") {
            "[{\"labels\":{\"a\":\"b\",\"a\":\"c\"}}]", "[{\"annotations\":{}}]", "[{\"labels\":{\"a\":\"b\"},}]"}) {
     CAPTURE(body);
     CHECK_FALSE(decode_alerts_fast(body).has_value());
+  }
+}
+
+TEST_CASE("strings with and without escapes, across 8-byte words, decode to the same values") {
+  // Plain strings are views into the body, escaped ones are unescaped copies: every length and
+  // escape position around the decoder's 8-byte scan must give the same result.
+  for (size_t len = 0; len <= 20; ++len) {
+    for (size_t at = 0; at <= len; ++at) {
+      CAPTURE(len);
+      CAPTURE(at);
+      std::string plain(len, 'v');
+      std::string escaped = plain;
+      escaped.insert(at, "\\u00e9");  // \u00e9 in the body
+      std::string expected = plain;
+      expected.insert(at, "\xc3\xa9");
+      std::string raw = plain;
+      raw.insert(at, "\xc3\xa9");  // the same rune written as UTF-8
+      const std::string body = R"([{"labels":{"p":")" + plain + R"(","e":")" + escaped + R"(","r":")" + raw +
+                               R"("},"annotations":{"k":")" + escaped + R"("},"generatorURL":")" + escaped + R"("}])";
+      auto r = decode_alerts_fast(body);
+      REQUIRE(r.has_value());
+      REQUIRE(r->size() == 1);
+      const auto& a = (*r)[0];
+      CHECK(a.labels.value("p") == plain);
+      CHECK(a.labels.value("e") == expected);
+      CHECK(a.labels.value("r") == expected);
+      CHECK(a.annotations.value("k") == expected);
+      CHECK(a.generator_url == expected);
+      std::string bad = plain;
+      bad.insert(at, "\xc3");  // a truncated rune
+      CHECK_FALSE(decode_alerts_fast(R"([{"labels":{"b":")" + bad + R"("}}])").has_value());
+      std::string ctl = plain;
+      ctl.insert(at, "\x01");  // a raw control character
+      CHECK_FALSE(decode_alerts_fast(R"([{"labels":{"b":")" + ctl + R"("}}])").has_value());
+    }
+  }
+}
+
+TEST_CASE("escaped keys and many alerts with escapes keep their values") {
+  std::string body = "[";
+  for (int i = 0; i < 50; ++i) {
+    if (i > 0) body += ",";
+    body += R"({"lab\u0065ls":{"alertname":"A\")" + std::to_string(i) + R"(","b":"x"},"startsAt":"2024-01-02T03:04:05.123Z"})";
+  }
+  body += "]";
+  auto r = decode_alerts_fast(body);
+  REQUIRE(r.has_value());
+  REQUIRE(r->size() == 50);
+  for (int i = 0; i < 50; ++i) {
+    CHECK((*r)[i].labels.value("alertname") == "A\"" + std::to_string(i));
+    CHECK((*r)[i].labels.value("b") == "x");
+    CHECK(tocsin::format_rfc3339((*r)[i].starts_at) == "2024-01-02T03:04:05.123Z");
   }
 }

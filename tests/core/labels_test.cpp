@@ -2,6 +2,9 @@
 // them (vectors printed by github.com/prometheus/common/model), Go quoting.
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 #include "core/labels.hpp"
 
 using namespace tocsin;
@@ -117,6 +120,49 @@ TEST_CASE("label names and UTF-8") {
   CHECK_FALSE(is_valid_utf8("\xC3"));
   CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));  // a surrogate
   CHECK_FALSE(is_valid_utf8("\xC0\x80"));      // overlong
+}
+
+TEST_CASE("is_valid_utf8: the 8-byte ASCII skip agrees with rune decoding at every offset") {
+  // A bad byte, a truncated sequence and a valid multi-byte rune placed at each position around the
+  // 8-byte word boundaries, in strings of lengths around them.
+  for (size_t len = 0; len <= 24; ++len) {
+    for (size_t at = 0; at < len; ++at) {
+      CAPTURE(len);
+      CAPTURE(at);
+      std::string s(len, 'a');
+      CHECK(is_valid_utf8(s));
+      s[at] = '\xff';
+      CHECK_FALSE(is_valid_utf8(s));
+      s[at] = '\x7f';
+      CHECK(is_valid_utf8(s));
+      s[at] = '\xC3';  // the first byte of a two-byte rune, alone or cut at the end
+      CHECK_FALSE(is_valid_utf8(s));
+      if (at + 1 < len) {
+        s[at + 1] = '\xA9';
+        CHECK(is_valid_utf8(s));
+      }
+    }
+  }
+  CHECK(is_valid_utf8("abcdefgh\xF0\x9F\x98\x80"));  // a four-byte rune right after a word
+  CHECK_FALSE(is_valid_utf8("abcdefg\xF0\x9F\x98"));  // cut across the boundary
+  CHECK(is_valid_utf8(std::string_view("\0\0\0\0\0\0\0\0\0", 9)));
+}
+
+TEST_CASE("LabelSet::from_views equals the constructor, duplicates and long lists included") {
+  std::vector<LabelSet::ViewPair> small{{"b", "1"}, {"a", "2"}, {"b", "3"}, {"c", ""}};
+  std::vector<LabelSet::ViewPair> small_copy = small;
+  CHECK(LabelSet::from_views(small) == LabelSet(small_copy));
+  CHECK(LabelSet::from_views(small).value("b") == "3");
+  std::vector<std::string> names;
+  for (int i = 0; i < 40; ++i) names.push_back("n" + std::to_string((i * 7) % 23));
+  std::vector<LabelSet::ViewPair> many;
+  for (size_t i = 0; i < names.size(); ++i) many.emplace_back(names[i], names[(i + 1) % names.size()]);
+  std::vector<LabelSet::ViewPair> many_copy = many;
+  const LabelSet a = LabelSet::from_views(many);
+  CHECK(a == LabelSet(many_copy));
+  CHECK(a.size() == 23);
+  std::vector<LabelSet::ViewPair> none;
+  CHECK(LabelSet::from_views(none).empty());
 }
 
 TEST_CASE("fnv1a64 of bytes") {

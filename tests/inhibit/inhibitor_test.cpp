@@ -139,3 +139,29 @@ TEST_CASE("many sources: only the bucket with the target's equal values is consu
   }
   CHECK_FALSE(check(ih, {{"severity", "warning"}, {"instance", "h5000"}}));
 }
+
+TEST_CASE("a batch update equals its alerts updated one by one; without rules it is a no-op") {
+  auto rules = [] {
+    return std::vector<InhibitRule>{InhibitRule{{eq("severity", "critical")}, {eq("severity", "warning")}, {"cluster"}}};
+  };
+  Inhibitor one(rules());
+  Inhibitor batch(rules());
+  std::vector<AlertPtr> alerts{
+      alert({{"alertname", "Down"}, {"severity", "critical"}, {"cluster", "eu"}}),
+      alert({{"alertname", "Down"}, {"severity", "critical"}, {"cluster", "us"}}, kNow - 1min),  // resolved
+      alert({{"alertname", "Other"}, {"severity", "warning"}, {"cluster", "us"}}),
+      // A third cluster, after a target-only alert.
+      alert({{"alertname", "Down"}, {"severity", "critical"}, {"cluster", "ap"}}),
+  };
+  for (const auto& a : alerts) one.update(a);
+  batch.update(alerts);
+  for (const char* cluster : {"eu", "us", "ap", "none"}) {
+    CAPTURE(cluster);
+    LabelSet target{{"alertname", "Slow"}, {"severity", "warning"}, {"cluster", cluster}};
+    CHECK(check(one, target) == check(batch, target));
+  }
+  Inhibitor none({});
+  none.update(alerts);
+  none.update(alerts[0]);
+  CHECK_FALSE(check(none, {{"severity", "warning"}, {"cluster", "eu"}}));
+}

@@ -422,6 +422,36 @@ TEST_CASE("log namespaces: append returns increasing seqs, erase_seq removes, lo
   CHECK(next > c);
 }
 
+TEST_CASE("writes queued before a flush without waking the writer: the flush commits them, and plain writes beside them") {
+  TempDir dir;
+  // A long batch delay: only a flush, not the writer's timer, can have committed what is checked.
+  auto s = must_open(Options{dir.db(), 60000});
+  const auto a = s->append_before_flush("alerts", "a");
+  s->put("kv", "k", "1");  // finds the queue non-empty: committed by the flush below
+  s->erase_seq_before_flush("alerts", a);
+  const auto b = s->append_before_flush("alerts", "b");
+  REQUIRE(s->flush().ok());
+  auto rows = s->load_log("alerts");
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].seq == b);
+  CHECK(must_load(*s, "kv").size() == 1);
+  // Threads that each queue quietly and flush, beside plain writes: nothing is left behind.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&s, t] {
+      for (int i = 0; i < 200; ++i) {
+        s->append_before_flush("alerts", std::to_string(t) + "/" + std::to_string(i));
+        if (i % 7 == 0) s->put("kv", std::to_string(t) + "/" + std::to_string(i), "v");
+        REQUIRE(s->flush().ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(s->load_log("alerts")->size() == 1 + 4 * 200);
+  CHECK(must_load(*s, "kv").size() == 1 + 4 * 29);
+}
+
 TEST_CASE("a schema 1 database: its alerts move to the log, in key order, the rest stays") {
   TempDir dir;
   sql(dir.db(),
