@@ -259,7 +259,7 @@ std::string encode_alert(const Alert& a) {
   put_u64(out, static_cast<uint64_t>(a.starts_at.time_since_epoch().count()));
   put_u64(out, static_cast<uint64_t>(a.ends_at.time_since_epoch().count()));
   put_u64(out, static_cast<uint64_t>(a.updated_at.time_since_epoch().count()));
-  put_str(out, a.generator_url);
+  put_str(out, a.generator_url.view());
   out += a.timeout ? '\1' : '\0';
   return out;
 }

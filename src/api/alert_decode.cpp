@@ -185,7 +185,9 @@ class Decoder {
         if (!tp) return false;
         (key == "startsAt" ? a.starts_at : a.ends_at) = *tp;
       } else if (key == "generatorURL") {
-        if (!string(a.generator_url)) return false;
+        std::string url;
+        if (!string(url)) return false;
+        a.generator_url = url;
       } else {
         return false;  // unknown fields: rare, left to the general path
       }

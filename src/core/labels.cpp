@@ -45,11 +45,6 @@ std::vector<LabelSet::ViewPair> canonical(std::vector<LabelSet::ViewPair> v) {
   return v;
 }
 
-size_t block_size(const uint32_t* h) {
-  uint32_t n = h[0];
-  return sizeof(uint32_t) * (2 * n + 2) + h[2 * n + 1];
-}
-
 }  // namespace
 
 LabelSet::LabelSet(std::initializer_list<Pair> pairs) : LabelSet(std::vector<Pair>(pairs)) {}
@@ -67,7 +62,7 @@ LabelSet::LabelSet(std::vector<ViewPair> pairs) { assign_sorted(canonical(std::m
 
 LabelSet::LabelSet(const LabelSet& o) {
   if (o.block_ != nullptr) {
-    size_t n = block_size(o.header());
+    size_t n = o.block_size();
     block_ = static_cast<char*>(::operator new(n));
     std::memcpy(block_, o.block_, n);
   }
@@ -103,25 +98,36 @@ void LabelSet::assign_sorted(const std::vector<ViewPair>& sorted) {
     chars += n.size() + v.size();
   }
   const size_t n = sorted.size();
-  const size_t head = sizeof(uint32_t) * (2 * n + 2);
+  const size_t biggest = std::max(chars, n);
+  const unsigned w = biggest <= 0xff ? 1 : biggest <= 0xffff ? 2 : 4;
+  const size_t head = 1 + w * (2 * n + 2);
   block_ = static_cast<char*>(::operator new(head + chars));
-  auto* h = reinterpret_cast<uint32_t*>(block_);
-  h[0] = static_cast<uint32_t>(n);
-  uint32_t* off = h + 1;
+  unsigned char* ints = reinterpret_cast<unsigned char*>(block_) + 1;
+  block_[0] = static_cast<char>(w);
+  auto store = [&](size_t k, size_t v) {
+    for (unsigned b = 0; b < w; ++b) ints[w * k + b] = static_cast<unsigned char>(v >> (8 * b));
+  };
+  store(0, n);
   char* out = block_ + head;
-  uint32_t pos = 0;
+  size_t pos = 0;
   for (size_t i = 0; i < n; ++i) {
-    off[2 * i] = pos;
+    store(1 + 2 * i, pos);
     std::memcpy(out + pos, sorted[i].first.data(), sorted[i].first.size());
-    pos += static_cast<uint32_t>(sorted[i].first.size());
-    off[2 * i + 1] = pos;
+    pos += sorted[i].first.size();
+    store(2 + 2 * i, pos);
     std::memcpy(out + pos, sorted[i].second.data(), sorted[i].second.size());
-    pos += static_cast<uint32_t>(sorted[i].second.size());
+    pos += sorted[i].second.size();
   }
-  off[2 * n] = pos;
+  store(1 + 2 * n, pos);
 }
 
-size_t LabelSet::heap_bytes() const { return block_ == nullptr ? 0 : block_size(header()); }
+size_t LabelSet::block_size() const {
+  const unsigned w = width();
+  const size_t n = load(w, 0);
+  return 1 + w * (2 * n + 2) + load(w, 1 + 2 * n);
+}
+
+size_t LabelSet::heap_bytes() const { return block_ == nullptr ? 0 : block_size(); }
 
 std::optional<std::string_view> LabelSet::get(std::string_view name) const {
   size_t lo = 0;

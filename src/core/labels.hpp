@@ -16,8 +16,10 @@ namespace tocsin {
 using Fingerprint = uint64_t;
 
 // Stored as one heap block (an alert's label set is a few hundred bytes that never change once the
-// alert is stored; 100,000 alerts make memory a figure that matters): a count, 2n+1 offsets and the
-// names and values back to back, sorted by name. Iteration yields string_view pairs.
+// alert is stored; 100,000 alerts make memory a figure that matters): the width of the integers that
+// follow (1, 2 or 4 bytes: the smallest that holds the count and the text's length, 1 for most label
+// sets), the count, 2n+1 offsets, then the names and values back to back, sorted by name. Iteration
+// yields string_view pairs.
 class LabelSet {
  public:
   using Pair = std::pair<std::string, std::string>;
@@ -67,13 +69,14 @@ class LabelSet {
   std::vector<Pair> pairs() const;
   iterator begin() const { return iterator(this, 0); }
   iterator end() const { return iterator(this, size()); }
-  size_t size() const { return block_ == nullptr ? 0 : header()[0]; }
+  size_t size() const { return block_ == nullptr ? 0 : load(width(), 0); }
   bool empty() const { return size() == 0; }
   ViewPair at(size_t i) const {
-    const uint32_t* off = header() + 1;
-    const char* chars = reinterpret_cast<const char*>(off + 2 * size() + 1);
-    return {std::string_view(chars + off[2 * i], off[2 * i + 1] - off[2 * i]),
-            std::string_view(chars + off[2 * i + 1], off[2 * i + 2] - off[2 * i + 1])};
+    const unsigned w = width();
+    const size_t n = load(w, 0);
+    const char* chars = block_ + 1 + w * (2 * n + 2);
+    const uint32_t a = load(w, 1 + 2 * i), b = load(w, 2 + 2 * i), c = load(w, 3 + 2 * i);
+    return {std::string_view(chars + a, b - a), std::string_view(chars + b, c - b)};
   }
   // Bytes on the heap (for memory accounting).
   size_t heap_bytes() const;
@@ -88,9 +91,18 @@ class LabelSet {
  private:
   // Builds the block from pairs already sorted by name with unique names.
   void assign_sorted(const std::vector<ViewPair>& sorted);
-  const uint32_t* header() const { return reinterpret_cast<const uint32_t*>(block_); }
+  unsigned width() const { return static_cast<unsigned char>(block_[0]); }
+  // The k-th integer after the width byte: k = 0 is the count, then the offsets.
+  uint32_t load(unsigned w, size_t k) const {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(block_) + 1 + w * k;
+    if (w == 1) return p[0];
+    if (w == 2) return static_cast<uint32_t>(p[0] | (p[1] << 8));
+    return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) | (static_cast<uint32_t>(p[2]) << 16) |
+           (static_cast<uint32_t>(p[3]) << 24);
+  }
+  size_t block_size() const;
 
-  char* block_ = nullptr;  // u32 n, u32 offsets[2n+1] (into the chars), then the chars
+  char* block_ = nullptr;  // u8 width, n, offsets[2n+1] (into the chars), then the chars
 };
 
 // 16 lowercase hex digits, as the reference prints fingerprints.

@@ -56,6 +56,38 @@ TEST_CASE("LabelSet in one block: copies, moves, empty values, long values, orde
   CHECK(a.heap_bytes() > longv.size());
 }
 
+TEST_CASE("LabelSet block widths: 1, 2 and 4-byte offsets at their boundaries") {
+  // Text lengths of 2, 255/256 and 65535/65536 bytes, and 300 labels (a count past one byte).
+  for (size_t text : {size_t{2}, size_t{255}, size_t{256}, size_t{65535}, size_t{65536}}) {
+    CAPTURE(text);
+    const std::string v(text - 2, 'v');  // names "a" and "b" take the other two bytes
+    LabelSet s{{"b", v}, {"a", ""}};
+    CHECK(s.at(0).first == "a");
+    CHECK(s.value("b") == v);
+    CHECK(s.get("a").has_value());
+    LabelSet copy = s;
+    CHECK(copy == s);
+    CHECK(copy.fingerprint() == s.fingerprint());
+    // The heap block: one width byte, the count and 2n+1 offsets, then the text.
+    const size_t w = text <= 0xff ? 1 : text <= 0xffff ? 2 : 4;
+    CHECK(s.heap_bytes() == 1 + w * (2 * 2 + 2) + text);
+  }
+  std::vector<LabelSet::Pair> many;
+  for (int i = 0; i < 300; ++i) many.emplace_back("l" + std::to_string(1000 + i), "");
+  LabelSet big(many);
+  REQUIRE(big.size() == 300);
+  CHECK(big.at(0).first == "l1000");
+  CHECK(big.at(299).first == "l1299");
+  CHECK(big.has("l1150"));
+  CHECK_FALSE(big.has("l9999"));
+  // Six short labels (a typical alert) take one byte per integer.
+  LabelSet typical{{"alertname", "HighLatency"}, {"instance", "host-17:9100"}, {"job", "node"},
+                   {"severity", "warning"}, {"service", "api"}, {"group", "g1"}};
+  size_t text = 0;
+  for (auto [n, val] : typical) text += n.size() + val.size();
+  CHECK(typical.heap_bytes() == 1 + 14 + text);
+}
+
 TEST_CASE("fingerprints equal Prometheus model.LabelSet.Fingerprint") {
   CHECK(LabelSet{}.fingerprint() == 14695981039346656037ULL);
   CHECK(fingerprint_hex(LabelSet{}.fingerprint()) == "cbf29ce484222325");
