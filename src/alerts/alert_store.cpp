@@ -43,11 +43,11 @@ size_t AlertStore::put(std::vector<Alert> alerts) {
     AlertPtr stored;
     {
       std::lock_guard lock(s.mu);
-      auto it = s.alerts.find(in.fingerprint);
+      const AlertPtr* found = s.alerts.find(in.fingerprint);
       bool write = true;
       std::uint64_t old_seq = 0;
-      if (it != s.alerts.end()) {
-        const Alert& old = *it->second;
+      if (found) {
+        const Alert& old = **found;
         old_seq = old.log_seq;
         // Merge only when the activity ranges overlap, as the reference does.
         if ((after(in.ends_at, old.starts_at) && before(in.ends_at, old.ends_at)) ||
@@ -76,7 +76,7 @@ size_t AlertStore::put(std::vector<Alert> alerts) {
         }
       }
       stored = std::make_shared<const Alert>(std::move(in));
-      s.alerts[stored->fingerprint] = stored;
+      s.alerts.put(stored);
     }
     batch.push_back(std::move(stored));
   }
@@ -97,15 +97,15 @@ Result<void> AlertStore::sync() {
 AlertPtr AlertStore::get(Fingerprint fp) const {
   const Shard& s = shard(fp);
   std::lock_guard lock(s.mu);
-  auto it = s.alerts.find(fp);
-  return it == s.alerts.end() ? nullptr : it->second;
+  const AlertPtr* found = s.alerts.find(fp);
+  return found ? *found : nullptr;
 }
 
 std::vector<AlertPtr> AlertStore::list() const {
   std::vector<AlertPtr> out;
   for (const auto& s : shards_) {
     std::lock_guard lock(s.mu);
-    for (const auto& [_, a] : s.alerts) out.push_back(a);
+    for (const auto& a : s.alerts) out.push_back(a);
   }
   return out;
 }
@@ -123,7 +123,7 @@ std::pair<size_t, size_t> AlertStore::count(TimePoint now) const {
   size_t firing = 0, resolved = 0;
   for (const auto& s : shards_) {
     std::lock_guard lock(s.mu);
-    for (const auto& [_, a] : s.alerts) (a->resolved_at(now) ? resolved : firing)++;
+    for (const auto& a : s.alerts) (a->resolved_at(now) ? resolved : firing)++;
   }
   return {firing, resolved};
 }
@@ -132,14 +132,8 @@ size_t AlertStore::gc(TimePoint now) {
   std::vector<AlertPtr> removed;
   for (auto& s : shards_) {
     std::lock_guard lock(s.mu);
-    for (auto it = s.alerts.begin(); it != s.alerts.end();) {
-      if (it->second->resolved_at(now)) {
-        removed.push_back(it->second);
-        it = s.alerts.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    auto gone = s.alerts.erase_if([&](const AlertPtr& a) { return a->resolved_at(now); });
+    removed.insert(removed.end(), gone.begin(), gone.end());
   }
   std::vector<Listener> ls;
   {
@@ -180,14 +174,13 @@ Result<size_t> AlertStore::load() {
     a->log_seq = row.seq;
     Shard& s = shard(a->fingerprint);
     std::lock_guard lock(s.mu);
-    auto& slot = s.alerts[a->fingerprint];
-    if (slot) {
+    if (const AlertPtr* old = s.alerts.find(a->fingerprint)) {
       // Rows come in seq order: this one supersedes a row whose erase a crash cut off.
-      db_->erase_seq(kNamespace, slot->log_seq);
+      db_->erase_seq(kNamespace, (*old)->log_seq);
     } else {
       ++n;
     }
-    slot = std::make_shared<const Alert>(std::move(*a));
+    s.alerts.put(std::make_shared<const Alert>(std::move(*a)));
   }
   return n;
 }

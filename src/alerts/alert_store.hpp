@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/alert.hpp"
+#include "core/alert_table.hpp"
 #include "core/result.hpp"
 
 namespace tocsin::store {
@@ -59,7 +60,7 @@ class AlertStore {
   static constexpr size_t kShards = 16;
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<Fingerprint, AlertPtr> alerts;
+    AlertTable alerts;
   };
   Shard& shard(Fingerprint fp) { return shards_[fp % kShards]; }
   const Shard& shard(Fingerprint fp) const { return shards_[fp % kShards]; }

@@ -155,7 +155,7 @@ void Dispatcher::process_locked(const AlertPtr& alert, TimePoint now) {
     } else {
       g = it->second.get();
     }
-    g->alerts[alert->fingerprint] = alert;
+    g->alerts.put(alert);
     // An alert that started more than group_wait ago flushes a group that never flushed at once.
     if (!g->has_flushed && alert->starts_at + g->opts.group_wait < now) schedule(*g, now);
   }
@@ -186,7 +186,7 @@ std::vector<FlushJob> Dispatcher::take_due(TimePoint now) {
     job.opts = g.opts;
     job.now = now;
     job.alerts.reserve(g.alerts.size());
-    for (const auto& [_, a] : g.alerts) {
+    for (const auto& a : g.alerts) {
       if (a->resolved_at(now)) {
         job.alerts.push_back(a);
       } else {
@@ -212,9 +212,9 @@ void Dispatcher::complete(const FlushJob& job, bool ok) {
   if (ok) {
     for (const auto& sent : job.alerts) {
       if (!sent->resolved_at(job.now)) continue;
-      auto ait = g.alerts.find(sent->fingerprint);
+      const AlertPtr* cur = g.alerts.find(sent->fingerprint);
       // Only if it was not updated again since it was sent.
-      if (ait != g.alerts.end() && ait->second->updated_at == sent->updated_at) g.alerts.erase(ait);
+      if (cur && (*cur)->updated_at == sent->updated_at) g.alerts.erase(sent->fingerprint);
     }
   }
   // A timer that came due while flushing was parked at the flush's start; re-arm it.
@@ -298,7 +298,7 @@ std::vector<GroupView> Dispatcher::groups() const {
       v.labels = g->labels;
       v.receiver = g->opts.receiver;
       v.route_key = route_key;
-      for (const auto& [__, a] : g->alerts) v.alerts.push_back(a);
+      for (const auto& a : g->alerts) v.alerts.push_back(a);
       sort_alerts(v.alerts);
       out.push_back(std::move(v));
     }

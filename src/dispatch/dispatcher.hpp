@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/alert.hpp"
+#include "core/alert_table.hpp"
 
 namespace tocsin::config {
 struct Route;
@@ -48,7 +49,7 @@ struct AggregationGroup {
   GroupOpts opts;
   LabelSet labels;
   std::string key;  // the reference's group key: <route key>:<group labels>
-  std::map<Fingerprint, AlertPtr> alerts;
+  AlertTable alerts;
   TimePoint next_flush{};
   bool has_flushed = false;
   bool flushing = false;
