@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "core/alert.hpp"
@@ -57,14 +58,13 @@ class AlertTable {
   const_iterator end() const { return {slots_.data() + slots_.size(), slots_.data() + slots_.size()}; }
 
  private:
-  size_t home(Fingerprint fp) const {
-    const unsigned __int128 h = fp * 0x9E3779B97F4A7C15ULL;
-    return static_cast<size_t>((h * slots_.size()) >> 64);
-  }
+  static uint32_t tag(Fingerprint fp) { return static_cast<uint32_t>((fp * 0x9E3779B97F4A7C15ULL) >> 32); }
+  size_t home(uint32_t t) const { return static_cast<size_t>((uint64_t{t} * slots_.size()) >> 32); }
   size_t next(size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
   void rehash(size_t capacity);
 
   std::vector<AlertPtr> slots_;  // null = free
+  std::vector<uint32_t> tags_;   // tag(fingerprint) of each used slot
   size_t size_ = 0;
 };
 

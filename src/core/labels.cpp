@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
 
 #include "core/utf8.hpp"
 
@@ -29,7 +32,42 @@ void append_hex(std::string& out, uint32_t v, int digits) {
 
 }  // namespace
 
+namespace detail {
+std::string_view label_names[kMaxLabelNames];
+}  // namespace detail
+
 namespace {
+
+// Names longer than this stay inline: the table is for the vocabulary, not for arbitrary strings.
+constexpr size_t kMaxInternedName = 128;
+
+struct NameTable {
+  std::mutex mu;
+  std::unordered_map<std::string_view, uint16_t> ids;  // keys view `storage`
+  std::deque<std::string> storage;                     // stable addresses
+};
+
+// The name's id, or -1 when it is too long or the table is full (then it never gets one, so a given
+// name is always stored the same way and equal label sets have equal blocks).
+int intern_name(std::string_view name) {
+  if (name.size() > kMaxInternedName) return -1;
+  // Each thread remembers the ids it has seen: the common case takes no lock. Keys view the table's
+  // storage, which never moves or shrinks.
+  thread_local std::unordered_map<std::string_view, uint16_t> seen;
+  if (auto it = seen.find(name); it != seen.end()) return it->second;
+  static NameTable* table = new NameTable;  // never destroyed: label sets may outlive statics
+  std::lock_guard lock(table->mu);
+  auto it = table->ids.find(name);
+  if (it == table->ids.end()) {
+    if (table->storage.size() >= detail::kMaxLabelNames) return -1;
+    const std::string& stored = table->storage.emplace_back(name);
+    const auto id = static_cast<uint16_t>(table->storage.size() - 1);
+    detail::label_names[id] = stored;
+    it = table->ids.emplace(std::string_view(stored), id).first;
+  }
+  seen.emplace(detail::label_names[it->second], it->second);
+  return it->second;
+}
 
 // Sorts by name (stable) and keeps the last of each run of equal names.
 std::vector<LabelSet::ViewPair> canonical(std::vector<LabelSet::ViewPair> v) {
@@ -93,38 +131,61 @@ void LabelSet::assign_sorted(const std::vector<ViewPair>& sorted) {
   if (sorted.empty()) {
     return;
   }
-  size_t chars = 0;
-  for (const auto& [n, v] : sorted) {
-    chars += n.size() + v.size();
-  }
   const size_t n = sorted.size();
+  // Interned names when every name has an id.
+  uint16_t ids_small[16];
+  std::vector<uint16_t> ids_big;
+  uint16_t* ids = n <= 16 ? ids_small : (ids_big.resize(n), ids_big.data());
+  bool interned = true;
+  for (size_t i = 0; i < n && interned; ++i) {
+    const int id = intern_name(sorted[i].first);
+    interned = id >= 0;
+    ids[i] = static_cast<uint16_t>(id);
+  }
+  size_t chars = 0;
+  for (const auto& [name, v] : sorted) chars += (interned ? 0 : name.size()) + v.size();
   const size_t biggest = std::max(chars, n);
   const unsigned w = biggest <= 0xff ? 1 : biggest <= 0xffff ? 2 : 4;
-  const size_t head = 1 + w * (2 * n + 2);
+  const size_t head = interned ? 1 + w + 2 * n + w * (n + 1) : 1 + w * (2 * n + 2);
   block_ = static_cast<char*>(::operator new(head + chars));
-  unsigned char* ints = reinterpret_cast<unsigned char*>(block_) + 1;
-  block_[0] = static_cast<char>(w);
-  auto store = [&](size_t k, size_t v) {
-    for (unsigned b = 0; b < w; ++b) ints[w * k + b] = static_cast<unsigned char>(v >> (8 * b));
+  auto* p = reinterpret_cast<unsigned char*>(block_);
+  *p++ = static_cast<unsigned char>(w | (interned ? 0x80 : 0));
+  auto put = [&](size_t v) {
+    for (unsigned k = 0; k < w; ++k) *p++ = static_cast<unsigned char>(v >> (8 * k));
   };
-  store(0, n);
+  put(n);
   char* out = block_ + head;
   size_t pos = 0;
+  if (interned) {
+    for (size_t i = 0; i < n; ++i) {
+      *p++ = static_cast<unsigned char>(ids[i]);
+      *p++ = static_cast<unsigned char>(ids[i] >> 8);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      put(pos);
+      std::memcpy(out + pos, sorted[i].second.data(), sorted[i].second.size());
+      pos += sorted[i].second.size();
+    }
+    put(pos);
+    return;
+  }
   for (size_t i = 0; i < n; ++i) {
-    store(1 + 2 * i, pos);
+    put(pos);
     std::memcpy(out + pos, sorted[i].first.data(), sorted[i].first.size());
     pos += sorted[i].first.size();
-    store(2 + 2 * i, pos);
+    put(pos);
     std::memcpy(out + pos, sorted[i].second.data(), sorted[i].second.size());
     pos += sorted[i].second.size();
   }
-  store(1 + 2 * n, pos);
+  put(pos);
 }
 
 size_t LabelSet::block_size() const {
   const unsigned w = width();
-  const size_t n = load(w, 0);
-  return 1 + w * (2 * n + 2) + load(w, 1 + 2 * n);
+  const unsigned char* p = bytes() + 1;
+  const size_t n = read(p, w);
+  if (interned()) return 1 + w + 2 * n + w * (n + 1) + read(p + w + 2 * n + w * n, w);
+  return 1 + w * (2 * n + 2) + read(p + w * (2 * n + 1), w);
 }
 
 size_t LabelSet::heap_bytes() const { return block_ == nullptr ? 0 : block_size(); }
