@@ -254,6 +254,7 @@ class Daemon {
       auto gen = current();
       for (const auto& a : batch) gen->runtime->inhibitor->update(a);
       dispatcher_->process(batch, clock_.now());
+      if (driver_) driver_->flush_due();
     });
     alerts_->on_gc([this](const AlertPtr& a) {
       dispatcher_->remove_alert(a->fingerprint);

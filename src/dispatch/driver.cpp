@@ -32,6 +32,13 @@ void Driver::wake() {
   cv_.notify_one();
 }
 
+void Driver::flush_due() {
+  const TimePoint now = clock_.now();
+  const auto dl = d_.next_deadline();
+  if (!dl || *dl > now) return;
+  for (auto& job : d_.take_due(now)) submit_(std::move(job));
+}
+
 void Driver::add_periodic(Duration every, std::function<void()> fn) {
   std::lock_guard lock(mu_);
   periodic_.push_back({every, clock_.now() + every, std::move(fn)});
