@@ -17,6 +17,25 @@ class AlertTable {
   const AlertPtr* find(Fingerprint fp) const;
   // Adds the alert, or replaces the one with the same fingerprint.
   void put(AlertPtr a);
+  void insert_or_assign(Fingerprint fp, AlertPtr a) {
+    (void)fp;  // the alert carries it
+    put(std::move(a));
+  }
+  // Starts loading the slot where a lookup of `fp` begins, so that a batch's cache misses overlap.
+  // A hint only: any later insertion may move things.
+  void prefetch(Fingerprint fp) const {
+    if (slots_.empty()) return;
+    const size_t i = home(tag(fp));
+    __builtin_prefetch(&tags_[i]);
+    __builtin_prefetch(&slots_[i]);
+  }
+  // Calls f(const AlertPtr&) for every alert, in no particular order.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const AlertPtr& a : slots_) {
+      if (a) f(a);
+    }
+  }
   // Removes the alert with this fingerprint; false when there was none.
   bool erase(Fingerprint fp);
   // Removes every alert for which pred(alert) holds; returns them.
