@@ -160,18 +160,16 @@ void AlertStore::on_gc(Listener on_remove) {
 
 Result<size_t> AlertStore::load() {
   if (!db_) return size_t{0};
-  auto rows = db_->load_log(kNamespace);
-  if (!rows) return Error{"loading alerts: " + rows.error()};
   size_t n = 0;
-  for (auto& row : *rows) {
-    auto a = decode_alert(row.value);
-    if (!a) continue;  // a row we cannot read is skipped, not fatal: alerts are re-sent by Prometheus
+  auto scanned = db_->scan_log(kNamespace, [&](std::uint64_t seq, std::string_view value) {
+    auto a = decode_alert(value);
+    if (!a) return;  // a row we cannot read is skipped, not fatal: alerts are re-sent by Prometheus
     a->fingerprint = a->labels.fingerprint();
     // A firing alert's row may be up to kPersistEvery older than its last re-post: extend its end
     // time by as much, so a restart never resolves an alert that was still being re-posted.
     if (!a->resolved_at(a->updated_at)) a->ends_at += kPersistEvery;
     a->persisted_at = a->updated_at;
-    a->log_seq = row.seq;
+    a->log_seq = seq;
     Shard& s = shard(a->fingerprint);
     std::lock_guard lock(s.mu);
     if (const AlertPtr* old = s.alerts.find(a->fingerprint)) {
@@ -181,7 +179,8 @@ Result<size_t> AlertStore::load() {
       ++n;
     }
     s.alerts.put(std::make_shared<const Alert>(std::move(*a)));
-  }
+  });
+  if (!scanned) return Error{"loading alerts: " + scanned.error()};
   return n;
 }
 
@@ -219,23 +218,25 @@ struct Reader {
     s.remove_prefix(8);
     return v;
   }
-  std::string str() {
+  std::string_view str() {
     const uint64_t n = u64();
     if (!ok || n > s.size()) {
       ok = false;
       return {};
     }
-    std::string out(s.substr(0, n));
+    std::string_view out = s.substr(0, n);
     s.remove_prefix(n);
     return out;
   }
+  // Views into the row: no string is copied until the label set's own block.
   LabelSet labels() {
     const uint64_t n = u64();
-    std::vector<LabelSet::Pair> pairs;
+    std::vector<LabelSet::ViewPair> pairs;
+    pairs.reserve(n < 64 ? n : 64);
     for (uint64_t i = 0; ok && i < n && i < (1u << 20); ++i) {
-      std::string k = str();
-      std::string v = str();
-      pairs.emplace_back(std::move(k), std::move(v));
+      std::string_view k = str();
+      std::string_view v = str();
+      pairs.emplace_back(k, v);
     }
     return LabelSet(std::move(pairs));
   }

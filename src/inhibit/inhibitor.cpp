@@ -42,7 +42,7 @@ void Inhibitor::erase_from(RuleState& rs, Fingerprint fp) {
 }
 
 void Inhibitor::update(const AlertPtr& alert) {
-  if (!alert) {
+  if (!alert || rules_.empty()) {  // rules_ is fixed at construction: no lock needed to see it empty
     return;
   }
   const Fingerprint fp = alert->fingerprint != 0 ? alert->fingerprint : alert->labels.fingerprint();
@@ -63,6 +63,7 @@ void Inhibitor::update(const AlertPtr& alert) {
 }
 
 void Inhibitor::remove(Fingerprint fp) {
+  if (rules_.empty()) return;
   std::lock_guard lock(mu_);
   for (auto& rs : rules_) {
     erase_from(rs, fp);
@@ -88,6 +89,7 @@ void Inhibitor::gc(TimePoint now) {
 
 std::optional<std::string> Inhibitor::inhibited_by(const LabelSet& target, Fingerprint fp,
                                                    TimePoint now) const {
+  if (rules_.empty()) return std::nullopt;
   std::lock_guard lock(mu_);
   for (const auto& rs : rules_) {
     if (!matches_all(rs.rule.target, target)) {
