@@ -101,9 +101,9 @@ class Dispatcher {
   std::vector<GroupView> groups() const;
   size_t group_count() const;
   RoutePtr root() const;
-  // Called (under the dispatcher's lock) when a timer is set earlier than every other one, so the
-  // driver can wake up.
-  void on_earlier_deadline(std::function<void()> fn) { on_earlier_ = std::move(fn); }
+  // Called (under the dispatcher's lock) with the new deadline when a timer is set earlier than every
+  // other one, so the driver can wake up.
+  void on_earlier_deadline(std::function<void(TimePoint)> fn) { on_earlier_ = std::move(fn); }
 
  private:
   void schedule(AggregationGroup& g, TimePoint t);
@@ -117,7 +117,7 @@ class Dispatcher {
   std::unordered_map<std::string, std::unordered_map<Fingerprint, std::unique_ptr<AggregationGroup>>> by_route_;
   std::unordered_map<uint64_t, AggregationGroup*> by_id_;
   std::set<std::pair<TimePoint, uint64_t>> timers_;
-  std::function<void()> on_earlier_;
+  std::function<void(TimePoint)> on_earlier_;
 };
 
 // Sorting helpers the API shares.
