@@ -1,4 +1,12 @@
 // main.cpp: the tocsin binary. Everything happens in app::run.
+#include <malloc.h>
+
 #include "app/app.hpp"
 
-int main(int argc, char** argv) { return tocsin::app::run(argc, argv); }
+int main(int argc, char** argv) {
+  // A fixed threshold: buffers of 256 KiB and more (GET responses of several MiB, request bodies)
+  // get their own mappings and go back to the system when freed. glibc's default raises the threshold
+  // to the largest block freed so far, after which such buffers stay in the heap and in the RSS.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  return tocsin::app::run(argc, argv);
+}

@@ -185,18 +185,16 @@ void AlertStore::on_gc(Listener on_remove) {
 
 Result<size_t> AlertStore::load() {
   if (!db_) return size_t{0};
-  auto rows = db_->load_log(kNamespace);
-  if (!rows) return Error{"loading alerts: " + rows.error()};
   size_t n = 0;
-  for (auto& row : *rows) {
-    auto a = decode_alert(row.value);
-    if (!a) continue;  // a row we cannot read is skipped, not fatal: alerts are re-sent by Prometheus
+  auto scanned = db_->scan_log(kNamespace, [&](std::uint64_t seq, std::string_view value) {
+    auto a = decode_alert(value);
+    if (!a) return;  // a row we cannot read is skipped, not fatal: alerts are re-sent by Prometheus
     a->fingerprint = a->labels.fingerprint();
     // A firing alert's row may be up to kPersistEvery older than its last re-post: extend its end
     // time by as much, so a restart never resolves an alert that was still being re-posted.
     if (!a->resolved_at(a->updated_at)) a->ends_at += kPersistEvery;
     a->persisted_at = a->updated_at;
-    a->log_seq = row.seq;
+    a->log_seq = seq;
     Shard& s = shard(a->fingerprint);
     std::lock_guard lock(s.mu);
     if (const AlertPtr* old = s.alerts.find(a->fingerprint)) {
@@ -205,9 +203,9 @@ Result<size_t> AlertStore::load() {
     } else {
       ++n;
     }
-    const Fingerprint fp = a->fingerprint;
-    s.alerts.insert_or_assign(fp, std::make_shared<const Alert>(std::move(*a)));
-  }
+    s.alerts.put(std::make_shared<const Alert>(std::move(*a)));
+  });
+  if (!scanned) return Error{"loading alerts: " + scanned.error()};
   return n;
 }
 
@@ -298,6 +296,7 @@ struct Reader {
     s.remove_prefix(n);
     return out;
   }
+  // Views into the row: no string is copied until the label set's own block.
   LabelSet labels() {
     const uint64_t n = count();
     std::vector<LabelSet::ViewPair> pairs;
@@ -322,7 +321,7 @@ std::string encode_alert(const Alert& a) {
   put_u64(out, static_cast<uint64_t>(a.starts_at.time_since_epoch().count()));
   put_u64(out, static_cast<uint64_t>(a.ends_at.time_since_epoch().count()));
   put_u64(out, static_cast<uint64_t>(a.updated_at.time_since_epoch().count()));
-  put_str(out, a.generator_url);
+  put_str(out, a.generator_url.view());
   out += a.timeout ? '\1' : '\0';
   return out;
 }

@@ -10,6 +10,7 @@
 
 #include "alerts/alert_table.hpp"
 #include "core/alert.hpp"
+#include "core/alert_table.hpp"
 #include "core/result.hpp"
 
 namespace tocsin::store {

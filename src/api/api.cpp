@@ -509,7 +509,7 @@ class Api {
     out += '"';
     if (!a.generator_url.empty()) {
       out += ",\"generatorURL\":";
-      append_string(out, a.generator_url);
+      append_string(out, a.generator_url.view());
     }
     out += ",\"labels\":";
     json_out::append_labels(out, a.labels);

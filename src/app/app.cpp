@@ -254,6 +254,7 @@ class Daemon {
       auto gen = current();
       gen->runtime->inhibitor->update(batch);
       dispatcher_->process(batch, clock_.now());
+      if (driver_) driver_->flush_due();
     });
     alerts_->on_gc([this](const AlertPtr& a) {
       dispatcher_->remove_alert(a->fingerprint);
@@ -454,6 +455,7 @@ class Daemon {
     const TimePoint now = clock_.now();
     // One batch, so no group of a changed route can flush before all its alerts are back in it.
     dispatcher_->process(alerts_->list(), now);
+    if (driver_) driver_->flush_due();
     config_success();
     LOG_INFO({"component", "configuration"}, {"msg", "Completed loading of configuration file"},
              {"file", flags_.config_file});

@@ -88,11 +88,14 @@ Result<tmpl::NotificationData> read_data(const std::optional<std::string>& path)
   }
   std::ifstream in(*path, std::ios::binary);
   if (!in) return make_error("open " + *path + ": no such file or directory");
+  // Read in pieces: a buffer of the whole limit would be zero-filled (64 MiB of page faults) for a
+  // file of a few kilobytes.
   std::string content;
-  content.resize(static_cast<size_t>(kMaxDataBytes) + 1);
-  in.read(content.data(), kMaxDataBytes + 1);
-  if (in.gcount() > kMaxDataBytes) return make_error(*path + ": larger than 64 MiB");
-  content.resize(static_cast<size_t>(in.gcount()));
+  char chunk[65536];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    content.append(chunk, static_cast<size_t>(in.gcount()));
+    if (content.size() > static_cast<size_t>(kMaxDataBytes)) return make_error(*path + ": larger than 64 MiB");
+  }
   return tmpl::data_from_json(content);
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/labels.hpp"
+#include "core/shared_string.hpp"
 #include "core/time.hpp"
 
 namespace tocsin {
@@ -17,7 +18,7 @@ struct Alert {
   TimePoint starts_at;
   TimePoint ends_at;     // zero: not set by the client and not yet resolved by resolve_timeout
   TimePoint updated_at;
-  std::string generator_url;
+  SharedString generator_url;  // shared: every alert of a rule has the same one
   bool timeout = false;  // ends_at was filled in from resolve_timeout, not sent by the client
   Fingerprint fingerprint = 0;
   // When the alert store last wrote this alert's row (not itself stored).

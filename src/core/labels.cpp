@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
 
 #include "core/utf8.hpp"
 
@@ -29,7 +32,42 @@ void append_hex(std::string& out, uint32_t v, int digits) {
 
 }  // namespace
 
+namespace detail {
+std::string_view label_names[kMaxLabelNames];
+}  // namespace detail
+
 namespace {
+
+// Names longer than this stay inline: the table is for the vocabulary, not for arbitrary strings.
+constexpr size_t kMaxInternedName = 128;
+
+struct NameTable {
+  std::mutex mu;
+  std::unordered_map<std::string_view, uint16_t> ids;  // keys view `storage`
+  std::deque<std::string> storage;                     // stable addresses
+};
+
+// The name's id, or -1 when it is too long or the table is full (then it never gets one, so a given
+// name is always stored the same way and equal label sets have equal blocks).
+int intern_name(std::string_view name) {
+  if (name.size() > kMaxInternedName) return -1;
+  // Each thread remembers the ids it has seen: the common case takes no lock. Keys view the table's
+  // storage, which never moves or shrinks.
+  thread_local std::unordered_map<std::string_view, uint16_t> seen;
+  if (auto it = seen.find(name); it != seen.end()) return it->second;
+  static NameTable* table = new NameTable;  // never destroyed: label sets may outlive statics
+  std::lock_guard lock(table->mu);
+  auto it = table->ids.find(name);
+  if (it == table->ids.end()) {
+    if (table->storage.size() >= detail::kMaxLabelNames) return -1;
+    const std::string& stored = table->storage.emplace_back(name);
+    const auto id = static_cast<uint16_t>(table->storage.size() - 1);
+    detail::label_names[id] = stored;
+    it = table->ids.emplace(std::string_view(stored), id).first;
+  }
+  seen.emplace(detail::label_names[it->second], it->second);
+  return it->second;
+}
 
 // Sorts by name (stable) and keeps the last of each run of equal names, in place.
 void canonicalize(std::vector<LabelSet::ViewPair>& v) {
@@ -62,11 +100,6 @@ std::vector<LabelSet::ViewPair> canonical(std::vector<LabelSet::ViewPair> v) {
   return v;
 }
 
-size_t block_size(const uint32_t* h) {
-  uint32_t n = h[0];
-  return sizeof(uint32_t) * (2 * n + 2) + h[2 * n + 1];
-}
-
 }  // namespace
 
 LabelSet::LabelSet(std::initializer_list<Pair> pairs) : LabelSet(std::vector<Pair>(pairs)) {}
@@ -91,7 +124,7 @@ LabelSet LabelSet::from_views(std::vector<ViewPair>& pairs) {
 
 LabelSet::LabelSet(const LabelSet& o) {
   if (o.block_ != nullptr) {
-    size_t n = block_size(o.header());
+    size_t n = o.block_size();
     block_ = static_cast<char*>(::operator new(n));
     std::memcpy(block_, o.block_, n);
   }
@@ -122,30 +155,64 @@ void LabelSet::assign_sorted(const std::vector<ViewPair>& sorted) {
   if (sorted.empty()) {
     return;
   }
-  size_t chars = 0;
-  for (const auto& [n, v] : sorted) {
-    chars += n.size() + v.size();
-  }
   const size_t n = sorted.size();
-  const size_t head = sizeof(uint32_t) * (2 * n + 2);
-  block_ = static_cast<char*>(::operator new(head + chars));
-  auto* h = reinterpret_cast<uint32_t*>(block_);
-  h[0] = static_cast<uint32_t>(n);
-  uint32_t* off = h + 1;
-  char* out = block_ + head;
-  uint32_t pos = 0;
-  for (size_t i = 0; i < n; ++i) {
-    off[2 * i] = pos;
-    std::memcpy(out + pos, sorted[i].first.data(), sorted[i].first.size());
-    pos += static_cast<uint32_t>(sorted[i].first.size());
-    off[2 * i + 1] = pos;
-    std::memcpy(out + pos, sorted[i].second.data(), sorted[i].second.size());
-    pos += static_cast<uint32_t>(sorted[i].second.size());
+  // Interned names when every name has an id.
+  uint16_t ids_small[16];
+  std::vector<uint16_t> ids_big;
+  uint16_t* ids = n <= 16 ? ids_small : (ids_big.resize(n), ids_big.data());
+  bool interned = true;
+  for (size_t i = 0; i < n && interned; ++i) {
+    const int id = intern_name(sorted[i].first);
+    interned = id >= 0;
+    ids[i] = static_cast<uint16_t>(id);
   }
-  off[2 * n] = pos;
+  size_t chars = 0;
+  for (const auto& [name, v] : sorted) chars += (interned ? 0 : name.size()) + v.size();
+  const size_t biggest = std::max(chars, n);
+  const unsigned w = biggest <= 0xff ? 1 : biggest <= 0xffff ? 2 : 4;
+  const size_t head = interned ? 1 + w + 2 * n + w * (n + 1) : 1 + w * (2 * n + 2);
+  block_ = static_cast<char*>(::operator new(head + chars));
+  auto* p = reinterpret_cast<unsigned char*>(block_);
+  *p++ = static_cast<unsigned char>(w | (interned ? 0x80 : 0));
+  auto put = [&](size_t v) {
+    for (unsigned k = 0; k < w; ++k) *p++ = static_cast<unsigned char>(v >> (8 * k));
+  };
+  put(n);
+  char* out = block_ + head;
+  size_t pos = 0;
+  if (interned) {
+    for (size_t i = 0; i < n; ++i) {
+      *p++ = static_cast<unsigned char>(ids[i]);
+      *p++ = static_cast<unsigned char>(ids[i] >> 8);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      put(pos);
+      std::memcpy(out + pos, sorted[i].second.data(), sorted[i].second.size());
+      pos += sorted[i].second.size();
+    }
+    put(pos);
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    put(pos);
+    std::memcpy(out + pos, sorted[i].first.data(), sorted[i].first.size());
+    pos += sorted[i].first.size();
+    put(pos);
+    std::memcpy(out + pos, sorted[i].second.data(), sorted[i].second.size());
+    pos += sorted[i].second.size();
+  }
+  put(pos);
 }
 
-size_t LabelSet::heap_bytes() const { return block_ == nullptr ? 0 : block_size(header()); }
+size_t LabelSet::block_size() const {
+  const unsigned w = width();
+  const unsigned char* p = bytes() + 1;
+  const size_t n = read(p, w);
+  if (interned()) return 1 + w + 2 * n + w * (n + 1) + read(p + w + 2 * n + w * n, w);
+  return 1 + w * (2 * n + 2) + read(p + w * (2 * n + 1), w);
+}
+
+size_t LabelSet::heap_bytes() const { return block_ == nullptr ? 0 : block_size(); }
 
 std::optional<std::string_view> LabelSet::get(std::string_view name) const {
   size_t lo = 0;

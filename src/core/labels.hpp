@@ -15,9 +15,19 @@ namespace tocsin {
 
 using Fingerprint = uint64_t;
 
+namespace detail {
+// Label names seen so far (alertname, job, instance, summary...: a small vocabulary), by id. Filled
+// once each under a lock and never changed, so readers of a label set need no lock.
+inline constexpr size_t kMaxLabelNames = 4096;
+extern std::string_view label_names[kMaxLabelNames];
+}  // namespace detail
+
 // Stored as one heap block (an alert's label set is a few hundred bytes that never change once the
-// alert is stored; 100,000 alerts make memory a figure that matters): a count, 2n+1 offsets and the
-// names and values back to back, sorted by name. Iteration yields string_view pairs.
+// alert is stored; 100,000 alerts make memory a figure that matters). Byte 0 holds the width w of the
+// integers that follow (1, 2 or 4 bytes: the smallest that holds the count and the text's length) and,
+// in its top bit, whether names are interned. Interned: n, n 16-bit name ids, n+1 value offsets, the
+// values back to back. Otherwise (a name too long, or the name table full): n, 2n+1 offsets, names and
+// values back to back. Pairs are sorted by name either way; iteration yields string_view pairs.
 class LabelSet {
  public:
   using Pair = std::pair<std::string, std::string>;
@@ -69,13 +79,23 @@ class LabelSet {
   std::vector<Pair> pairs() const;
   iterator begin() const { return iterator(this, 0); }
   iterator end() const { return iterator(this, size()); }
-  size_t size() const { return block_ == nullptr ? 0 : header()[0]; }
+  size_t size() const { return block_ == nullptr ? 0 : read(bytes() + 1, width()); }
   bool empty() const { return size() == 0; }
   ViewPair at(size_t i) const {
-    const uint32_t* off = header() + 1;
-    const char* chars = reinterpret_cast<const char*>(off + 2 * size() + 1);
-    return {std::string_view(chars + off[2 * i], off[2 * i + 1] - off[2 * i]),
-            std::string_view(chars + off[2 * i + 1], off[2 * i + 2] - off[2 * i + 1])};
+    const unsigned w = width();
+    const unsigned char* p = bytes() + 1;
+    const size_t n = read(p, w);
+    p += w;
+    if (interned()) {
+      const unsigned id = p[2 * i] | (p[2 * i + 1] << 8);
+      p += 2 * n;
+      const char* chars = reinterpret_cast<const char*>(p + w * (n + 1));
+      const uint32_t a = read(p + w * i, w), b = read(p + w * (i + 1), w);
+      return {detail::label_names[id], std::string_view(chars + a, b - a)};
+    }
+    const char* chars = reinterpret_cast<const char*>(p + w * (2 * n + 1));
+    const uint32_t a = read(p + w * 2 * i, w), b = read(p + w * (2 * i + 1), w), c = read(p + w * (2 * i + 2), w);
+    return {std::string_view(chars + a, b - a), std::string_view(chars + b, c - b)};
   }
   // Bytes on the heap (for memory accounting).
   size_t heap_bytes() const;
@@ -90,9 +110,19 @@ class LabelSet {
  private:
   // Builds the block from pairs already sorted by name with unique names.
   void assign_sorted(const std::vector<ViewPair>& sorted);
-  const uint32_t* header() const { return reinterpret_cast<const uint32_t*>(block_); }
+  const unsigned char* bytes() const { return reinterpret_cast<const unsigned char*>(block_); }
+  unsigned width() const { return bytes()[0] & 0x7f; }
+  bool interned() const { return (bytes()[0] & 0x80) != 0; }
+  // A little-endian integer of w bytes.
+  static uint32_t read(const unsigned char* p, unsigned w) {
+    if (w == 1) return p[0];
+    if (w == 2) return static_cast<uint32_t>(p[0] | (p[1] << 8));
+    return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) | (static_cast<uint32_t>(p[2]) << 16) |
+           (static_cast<uint32_t>(p[3]) << 24);
+  }
+  size_t block_size() const;
 
-  char* block_ = nullptr;  // u32 n, u32 offsets[2n+1] (into the chars), then the chars
+  char* block_ = nullptr;  // see the comment above the class
 };
 
 // 16 lowercase hex digits, as the reference prints fingerprints.

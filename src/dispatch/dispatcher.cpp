@@ -140,7 +140,7 @@ void Dispatcher::schedule(AggregationGroup& g, TimePoint t) {
   g.next_flush = t;
   const bool earliest = timers_.empty() || t < timers_.begin()->first;
   timers_.insert({t, g.id});
-  if (earliest && on_earlier_) on_earlier_();
+  if (earliest && on_earlier_) on_earlier_(t);
 }
 
 void Dispatcher::process(const AlertPtr& alert, TimePoint now) {

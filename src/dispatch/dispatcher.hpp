@@ -15,6 +15,7 @@
 
 #include "alerts/alert_table.hpp"
 #include "core/alert.hpp"
+#include "core/alert_table.hpp"
 
 namespace tocsin::config {
 struct Route;
@@ -57,7 +58,7 @@ struct AggregationGroup {
   std::string key;  // the reference's group key: <route key>:<group labels>
   // Hashed, not ordered: every reader sorts the alerts (sort_alerts), and a tree walk per routed
   // alert (one cache miss per level) was the dispatcher's main cost.
-  alerts::AlertTable alerts;
+  AlertTable alerts;
   TimePoint next_flush{};
   bool has_flushed = false;
   bool flushing = false;
@@ -109,9 +110,9 @@ class Dispatcher {
   std::vector<GroupView> groups() const;
   size_t group_count() const;
   RoutePtr root() const;
-  // Called (under the dispatcher's lock) when a timer is set earlier than every other one, so the
-  // driver can wake up.
-  void on_earlier_deadline(std::function<void()> fn) { on_earlier_ = std::move(fn); }
+  // Called (under the dispatcher's lock) with the new deadline when a timer is set earlier than every
+  // other one, so the driver can wake up.
+  void on_earlier_deadline(std::function<void(TimePoint)> fn) { on_earlier_ = std::move(fn); }
 
  private:
   // A route's groups by the fingerprint of their labels.
@@ -146,7 +147,7 @@ class Dispatcher {
   std::vector<Placement> placements_;                          // process_locked()'s, reused
   std::unordered_map<uint64_t, AggregationGroup*> by_id_;
   std::set<std::pair<TimePoint, uint64_t>> timers_;
-  std::function<void()> on_earlier_;
+  std::function<void(TimePoint)> on_earlier_;
 };
 
 // Sorting helpers the API shares.

@@ -11,7 +11,11 @@ Driver::Driver(Dispatcher& d, const Clock& clock, Submit submit)
 Driver::~Driver() { stop(); }
 
 void Driver::start() {
-  d_.on_earlier_deadline([this] { wake(); });
+  // A deadline already passed is the caller's to flush (flush_due): waking this thread for it too
+  // would only make the two race for the same flush, with a context switch on the way.
+  d_.on_earlier_deadline([this](TimePoint t) {
+    if (t > clock_.now()) wake();
+  });
   thread_ = std::thread([this] { run(); });
 }
 
@@ -30,6 +34,20 @@ void Driver::wake() {
     woken_ = true;
   }
   cv_.notify_one();
+}
+
+void Driver::flush_due() {
+  const TimePoint now = clock_.now();
+  const auto dl = d_.next_deadline();
+  if (!dl || *dl > now) return;
+  bool any = false;
+  for (auto& job : d_.take_due(now)) {
+    submit_(std::move(job));
+    any = true;
+  }
+  // Let the notifier start before the caller goes on (with a POST: its database commit), which on a
+  // busy or single core would otherwise come first.
+  if (any) std::this_thread::yield();
 }
 
 void Driver::add_periodic(Duration every, std::function<void()> fn) {

@@ -24,6 +24,10 @@ class Driver {
   void stop();
   // Re-reads the earliest deadline (a timer was set earlier than the one being waited for).
   void wake();
+  // Takes the flushes already due and submits them from the calling thread: an alert that opens a
+  // group with group_wait 0 goes out without a hop through the driver thread. Whoever feeds the
+  // dispatcher calls it afterwards: the driver thread is not woken for deadlines already passed.
+  void flush_due();
   // Periodic housekeeping run on the driver thread every `every` (empty-group removal, GC).
   void add_periodic(Duration every, std::function<void()> fn);
 

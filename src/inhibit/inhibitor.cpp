@@ -80,6 +80,7 @@ void Inhibitor::update_locked(const AlertPtr& alert) {
 }
 
 void Inhibitor::remove(Fingerprint fp) {
+  if (rules_.empty()) return;
   std::lock_guard lock(mu_);
   for (auto& rs : rules_) {
     erase_from(rs, fp);
@@ -105,6 +106,7 @@ void Inhibitor::gc(TimePoint now) {
 
 std::optional<std::string> Inhibitor::inhibited_by(const LabelSet& target, Fingerprint fp,
                                                    TimePoint now) const {
+  if (rules_.empty()) return std::nullopt;
   std::lock_guard lock(mu_);
   for (const auto& rs : rules_) {
     if (!matches_all(rs.rule.target, target)) {

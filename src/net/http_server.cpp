@@ -527,7 +527,8 @@ class BeastServer final : public HttpServer {
       : listen_address_(std::move(listen_address)),
         threads_wanted_(threads < 1 ? 1 : threads),
         state_(std::make_shared<ServerState>()),
-        acceptor_(asio::make_strand(ioc_)) {
+        iocs_(make_contexts(threads_wanted_)),
+        acceptor_(iocs_[0]->get_executor()) {
     state_->handler = std::move(handler);
     state_->limits = limits;
     if (tls != nullptr) {
@@ -559,10 +560,12 @@ class BeastServer final : public HttpServer {
     started_ = true;
     do_accept();
     for (int i = 0; i < threads_wanted_; ++i) {
-      threads_.emplace_back([this] {
+      asio::io_context& ioc = *iocs_[static_cast<size_t>(i)];
+      work_.emplace_back(ioc.get_executor());  // a thread whose context has no connection yet keeps waiting
+      threads_.emplace_back([&ioc] {
         for (;;) {
           try {
-            ioc_.run();
+            ioc.run();
             return;
           } catch (...) {
             // A handler must not throw; if one did, keep the thread serving.
@@ -602,7 +605,8 @@ class BeastServer final : public HttpServer {
       std::unique_lock lock(state_->mu);
       state_->drained.wait_for(lock, std::chrono::seconds(2), [this] { return state_->sessions.empty(); });
     }
-    ioc_.stop();
+    work_.clear();
+    for (auto& ioc : iocs_) ioc->stop();
     for (auto& t : threads_) {
       if (t.joinable()) {
         t.join();
@@ -623,7 +627,7 @@ class BeastServer final : public HttpServer {
       if (!ec) {
         candidates.emplace_back(ip, addr.port);
       } else {
-        tcp::resolver resolver(ioc_);
+        tcp::resolver resolver(*iocs_[0]);
         auto results = resolver.resolve(addr.host, std::to_string(addr.port), ec);
         if (ec) {
           return make_error("resolve " + addr.host + ": " + ec.message());
@@ -669,7 +673,9 @@ class BeastServer final : public HttpServer {
   }
 
   void do_accept() {
-    acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    // Connections go to the threads in turn; each is then served wholly by its thread.
+    asio::io_context& ioc = *iocs_[next_ioc_++ % iocs_.size()];
+    acceptor_.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
       on_accept(ec, std::move(socket));
     });
   }
@@ -720,9 +726,21 @@ class BeastServer final : public HttpServer {
   int threads_wanted_;
   std::optional<TlsServerConfig> tls_;
   std::shared_ptr<ServerState> state_;
-  // Declared before ioc_: sessions still queued in ioc_ refer to it when ioc_ is destroyed.
+  static std::vector<std::unique_ptr<asio::io_context>> make_contexts(int n) {
+    std::vector<std::unique_ptr<asio::io_context>> v;
+    for (int i = 0; i < n; ++i) v.push_back(std::make_unique<asio::io_context>(1));
+    return v;
+  }
+
+  // Declared before iocs_: sessions still queued in a context refer to it when the context is destroyed.
   std::unique_ptr<ssl::context> ssl_ctx_;
-  asio::io_context ioc_;
+  // One io_context a thread. A single context run by several threads wakes another thread on nearly
+  // every completion (several futex round trips a request, most of the notify latency and a good
+  // share of the CPU per POST); here a connection's handlers all run on its own thread. A slow
+  // handler delays only the connections of that thread.
+  std::vector<std::unique_ptr<asio::io_context>> iocs_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  size_t next_ioc_ = 0;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   bool started_ = false;

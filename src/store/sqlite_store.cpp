@@ -294,6 +294,26 @@ class SqliteStore final : public Store {
     return rows;
   }
 
+  Result<void> scan_log(std::string_view ns, const std::function<void(std::uint64_t, std::string_view)>& fn) override {
+    std::lock_guard lk(reader_mu_);
+    sqlite3_stmt* s = stmts_.select_log.get();
+    sqlite3_bind_text(s, 1, ns.data(), static_cast<int>(ns.size()), SQLITE_STATIC);
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      auto value = static_cast<const char*>(sqlite3_column_blob(s, 1));
+      const int value_len = sqlite3_column_bytes(s, 1);
+      fn(static_cast<std::uint64_t>(sqlite3_column_int64(s, 0)),
+         value != nullptr ? std::string_view(value, static_cast<size_t>(value_len)) : std::string_view());
+    }
+    std::string msg = rc == SQLITE_DONE ? "" : errmsg(reader_.get());
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE) {
+      return make_error("cannot load \"" + std::string(ns) + "\" from " + opts_.path + ": " + msg);
+    }
+    return {};
+  }
+
   Result<std::vector<Row>> load(std::string_view ns) override {
     std::lock_guard lk(reader_mu_);
     sqlite3_stmt* s = stmts_.select.get();

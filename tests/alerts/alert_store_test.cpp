@@ -86,7 +86,7 @@ std::string encode_v1(const Alert& a) {
   u64(static_cast<uint64_t>(a.starts_at.time_since_epoch().count()));
   u64(static_cast<uint64_t>(a.ends_at.time_since_epoch().count()));
   u64(static_cast<uint64_t>(a.updated_at.time_since_epoch().count()));
-  str(a.generator_url);
+  str(a.generator_url.view());
   out += a.timeout ? '\1' : '\0';
   return out;
 }

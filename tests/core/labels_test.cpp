@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/labels.hpp"
@@ -57,6 +58,75 @@ TEST_CASE("LabelSet in one block: copies, moves, empty values, long values, orde
   for (const auto& [k, v] : a) seen.emplace_back(std::string(k), std::string(v).substr(0, 3));
   CHECK(seen == std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"name", "xxx"}, {"z", ""}});
   CHECK(a.heap_bytes() > longv.size());
+}
+
+TEST_CASE("LabelSet block widths: 1, 2 and 4-byte offsets at their boundaries") {
+  // Value text of 0, 255/256 and 65535/65536 bytes, and 300 labels (a count past one byte).
+  for (size_t text : {size_t{0}, size_t{255}, size_t{256}, size_t{65535}, size_t{65536}}) {
+    CAPTURE(text);
+    const std::string v(text, 'v');
+    LabelSet s{{"b", v}, {"a", ""}};
+    CHECK(s.at(0).first == "a");
+    CHECK(s.at(1).first == "b");
+    CHECK(s.value("b") == v);
+    CHECK(s.get("a").has_value());
+    LabelSet copy = s;
+    CHECK(copy == s);
+    CHECK(copy.fingerprint() == s.fingerprint());
+    // Interned names: the width byte, the count, two 16-bit name ids, three value offsets, the values.
+    const size_t w = text <= 0xff ? 1 : text <= 0xffff ? 2 : 4;
+    CHECK(s.heap_bytes() == 1 + w + 2 * 2 + w * 3 + text);
+  }
+  // A name past the interning limit keeps every name of its set inline: count, 2n+1 offsets, text.
+  const std::string long_name(200, 'n');
+  LabelSet in{{long_name, "x"}, {"a", "1"}};
+  CHECK(in.at(0) == LabelSet::ViewPair{"a", "1"});
+  CHECK(in.at(1) == LabelSet::ViewPair{long_name, "x"});
+  CHECK(in.value(long_name) == "x");
+  CHECK(in.heap_bytes() == 1 + 1 + 5 + (1 + 1 + 200 + 1));
+  LabelSet in2 = in;
+  in2.set("a", "1");
+  CHECK(in2 == in);
+  CHECK(in.fingerprint() == LabelSet(std::vector<LabelSet::Pair>{{"a", "1"}, {long_name, "x"}}).fingerprint());
+  std::vector<LabelSet::Pair> many;
+  for (int i = 0; i < 300; ++i) many.emplace_back("l" + std::to_string(1000 + i), "");
+  LabelSet big(many);
+  REQUIRE(big.size() == 300);
+  CHECK(big.at(0).first == "l1000");
+  CHECK(big.at(299).first == "l1299");
+  CHECK(big.has("l1150"));
+  CHECK_FALSE(big.has("l9999"));
+  CHECK(big.heap_bytes() == 1 + 2 + 2 * 300 + 2 * 301);
+  // Six short labels (a typical alert): names are 2-byte ids, offsets 1 byte.
+  LabelSet typical{{"alertname", "HighLatency"}, {"instance", "host-17:9100"}, {"job", "node"},
+                   {"severity", "warning"}, {"service", "api"}, {"group", "g1"}};
+  size_t values = 0;
+  for (auto [n, val] : typical) values += val.size();
+  CHECK(typical.heap_bytes() == 1 + 1 + 12 + 7 + values);
+  std::vector<std::string> names;
+  for (auto [n, val] : typical) names.emplace_back(n);
+  CHECK(names == std::vector<std::string>{"alertname", "group", "instance", "job", "service", "severity"});
+}
+
+TEST_CASE("LabelSet names interned from several threads stay consistent") {
+  std::vector<std::thread> ts;
+  std::vector<std::vector<LabelSet>> made(4);
+  for (int t = 0; t < 4; ++t) {
+    ts.emplace_back([t, &made] {
+      for (int i = 0; i < 500; ++i) {
+        made[t].push_back(LabelSet{{"name_" + std::to_string(i % 97), "v"}, {"common", std::to_string(i)}});
+      }
+    });
+  }
+  for (auto& th : ts) th.join();
+  for (int t = 0; t < 4; ++t) {
+    for (int i = 0; i < 500; ++i) {
+      const LabelSet& s = made[t][i];
+      CHECK(s == made[0][i]);
+      CHECK(s.value("name_" + std::to_string(i % 97)) == "v");
+      CHECK(s.at(0).first == "common");
+    }
+  }
 }
 
 TEST_CASE("fingerprints equal Prometheus model.LabelSet.Fingerprint") {

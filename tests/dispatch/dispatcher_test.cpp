@@ -2,7 +2,9 @@
 #include <doctest/doctest.h>
 
 #include "config/config.hpp"
+#include "core/clock.hpp"
 #include "dispatch/dispatcher.hpp"
+#include "dispatch/driver.hpp"
 
 using namespace tocsin;
 using namespace std::chrono_literals;
@@ -299,4 +301,33 @@ TEST_CASE("a batch is grouped and timed exactly as its alerts one by one") {
   REQUIRE(jb.size() == js.size());
   REQUIRE(jb.size() == 1);
   CHECK(jb[0].group_key == js[0].group_key);
+}
+
+TEST_CASE("driver: a flush already due goes out from the caller's thread, without the driver thread") {
+  auto cfg = load(R"(
+route:
+  receiver: r
+  group_by: [g]
+  group_wait: 0s
+  group_interval: 5m
+receivers:
+- name: r
+)");
+  FakeClock clock(t0);
+  dispatch::Dispatcher d(cfg->route);
+  std::vector<dispatch::FlushJob> jobs;
+  dispatch::Driver driver(d, clock, [&](dispatch::FlushJob j) { jobs.push_back(std::move(j)); });
+  // Never started: only flush_due can submit.
+  driver.flush_due();
+  CHECK(jobs.empty());
+  d.process(alert(LabelSet{{"g", "1"}}, t0), clock.now());
+  driver.flush_due();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].alerts.size() == 1);
+  d.complete(jobs[0], false);  // kept: the alert is still firing
+  driver.flush_due();  // the next flush is group_interval away
+  CHECK(jobs.size() == 1);
+  clock.advance(5min);
+  driver.flush_due();
+  CHECK(jobs.size() == 2);
 }

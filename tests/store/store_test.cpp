@@ -409,6 +409,10 @@ TEST_CASE("log namespaces: append returns increasing seqs, erase_seq removes, lo
     CHECK((*rows)[1].seq == c);
     CHECK((*rows)[1].value == std::string("c\0c", 3));
     CHECK(s->load_log("other")->size() == 1);
+    // scan_log hands out the same rows, in the same order, without copies.
+    std::vector<std::pair<std::uint64_t, std::string>> scanned;
+    REQUIRE(s->scan_log("alerts", [&](std::uint64_t seq, std::string_view v) { scanned.emplace_back(seq, std::string(v)); }).ok());
+    CHECK(scanned == std::vector<std::pair<std::uint64_t, std::string>>{{a, "a"}, {c, std::string("c\0c", 3)}});
     CHECK(must_load(*s, "alerts").empty());  // key/value rows are apart
     s->append("alerts", "queued");  // the destructor flushes
   }

@@ -35,7 +35,7 @@ std::string webhook_payload(const NotifyContext& ctx, const AlertList& all, uint
     ja["annotations"] = kv(a->annotations);
     ja["startsAt"] = format_rfc3339_nano(a->starts_at);
     ja["endsAt"] = format_rfc3339_nano(a->ends_at);
-    ja["generatorURL"] = a->generator_url;
+    ja["generatorURL"] = a->generator_url.str();
     ja["fingerprint"] = fingerprint_hex(a->fingerprint);
     arr.push_back(std::move(ja));
   }
