@@ -53,9 +53,14 @@ void match_into(const config::Route& r, const LabelSet& labels, std::vector<cons
 
 std::vector<const config::Route*> match_routes(const config::Route& root, const LabelSet& labels) {
   std::vector<const config::Route*> out;
+  match_routes(root, labels, out);
+  return out;
+}
+
+void match_routes(const config::Route& root, const LabelSet& labels, std::vector<const config::Route*>& out) {
+  out.clear();
   bool matched = false;
   match_into(root, labels, out, matched);
-  return out;
 }
 
 LabelSet group_labels(const Alert& alert, const config::Route& route) {

@@ -499,56 +499,56 @@ std::vector<Silence> Silences::query(const Matchers& filter) const {
 }
 
 std::vector<std::string> Silences::silenced_by(const LabelSet& labels, Fingerprint fp) const {
-  auto start = std::chrono::steady_clock::now();
   std::vector<std::string> active;
+  silenced_by(labels, fp, clock_.now(), active);
+  return active;
+}
+
+void Silences::silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now,
+                           std::vector<std::string>& out) const {
+  auto start = std::chrono::steady_clock::now();
+  out.clear();
   {
     std::lock_guard lock(mu_);
-    const TimePoint now = clock_.now();
-    const uint64_t ver = version_.load();
-    std::vector<std::string> candidates;
-    bool cached = false;
-    {
+    // Without silences nothing is cached: a listing of 10,000 alerts then costs no map lookups.
+    if (!silences_.empty()) {
+      const uint64_t ver = version_.load();
       std::lock_guard cl(cache_mu_);
       auto it = cache_.find(fp);
-      if (it != cache_.end() && it->second.version == ver) {
-        candidates = it->second.ids;
-        cached = true;
-      }
-    }
-    if (!cached) {
-      auto consider = [&](const std::string& id) {
-        const Silence& s = silences_.at(id);
-        if (state_at(s, now) != SilenceState::kExpired && matches_all(s.matchers, labels)) {
-          candidates.push_back(id);
-        }
-      };
-      for (const auto& pair : labels) {
-        auto ix = index_.find(pair);
-        if (ix != index_.end()) {
-          for (const auto& id : ix->second) {
-            consider(id);
+      if (it == cache_.end() || it->second.version != ver) {
+        std::vector<std::string> candidates;
+        auto consider = [&](const std::string& id) {
+          const Silence& s = silences_.at(id);
+          if (state_at(s, now) != SilenceState::kExpired && matches_all(s.matchers, labels)) {
+            candidates.push_back(id);
+          }
+        };
+        for (const auto& pair : labels) {
+          auto ix = index_.find(pair);
+          if (ix != index_.end()) {
+            for (const auto& id : ix->second) {
+              consider(id);
+            }
           }
         }
+        for (const auto& id : unindexed_) {
+          consider(id);
+        }
+        if (cache_.size() >= kMaxCacheEntries) {
+          cache_.clear();
+        }
+        it = cache_.insert_or_assign(fp, CacheEntry{ver, std::move(candidates)}).first;
       }
-      for (const auto& id : unindexed_) {
-        consider(id);
-      }
-      std::lock_guard cl(cache_mu_);
-      if (cache_.size() >= kMaxCacheEntries) {
-        cache_.clear();
-      }
-      cache_[fp] = CacheEntry{ver, candidates};
-    }
-    for (const auto& id : candidates) {
-      auto it = silences_.find(id);
-      if (it != silences_.end() && state_at(it->second, now) == SilenceState::kActive) {
-        active.push_back(id);
+      for (const auto& id : it->second.ids) {
+        auto sit = silences_.find(id);
+        if (sit != silences_.end() && state_at(sit->second, now) == SilenceState::kActive) {
+          out.push_back(id);
+        }
       }
     }
   }
-  std::sort(active.begin(), active.end());
+  std::sort(out.begin(), out.end());
   observe_query(std::chrono::steady_clock::now() - start);
-  return active;
 }
 
 size_t Silences::gc() {

@@ -119,6 +119,9 @@ class Silences {
   // and is rebuilt when version() changes; states are re-evaluated on every call, so a silence that
   // starts or ends takes effect without any write.
   std::vector<std::string> silenced_by(const LabelSet& labels, Fingerprint fp) const;
+  // The same at `now`, into `out` (cleared first): a listing reads the clock once and reuses one
+  // vector for all its alerts.
+  void silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now, std::vector<std::string>& out) const;
 
   // Removes silences that ended more than `retention` ago, from memory and the store. Returns how many.
   size_t gc();

@@ -295,6 +295,27 @@ TEST_CASE("silenced_by cache follows changes and the passing of time") {
   CHECK(f.sils.silenced_by(ls, fp) == std::vector<std::string>{c});
 }
 
+TEST_CASE("silenced_by at a given time into a reused vector") {
+  Fixture f;
+  LabelSet ls{{"job", "api"}, {"env", "prod"}};
+  const auto fp = ls.fingerprint();
+  std::vector<std::string> out{"stale"};
+  f.sils.silenced_by(ls, fp, f.clock.now(), out);
+  CHECK(out.empty());  // no silences at all: cleared, nothing cached
+  auto p = *f.sils.set(simple(kT0 + 10min, kT0 + 20min));
+  auto a = *f.sils.set(simple(kT0, kT0 + 1h));
+  f.sils.silenced_by(ls, fp, f.clock.now(), out);
+  CHECK(out == std::vector<std::string>{a});
+  // The time given decides, not the clock: the pending one is active 15 minutes on, both are over later.
+  f.sils.silenced_by(ls, fp, kT0 + 15min, out);
+  std::vector<std::string> both{a, p};
+  std::sort(both.begin(), both.end());
+  CHECK(out == both);
+  f.sils.silenced_by(ls, fp, kT0 + 2h, out);
+  CHECK(out.empty());
+  CHECK(f.sils.silenced_by(ls, fp) == std::vector<std::string>{a});
+}
+
 TEST_CASE("silenced_by with many silences agrees with a full scan") {
   Fixture f;
   std::vector<std::string> ids;
