@@ -117,6 +117,18 @@ TEST_CASE("write_labels and append_labels") {
   std::string out = "[";
   json_out::append_labels(out, ls);
   CHECK(out == "[" + want);
+  // Plain sets take the one-scan path; an escape anywhere (first name, last value) the other.
+  for (const LabelSet& set : {LabelSet{{"alertname", "HighLatency"}, {"instance", "host-1:9100"}, {"z", ""}},
+                              LabelSet{{"a&", "1"}, {"b", "2"}}, LabelSet{{"a", "1"}, {"b", "caf\xC3\xA9"}},
+                              LabelSet{{"a", "1"}, {"b", "\xFF"}}}) {
+    std::string expect = "{";
+    for (const auto& [k, v] : set) {
+      expect += (expect.size() > 1 ? "," : "") + model(k) + ":" + model(v);
+    }
+    expect += "}";
+    std::string got(json_out::labels_bound(set), '\0');
+    CHECK(std::string(got.data(), json_out::write_labels(got.data(), set)) == expect);
+  }
   out.clear();
   json_out::append_labels(out, LabelSet{});
   CHECK(out == "{}");
