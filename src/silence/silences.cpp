@@ -516,11 +516,11 @@ void Silences::silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now
       std::lock_guard cl(cache_mu_);
       auto it = cache_.find(fp);
       if (it == cache_.end() || it->second.version != ver) {
-        std::vector<std::string> candidates;
+        std::vector<const Silence*> candidates;
         auto consider = [&](const std::string& id) {
           const Silence& s = silences_.at(id);
           if (state_at(s, now) != SilenceState::kExpired && matches_all(s.matchers, labels)) {
-            candidates.push_back(id);
+            candidates.push_back(&s);
           }
         };
         for (const auto& pair : labels) {
@@ -539,10 +539,9 @@ void Silences::silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now
         }
         it = cache_.insert_or_assign(fp, CacheEntry{ver, std::move(candidates)}).first;
       }
-      for (const auto& id : it->second.ids) {
-        auto sit = silences_.find(id);
-        if (sit != silences_.end() && state_at(sit->second, now) == SilenceState::kActive) {
-          out.push_back(id);
+      for (const Silence* s : it->second.silences) {
+        if (state_at(*s, now) == SilenceState::kActive) {
+          out.push_back(s->id);
         }
       }
     }

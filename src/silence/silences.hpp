@@ -135,7 +135,9 @@ class Silences {
  private:
   struct CacheEntry {
     uint64_t version = 0;
-    std::vector<std::string> ids;  // pending or active when cached, matching the labels
+    // Pending or active when cached, matching the labels. Every insert or erase of a silence bumps
+    // version_ under mu_, so an entry of the current version points at live silences.
+    std::vector<const Silence*> silences;
   };
   // Index key of a silence: its first equality matcher with a non-empty value, which an alert must
   // carry verbatim to match. Silences without one are scanned for every uncached lookup.
