@@ -235,3 +235,31 @@ TEST_CASE("literal alternations match by comparison, other regexes through RE2")
   CHECK_FALSE(neg->matches("p"));
   CHECK(neg->matches("r"));
 }
+
+TEST_CASE("a group's alerts are listed in alert_less order (job, then instance, then the label sets)") {
+  auto cfg = load(kTree);
+  dispatch::Dispatcher d(cfg->route);
+  // Every mix of job and instance present, absent or equal, with ties left to the other labels.
+  std::vector<AlertPtr> posted;
+  int n = 0;
+  for (const char* job : {"", "a", "b"}) {
+    for (const char* instance : {"", "x", "y"}) {
+      for (const char* extra : {"1", "2"}) {
+        LabelSet ls{{"alertname", "Sorted"}, {"z", extra}, {"n", std::to_string(n++ % 4)}};
+        if (*job) ls.set("job", job);
+        if (*instance) ls.set("instance", instance);
+        posted.push_back(alert(ls, t0));
+      }
+    }
+  }
+  for (size_t i = 0; i < posted.size(); ++i) d.process(posted[(i * 7) % posted.size()], t0);
+  auto want = posted;
+  std::stable_sort(want.begin(), want.end(), [](const AlertPtr& x, const AlertPtr& y) { return dispatch::alert_less(*x, *y); });
+  auto groups = d.groups();
+  REQUIRE(groups.size() == 1);
+  REQUIRE(groups[0].alerts.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    CAPTURE(i);
+    CHECK(groups[0].alerts[i]->labels == want[i]->labels);
+  }
+}
