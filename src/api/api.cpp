@@ -179,6 +179,25 @@ bool parse_alert_filter(const HttpRequest& req, AlertFilter& f, HttpResponse& re
   return true;
 }
 
+// Starts loading what a listing will read of an alert a few alerts ahead. A listing walks thousands
+// of alerts whose objects and label blocks are scattered over the heap; waiting on each cache miss
+// in turn was its largest cost. (Prefetching past the end of a block is harmless.)
+void prefetch_object(const Alert* a) {
+  __builtin_prefetch(a);
+  __builtin_prefetch(reinterpret_cast<const char*>(a) + 64);
+  __builtin_prefetch(reinterpret_cast<const char*>(a) + 128);
+}
+void prefetch_contents(const Alert* a) {
+  for (const LabelSet* ls : {&a->labels, &a->annotations}) {
+    if (const char* p = static_cast<const char*>(ls->storage())) {
+      __builtin_prefetch(p);
+      __builtin_prefetch(p + 64);
+      __builtin_prefetch(p + 128);
+    }
+  }
+  __builtin_prefetch(a->generator_url.data());
+}
+
 // 8-4-4-4-12 hex digits, as go-swagger's strfmt.UUID accepts.
 bool is_uuid(std::string_view s) {
   if (s.size() != 36) return false;
@@ -543,6 +562,9 @@ class Api {
     out.append(begin, static_cast<size_t>(p - begin));
   }
 
+  // How many alerts ahead a listing prefetches an alert's contents (its object twice as far).
+  static constexpr size_t kPrefetchAhead = 4;
+
   // A listing's size from the previous one's bytes per alert, so the response is allocated once
   // instead of doubling its way up (each step a copy and fresh pages to fault in).
   static size_t estimate(const std::atomic<size_t>& per_alert, size_t alerts) {
@@ -574,7 +596,10 @@ class Api {
     AlertStatus s;
     std::vector<const config::Route*> receivers;
     size_t written = 0;
-    for (const Alert* a : sorted) {
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      if (i + 2 * kPrefetchAhead < sorted.size()) prefetch_object(sorted[i + 2 * kPrefetchAhead]);
+      if (i + kPrefetchAhead < sorted.size()) prefetch_contents(sorted[i + kPrefetchAhead]);
+      const Alert* a = sorted[i];
       if (!matches_all(f.matchers, a->labels)) continue;
       dispatch::match_routes(*rt->config->route, a->labels, receivers);
       if (!receiver_kept(f, receivers)) continue;
@@ -595,8 +620,14 @@ class Api {
     auto rt = d_.runtime();
     const auto now = d_.clock->now();
     const auto groups = d_.dispatcher->groups();
-    size_t total = 0;
-    for (const auto& g : groups) total += g.alerts.size();
+    // The alerts in listing order, to prefetch across group boundaries.
+    std::vector<const Alert*> flat;
+    for (const auto& g : groups) {
+      if (f.receiver && !f.receiver->matches(g.receiver)) continue;
+      for (const auto& a : g.alerts) flat.push_back(a.get());
+    }
+    const size_t total = flat.size();
+    size_t next = 0;  // index in `flat` of the alert being written
     std::string out;
     out.reserve(estimate(groups_bytes_per_alert_, total));
     out += '[';
@@ -613,6 +644,9 @@ class Api {
       out += "{\"alerts\":[";
       const size_t alerts_begin = out.size();
       for (const auto& a : g.alerts) {
+        if (next + 2 * kPrefetchAhead < total) prefetch_object(flat[next + 2 * kPrefetchAhead]);
+        if (next + kPrefetchAhead < total) prefetch_contents(flat[next + kPrefetchAhead]);
+        ++next;
         if (a->resolved_at(now)) continue;
         if (!matches_all(f.matchers, a->labels)) continue;
         status_of(*a, *rt, now, s);

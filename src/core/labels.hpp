@@ -77,6 +77,8 @@ class LabelSet {
   }
   // Bytes on the heap (for memory accounting).
   size_t heap_bytes() const;
+  // Start of the heap block (null when empty), for loops that prefetch the sets they will read next.
+  const void* storage() const { return block_; }
 
   Fingerprint fingerprint() const;
   // Go's model.LabelSet.String(): {a="b", c="d"} with Go-quoted values.
