@@ -562,6 +562,11 @@ class Api {
     out.append(begin, static_cast<size_t>(p - begin));
   }
 
+  void prefetch(const Alert* a) const {
+    prefetch_contents(a);
+    if (d_.silences) d_.silences->prefetch_silenced_by(a->fingerprint);
+  }
+
   // How many alerts ahead a listing prefetches an alert's contents (its object twice as far).
   static constexpr size_t kPrefetchAhead = 4;
 
@@ -598,7 +603,7 @@ class Api {
     size_t written = 0;
     for (size_t i = 0; i < sorted.size(); ++i) {
       if (i + 2 * kPrefetchAhead < sorted.size()) prefetch_object(sorted[i + 2 * kPrefetchAhead]);
-      if (i + kPrefetchAhead < sorted.size()) prefetch_contents(sorted[i + kPrefetchAhead]);
+      if (i + kPrefetchAhead < sorted.size()) prefetch(sorted[i + kPrefetchAhead]);
       const Alert* a = sorted[i];
       if (!matches_all(f.matchers, a->labels)) continue;
       dispatch::match_routes(*rt->config->route, a->labels, receivers);
@@ -645,7 +650,7 @@ class Api {
       const size_t alerts_begin = out.size();
       for (const auto& a : g.alerts) {
         if (next + 2 * kPrefetchAhead < total) prefetch_object(flat[next + 2 * kPrefetchAhead]);
-        if (next + kPrefetchAhead < total) prefetch_contents(flat[next + kPrefetchAhead]);
+        if (next + kPrefetchAhead < total) prefetch(flat[next + kPrefetchAhead]);
         ++next;
         if (a->resolved_at(now)) continue;
         if (!matches_all(f.matchers, a->labels)) continue;

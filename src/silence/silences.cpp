@@ -510,12 +510,18 @@ void Silences::silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now
   out.clear();
   {
     std::lock_guard lock(mu_);
-    // Without silences nothing is cached: a listing of 10,000 alerts then costs no map lookups.
+    // Without silences nothing is cached: a listing of 10,000 alerts then costs no lookups.
     if (!silences_.empty()) {
       const uint64_t ver = version_.load();
-      std::lock_guard cl(cache_mu_);
-      auto it = cache_.find(fp);
-      if (it == cache_.end() || it->second.version != ver) {
+      if (ver != cache_version_ || cache_used_ >= kMaxCacheEntries) {
+        ++cache_epoch_;
+        cache_version_ = ver;
+        cache_used_ = 0;
+        cache_pool_.clear();
+        cache_ids_.clear();
+      }
+      const CacheSlot* slot = cache_find(fp);
+      if (slot == nullptr) {
         std::vector<const Silence*> candidates;
         auto consider = [&](const std::string& id) {
           const Silence& s = silences_.at(id);
@@ -534,20 +540,88 @@ void Silences::silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now
         for (const auto& id : unindexed_) {
           consider(id);
         }
-        if (cache_.size() >= kMaxCacheEntries) {
-          cache_.clear();
-        }
-        it = cache_.insert_or_assign(fp, CacheEntry{ver, std::move(candidates)}).first;
+        slot = cache_insert(fp, candidates);
       }
-      for (const Silence* s : it->second.silences) {
-        if (state_at(*s, now) == SilenceState::kActive) {
-          out.push_back(s->id);
+      for (uint32_t i = slot->first; i < slot->first + slot->count; ++i) {
+        const CachedSilence& s = cache_pool_[i];
+        if (!(now < s.starts_at) && !(now > s.ends_at)) {  // state_at() == kActive
+          out.emplace_back(cache_ids_, s.id_first, s.id_size);
         }
       }
     }
   }
   std::sort(out.begin(), out.end());
   observe_query(std::chrono::steady_clock::now() - start);
+}
+
+namespace {
+size_t slot_index(Fingerprint fp, size_t mask) {
+  // Fingerprints are FNV hashes already; the multiply spreads them over the low bits as well.
+  return static_cast<size_t>((fp * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
+}  // namespace
+
+void Silences::prefetch_silenced_by(Fingerprint fp) const {
+  if (const CacheSlot* slots = cache_data_.load(std::memory_order_relaxed)) {
+    __builtin_prefetch(slots + slot_index(fp, cache_mask_.load(std::memory_order_relaxed)));
+  }
+}
+
+const Silences::CacheSlot* Silences::cache_find(Fingerprint fp) const {
+  if (cache_slots_.empty()) {
+    return nullptr;
+  }
+  const size_t mask = cache_slots_.size() - 1;
+  for (size_t i = slot_index(fp, mask);; i = (i + 1) & mask) {
+    const CacheSlot& s = cache_slots_[i];
+    if (s.epoch != cache_epoch_) {
+      return nullptr;  // an empty slot ends the probe (the table is never more than half full)
+    }
+    if (s.fp == fp) {
+      return &s;
+    }
+  }
+}
+
+const Silences::CacheSlot* Silences::cache_insert(Fingerprint fp, const std::vector<const Silence*>& silences) const {
+  if (2 * (cache_used_ + 1) > cache_slots_.size()) {
+    cache_grow();
+  }
+  const size_t mask = cache_slots_.size() - 1;
+  size_t i = slot_index(fp, mask);
+  while (cache_slots_[i].epoch == cache_epoch_) {
+    i = (i + 1) & mask;
+  }
+  CacheSlot& s = cache_slots_[i];
+  s.fp = fp;
+  s.epoch = cache_epoch_;
+  s.first = static_cast<uint32_t>(cache_pool_.size());
+  s.count = static_cast<uint32_t>(silences.size());
+  for (const Silence* sil : silences) {
+    cache_pool_.push_back({sil->starts_at, sil->ends_at, static_cast<uint32_t>(cache_ids_.size()),
+                           static_cast<uint32_t>(sil->id.size())});
+    cache_ids_ += sil->id;
+  }
+  ++cache_used_;
+  return &s;
+}
+
+void Silences::cache_grow() const {
+  std::vector<CacheSlot> old = std::move(cache_slots_);
+  cache_slots_.assign(std::max<size_t>(1024, 2 * old.size()), CacheSlot{});
+  const size_t mask = cache_slots_.size() - 1;
+  for (const CacheSlot& s : old) {
+    if (s.epoch != cache_epoch_) {
+      continue;
+    }
+    size_t i = slot_index(s.fp, mask);
+    while (cache_slots_[i].epoch == cache_epoch_) {
+      i = (i + 1) & mask;
+    }
+    cache_slots_[i] = s;
+  }
+  cache_data_.store(cache_slots_.data(), std::memory_order_relaxed);
+  cache_mask_.store(mask, std::memory_order_relaxed);
 }
 
 size_t Silences::gc() {
