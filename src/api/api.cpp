@@ -587,13 +587,17 @@ class Api {
     auto rt = d_.runtime();
     const auto now = d_.clock->now();
     const auto all = d_.alerts->list();
-    // Sorted as raw pointers (`all` keeps the alerts alive): cheaper to swap than shared_ptrs.
-    std::vector<const Alert*> sorted;
-    sorted.reserve(all.size());
+    // Sorted as (fingerprint, raw pointer) pairs (`all` keeps the alerts alive): cheaper to swap than
+    // shared_ptrs, and a comparison reads no alert.
+    std::vector<std::pair<Fingerprint, const Alert*>> by_fp;
+    by_fp.reserve(all.size());
     for (const auto& a : all) {
-      if (!a->resolved_at(now)) sorted.push_back(a.get());
+      if (!a->resolved_at(now)) by_fp.emplace_back(a->fingerprint, a.get());
     }
-    std::sort(sorted.begin(), sorted.end(), [](const Alert* a, const Alert* b) { return a->fingerprint < b->fingerprint; });
+    std::sort(by_fp.begin(), by_fp.end());
+    std::vector<const Alert*> sorted;
+    sorted.reserve(by_fp.size());
+    for (const auto& [_, a] : by_fp) sorted.push_back(a);
     std::string out;
     out.reserve(estimate(alerts_bytes_per_alert_, sorted.size()));
     out += '[';
