@@ -283,6 +283,7 @@ void Silences::erase_locked(const std::string& id) {
     drop(unindexed_);
   }
   silences_.erase(it);
+  has_silences_.store(!silences_.empty(), std::memory_order_release);
 }
 
 void Silences::put_locked(Silence s) {
@@ -294,6 +295,7 @@ void Silences::put_locked(Silence s) {
   }
   std::string id = s.id;
   silences_.emplace(std::move(id), std::move(s));
+  has_silences_.store(true, std::memory_order_release);
 }
 
 Result<void> Silences::persist(const Silence& s, bool durable) {
@@ -327,6 +329,7 @@ Result<void> Silences::load() {
   }
   std::lock_guard lock(mu_);
   silences_.clear();
+  has_silences_.store(false, std::memory_order_release);
   index_.clear();
   unindexed_.clear();
   for (auto& s : loaded) {
@@ -506,11 +509,16 @@ std::vector<std::string> Silences::silenced_by(const LabelSet& labels, Fingerpri
 
 void Silences::silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now,
                            std::vector<std::string>& out) const {
-  auto start = std::chrono::steady_clock::now();
   out.clear();
+  if (!has_silences_.load(std::memory_order_acquire)) {
+    // Nothing to evaluate: counted as a query that took no time. A listing of 10,000 alerts then
+    // takes no lock and reads no clock per alert (two clock reads were 8% of its profile).
+    observe_query({});
+    return;
+  }
+  auto start = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mu_);
-    // Without silences nothing is cached: a listing of 10,000 alerts then costs no lookups.
     if (!silences_.empty()) {
       const uint64_t ver = version_.load();
       if (ver != cache_version_ || cache_used_ >= kMaxCacheEntries) {

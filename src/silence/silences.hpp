@@ -163,6 +163,8 @@ class Silences {
   std::map<std::pair<std::string, std::string>, std::vector<std::string>, PairLess> index_;
   std::vector<std::string> unindexed_;
   std::atomic<uint64_t> version_{0};
+  // !silences_.empty(), readable without the lock (silenced_by's shortcut).
+  std::atomic<bool> has_silences_{false};
 
   // silenced_by's cache: fingerprint -> the pending or active silences that matched the alert's
   // labels when cached. Open addressing in one array (linear probing), so that a listing can prefetch

@@ -302,6 +302,8 @@ TEST_CASE("silenced_by at a given time into a reused vector") {
   std::vector<std::string> out{"stale"};
   f.sils.silenced_by(ls, fp, f.clock.now(), out);
   CHECK(out.empty());  // no silences at all: cleared, nothing cached
+  CHECK(f.sils.metrics().queries_total == 1);  // still counted as a query
+  CHECK(f.sils.metrics().query_duration_count == 1);
   auto p = *f.sils.set(simple(kT0 + 10min, kT0 + 20min));
   auto a = *f.sils.set(simple(kT0, kT0 + 1h));
   f.sils.silenced_by(ls, fp, f.clock.now(), out);
