@@ -263,3 +263,27 @@ TEST_CASE("a group's alerts are listed in alert_less order (job, then instance, 
     CHECK(groups[0].alerts[i]->labels == want[i]->labels);
   }
 }
+
+TEST_CASE("groups are listed by label set (model.LabelSet.Before), equal sets by receiver") {
+  auto cfg = load(kTree);
+  dispatch::Dispatcher d(cfg->route);
+  for (const char* name : {"B", "A", "C", "AA"}) {
+    d.process(alert({{"alertname", name}}, t0), t0);                                              // default
+    d.process(alert({{"alertname", name}, {"team", "db"}, {"severity", "critical"}}, t0), t0);   // db-pager, pager
+    d.process(alert({{"alertname", name}, {"team", "web"}}, t0), t0);                            // web
+  }
+  auto groups = d.groups();
+  REQUIRE(groups.size() == 16);
+  for (size_t i = 1; i < groups.size(); ++i) {
+    const auto& a = groups[i - 1];
+    const auto& b = groups[i];
+    CAPTURE(i);
+    const bool ordered = a.labels == b.labels ? a.receiver < b.receiver : dispatch::labels_before(a.labels, b.labels);
+    CHECK(ordered);
+  }
+  // Equal label sets {alertname=A} under four receivers, in receiver order.
+  CHECK(groups[0].labels == LabelSet{{"alertname", "A"}});
+  CHECK(groups[0].receiver == "db-pager");
+  CHECK(groups[1].receiver == "default");
+  CHECK(groups[2].receiver == "web");
+}
