@@ -125,9 +125,18 @@ AlertPtr AlertStore::get(Fingerprint fp) const {
 
 std::vector<AlertPtr> AlertStore::list() const {
   std::vector<AlertPtr> out;
+  std::vector<const AlertPtr*> slots;
   for (const auto& s : shards_) {
     std::lock_guard lock(s.mu);
-    s.alerts.for_each([&](const AlertPtr& a) { out.push_back(a); });
+    // Two passes: copying a shared_ptr is an atomic increment that waits for the alert's control
+    // block to arrive from memory, one alert after the other; the first pass asks for all of them.
+    slots.clear();
+    s.alerts.for_each([&](const AlertPtr& a) {
+      __builtin_prefetch(a.get());
+      slots.push_back(&a);
+    });
+    out.reserve(out.size() + slots.size());
+    for (const AlertPtr* a : slots) out.push_back(*a);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // build and then serialise a JSON tree.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -14,5 +15,14 @@ namespace tocsin::json_out {
 void append_string(std::string& out, std::string_view s);
 // Appends {"name":"value",...} in the set's (sorted) order.
 void append_labels(std::string& out, const LabelSet& ls);
+
+// The same written through a raw pointer, for callers that write a whole record into a buffer sized
+// beforehand (no capacity check per piece). Each returns the end of what it wrote; the buffer must
+// hold at least the matching *_bound() bytes.
+char* write_string(char* p, std::string_view s);
+char* write_labels(char* p, const LabelSet& ls);
+// At most 6 bytes per input byte (a control character becomes \u00XX) plus the quotes.
+inline size_t string_bound(std::string_view s) { return 6 * s.size() + 2; }
+size_t labels_bound(const LabelSet& ls);
 
 }  // namespace tocsin::json_out

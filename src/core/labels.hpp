@@ -99,6 +99,19 @@ class LabelSet {
   }
   // Bytes on the heap (for memory accounting).
   size_t heap_bytes() const;
+  // Start of the heap block (null when empty), for loops that prefetch the sets they will read next.
+  const void* storage() const { return block_; }
+  // The block's text, back to back: names and values, or only the values when names_interned()
+  // (the names then live in detail::label_names). Lets a writer check the whole set in one scan.
+  std::string_view text() const {
+    if (block_ == nullptr) return {};
+    const unsigned w = width();
+    const unsigned char* p = bytes() + 1;
+    const size_t n = read(p, w);
+    const size_t head = interned() ? 1 + w + 2 * n + w * (n + 1) : 1 + w * (2 * n + 2);
+    return {block_ + head, block_size() - head};
+  }
+  bool names_interned() const { return block_ != nullptr && interned(); }
 
   Fingerprint fingerprint() const;
   // Go's model.LabelSet.String(): {a="b", c="d"} with Go-quoted values.

@@ -3,6 +3,7 @@
 #include "core/time.hpp"
 
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <optional>
 
@@ -559,17 +560,50 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
   return TimePoint{Duration{secs * kSecond + nanos}};
 }
 
-std::string format_rfc3339(TimePoint t) {
+char* write_rfc3339(char* p, TimePoint t) {
+  static constexpr std::string_view kZero = "0001-01-01T00:00:00.000Z";
   if (is_zero(t)) {
-    return "0001-01-01T00:00:00.000Z";
+    std::memcpy(p, kZero.data(), kZero.size());
+    return p + kZero.size();
   }
   int64_t secs = 0, nanos = 0;
   split(t, secs, nanos);
-  std::string out = civil_string(secs);
-  char frac[5] = {'.', 0, 0, 0, 'Z'};
-  put_digits(frac + 1, nanos / kMs, 3);
-  out.append(frac, sizeof frac);
-  return out;
+  int64_t days = secs / kDaySeconds;
+  int64_t rem = secs % kDaySeconds;
+  if (rem < 0) {
+    rem += kDaySeconds;
+    days -= 1;
+  }
+  // A listing writes thousands of times that fall on a few days: the date part is remembered per
+  // thread. int64 nanoseconds span the years 1677-2262, so the year always has four digits.
+  thread_local int64_t cached_days = std::numeric_limits<int64_t>::min();
+  thread_local char cached_date[10];
+  if (days != cached_days) {
+    const Civil c = civil_from_days(days);
+    char* d = put_digits(cached_date, c.year, 4);
+    *d++ = '-';
+    d = put_digits(d, c.month, 2);
+    *d++ = '-';
+    put_digits(d, c.day, 2);
+    cached_days = days;
+  }
+  std::memcpy(p, cached_date, sizeof cached_date);
+  p += sizeof cached_date;
+  *p++ = 'T';
+  p = put_digits(p, rem / 3600, 2);
+  *p++ = ':';
+  p = put_digits(p, rem / 60 % 60, 2);
+  *p++ = ':';
+  p = put_digits(p, rem % 60, 2);
+  *p++ = '.';
+  p = put_digits(p, nanos / kMs, 3);
+  *p++ = 'Z';
+  return p;
+}
+
+std::string format_rfc3339(TimePoint t) {
+  char buf[kRfc3339Bytes];
+  return std::string(buf, static_cast<size_t>(write_rfc3339(buf, t) - buf));
 }
 
 std::string format_rfc3339_nano(TimePoint t) {

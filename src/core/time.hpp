@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ Result<TimePoint> parse_rfc3339(std::string_view s);
 // RFC 3339 in UTC with millisecond precision, as the reference's API writes times:
 // "2024-01-02T03:04:05.123Z". The zero time is "0001-01-01T00:00:00.000Z".
 std::string format_rfc3339(TimePoint t);
+// The same written at p (kRfc3339Bytes bytes, always); returns the end.
+inline constexpr size_t kRfc3339Bytes = 24;
+char* write_rfc3339(char* p, TimePoint t);
 // Go's time.RFC3339Nano in UTC (trailing zeros of the fraction removed), as the webhook payload writes times.
 std::string format_rfc3339_nano(TimePoint t);
 

@@ -28,6 +28,8 @@ using RoutePtr = std::shared_ptr<const config::Route>;
 // Every route that `labels` is routed to: depth-first, first match wins unless `continue`, and a
 // route whose children all miss is itself the match. Empty if the root's matchers miss.
 std::vector<const config::Route*> match_routes(const config::Route& root, const LabelSet& labels);
+// The same into `out` (cleared first), for callers that route many alerts with one vector.
+void match_routes(const config::Route& root, const LabelSet& labels, std::vector<const config::Route*>& out);
 
 // The labels of `alert` that `route` groups by (all of them with group_by: ['...']).
 LabelSet group_labels(const Alert& alert, const config::Route& route);

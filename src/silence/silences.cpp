@@ -283,6 +283,7 @@ void Silences::erase_locked(const std::string& id) {
     drop(unindexed_);
   }
   silences_.erase(it);
+  has_silences_.store(!silences_.empty(), std::memory_order_release);
 }
 
 void Silences::put_locked(Silence s) {
@@ -294,6 +295,7 @@ void Silences::put_locked(Silence s) {
   }
   std::string id = s.id;
   silences_.emplace(std::move(id), std::move(s));
+  has_silences_.store(true, std::memory_order_release);
 }
 
 Result<void> Silences::persist(const Silence& s, bool durable) {
@@ -327,6 +329,7 @@ Result<void> Silences::load() {
   }
   std::lock_guard lock(mu_);
   silences_.clear();
+  has_silences_.store(false, std::memory_order_release);
   index_.clear();
   unindexed_.clear();
   for (auto& s : loaded) {
@@ -499,56 +502,134 @@ std::vector<Silence> Silences::query(const Matchers& filter) const {
 }
 
 std::vector<std::string> Silences::silenced_by(const LabelSet& labels, Fingerprint fp) const {
-  auto start = std::chrono::steady_clock::now();
   std::vector<std::string> active;
+  silenced_by(labels, fp, clock_.now(), active);
+  return active;
+}
+
+void Silences::silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now,
+                           std::vector<std::string>& out) const {
+  out.clear();
+  if (!has_silences_.load(std::memory_order_acquire)) {
+    // Nothing to evaluate: counted as a query that took no time. A listing of 10,000 alerts then
+    // takes no lock and reads no clock per alert (two clock reads were 8% of its profile).
+    observe_query({});
+    return;
+  }
+  auto start = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mu_);
-    const TimePoint now = clock_.now();
-    const uint64_t ver = version_.load();
-    std::vector<std::string> candidates;
-    bool cached = false;
-    {
-      std::lock_guard cl(cache_mu_);
-      auto it = cache_.find(fp);
-      if (it != cache_.end() && it->second.version == ver) {
-        candidates = it->second.ids;
-        cached = true;
+    if (!silences_.empty()) {
+      const uint64_t ver = version_.load();
+      if (ver != cache_version_ || cache_used_ >= kMaxCacheEntries) {
+        ++cache_epoch_;
+        cache_version_ = ver;
+        cache_used_ = 0;
+        cache_pool_.clear();
+        cache_ids_.clear();
       }
-    }
-    if (!cached) {
-      auto consider = [&](const std::string& id) {
-        const Silence& s = silences_.at(id);
-        if (state_at(s, now) != SilenceState::kExpired && matches_all(s.matchers, labels)) {
-          candidates.push_back(id);
-        }
-      };
-      for (const auto& pair : labels) {
-        auto ix = index_.find(pair);
-        if (ix != index_.end()) {
-          for (const auto& id : ix->second) {
-            consider(id);
+      const CacheSlot* slot = cache_find(fp);
+      if (slot == nullptr) {
+        std::vector<const Silence*> candidates;
+        auto consider = [&](const std::string& id) {
+          const Silence& s = silences_.at(id);
+          if (state_at(s, now) != SilenceState::kExpired && matches_all(s.matchers, labels)) {
+            candidates.push_back(&s);
+          }
+        };
+        for (const auto& pair : labels) {
+          auto ix = index_.find(pair);
+          if (ix != index_.end()) {
+            for (const auto& id : ix->second) {
+              consider(id);
+            }
           }
         }
+        for (const auto& id : unindexed_) {
+          consider(id);
+        }
+        slot = cache_insert(fp, candidates);
       }
-      for (const auto& id : unindexed_) {
-        consider(id);
-      }
-      std::lock_guard cl(cache_mu_);
-      if (cache_.size() >= kMaxCacheEntries) {
-        cache_.clear();
-      }
-      cache_[fp] = CacheEntry{ver, candidates};
-    }
-    for (const auto& id : candidates) {
-      auto it = silences_.find(id);
-      if (it != silences_.end() && state_at(it->second, now) == SilenceState::kActive) {
-        active.push_back(id);
+      for (uint32_t i = slot->first; i < slot->first + slot->count; ++i) {
+        const CachedSilence& s = cache_pool_[i];
+        if (!(now < s.starts_at) && !(now > s.ends_at)) {  // state_at() == kActive
+          out.emplace_back(cache_ids_, s.id_first, s.id_size);
+        }
       }
     }
   }
-  std::sort(active.begin(), active.end());
+  std::sort(out.begin(), out.end());
   observe_query(std::chrono::steady_clock::now() - start);
-  return active;
+}
+
+namespace {
+size_t slot_index(Fingerprint fp, size_t mask) {
+  // Fingerprints are FNV hashes already; the multiply spreads them over the low bits as well.
+  return static_cast<size_t>((fp * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
+}  // namespace
+
+void Silences::prefetch_silenced_by(Fingerprint fp) const {
+  if (const CacheSlot* slots = cache_data_.load(std::memory_order_relaxed)) {
+    __builtin_prefetch(slots + slot_index(fp, cache_mask_.load(std::memory_order_relaxed)));
+  }
+}
+
+const Silences::CacheSlot* Silences::cache_find(Fingerprint fp) const {
+  if (cache_slots_.empty()) {
+    return nullptr;
+  }
+  const size_t mask = cache_slots_.size() - 1;
+  for (size_t i = slot_index(fp, mask);; i = (i + 1) & mask) {
+    const CacheSlot& s = cache_slots_[i];
+    if (s.epoch != cache_epoch_) {
+      return nullptr;  // an empty slot ends the probe (the table is never more than half full)
+    }
+    if (s.fp == fp) {
+      return &s;
+    }
+  }
+}
+
+const Silences::CacheSlot* Silences::cache_insert(Fingerprint fp, const std::vector<const Silence*>& silences) const {
+  if (2 * (cache_used_ + 1) > cache_slots_.size()) {
+    cache_grow();
+  }
+  const size_t mask = cache_slots_.size() - 1;
+  size_t i = slot_index(fp, mask);
+  while (cache_slots_[i].epoch == cache_epoch_) {
+    i = (i + 1) & mask;
+  }
+  CacheSlot& s = cache_slots_[i];
+  s.fp = fp;
+  s.epoch = cache_epoch_;
+  s.first = static_cast<uint32_t>(cache_pool_.size());
+  s.count = static_cast<uint32_t>(silences.size());
+  for (const Silence* sil : silences) {
+    cache_pool_.push_back({sil->starts_at, sil->ends_at, static_cast<uint32_t>(cache_ids_.size()),
+                           static_cast<uint32_t>(sil->id.size())});
+    cache_ids_ += sil->id;
+  }
+  ++cache_used_;
+  return &s;
+}
+
+void Silences::cache_grow() const {
+  std::vector<CacheSlot> old = std::move(cache_slots_);
+  cache_slots_.assign(std::max<size_t>(1024, 2 * old.size()), CacheSlot{});
+  const size_t mask = cache_slots_.size() - 1;
+  for (const CacheSlot& s : old) {
+    if (s.epoch != cache_epoch_) {
+      continue;
+    }
+    size_t i = slot_index(s.fp, mask);
+    while (cache_slots_[i].epoch == cache_epoch_) {
+      i = (i + 1) & mask;
+    }
+    cache_slots_[i] = s;
+  }
+  cache_data_.store(cache_slots_.data(), std::memory_order_relaxed);
+  cache_mask_.store(mask, std::memory_order_relaxed);
 }
 
 size_t Silences::gc() {

@@ -119,6 +119,11 @@ class Silences {
   // and is rebuilt when version() changes; states are re-evaluated on every call, so a silence that
   // starts or ends takes effect without any write.
   std::vector<std::string> silenced_by(const LabelSet& labels, Fingerprint fp) const;
+  // The same at `now`, into `out` (cleared first): a listing reads the clock once and reuses one
+  // vector for all its alerts.
+  void silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now, std::vector<std::string>& out) const;
+  // A hint that silenced_by(..., fp, ...) comes soon: starts loading its cache slot.
+  void prefetch_silenced_by(Fingerprint fp) const;
 
   // Removes silences that ended more than `retention` ago, from memory and the store. Returns how many.
   size_t gc();
@@ -130,10 +135,6 @@ class Silences {
   size_t size() const;
 
  private:
-  struct CacheEntry {
-    uint64_t version = 0;
-    std::vector<std::string> ids;  // pending or active when cached, matching the labels
-  };
   // Index key of a silence: its first equality matcher with a non-empty value, which an alert must
   // carry verbatim to match. Silences without one are scanned for every uncached lookup.
   static std::optional<std::pair<std::string, std::string>> index_key(const Silence& s);
@@ -162,9 +163,40 @@ class Silences {
   std::map<std::pair<std::string, std::string>, std::vector<std::string>, PairLess> index_;
   std::vector<std::string> unindexed_;
   std::atomic<uint64_t> version_{0};
+  // !silences_.empty(), readable without the lock (silenced_by's shortcut).
+  std::atomic<bool> has_silences_{false};
 
-  mutable std::mutex cache_mu_;
-  mutable std::unordered_map<Fingerprint, CacheEntry> cache_;
+  // silenced_by's cache: fingerprint -> the pending or active silences that matched the alert's
+  // labels when cached. Open addressing in one array (linear probing), so that a listing can prefetch
+  // an alert's slot a few alerts ahead (prefetch_silenced_by). Slots of an older epoch count as empty;
+  // the epoch moves on whenever version_ changes (every insert or erase of a silence bumps it under
+  // mu_) or the cache is full. A cached silence carries its times and id (in cache_ids_), which only
+  // change with the version: a lookup reads the cache's own arrays, filled in listing order, and not
+  // the silences and their ids scattered over the heap.
+  struct CachedSilence {
+    TimePoint starts_at, ends_at;
+    uint32_t id_first = 0, id_size = 0;  // into cache_ids_
+  };
+  struct CacheSlot {
+    Fingerprint fp = 0;
+    uint64_t epoch = 0;  // 0: never used
+    uint32_t first = 0;  // the silences are cache_pool_[first, first + count)
+    uint32_t count = 0;
+  };
+  const CacheSlot* cache_find(Fingerprint fp) const;
+  const CacheSlot* cache_insert(Fingerprint fp, const std::vector<const Silence*>& silences) const;
+  void cache_grow() const;
+
+  mutable std::vector<CacheSlot> cache_slots_;
+  mutable std::vector<CachedSilence> cache_pool_;
+  mutable std::string cache_ids_;
+  mutable size_t cache_used_ = 0;  // slots of the current epoch
+  mutable uint64_t cache_epoch_ = 1;
+  mutable uint64_t cache_version_ = 0;  // version_ the current epoch is for
+  // The array and its mask for prefetch_silenced_by, which reads them without the lock (a stale
+  // address only makes a useless prefetch).
+  mutable std::atomic<const CacheSlot*> cache_data_{nullptr};
+  mutable std::atomic<size_t> cache_mask_{0};
 
   mutable std::mutex metrics_mu_;
   mutable SilenceMetrics metrics_;

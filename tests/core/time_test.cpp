@@ -274,6 +274,31 @@ TEST_CASE("format_rfc3339 writes UTC with milliseconds, format_rfc3339_nano trim
   CHECK(format_rfc3339_nano(kZeroTime) == "0001-01-01T00:00:00Z");
 }
 
+TEST_CASE("write_rfc3339 agrees with the civil-date path across days, back and forth (its date cache)") {
+  // format_rfc3339_nano does not use the cached date: its first 19 characters are the reference.
+  const int64_t day = 86400LL * 1000000000LL;
+  const int64_t starts[] = {1709251199999000000, -1, -day, 0, 4102444800000000000, 1709251199999000000,
+                            1709251200000000000, 1709251199999000000};
+  for (int64_t base : starts) {
+    for (int64_t step : {int64_t{0}, int64_t{1000000}, day - 1, day, 37 * day + 12345678901}) {
+      const TimePoint t = at_ns(base + step);
+      CAPTURE(base + step);
+      char buf[kRfc3339Bytes + 8];
+      char* end = write_rfc3339(buf, t);
+      REQUIRE(end - buf == static_cast<std::ptrdiff_t>(kRfc3339Bytes));
+      const std::string got(buf, kRfc3339Bytes);
+      CHECK(got.substr(0, 19) == format_rfc3339_nano(t).substr(0, 19));
+      CHECK(got == format_rfc3339(t));
+      const int64_t ms = (((base + step) % 1000000000 + 1000000000) % 1000000000) / 1000000;
+      char frac[8];
+      std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms));
+      CHECK(got.substr(19) == std::string(frac));
+    }
+  }
+  char buf[kRfc3339Bytes];
+  CHECK(std::string(buf, write_rfc3339(buf, kZeroTime)) == "0001-01-01T00:00:00.000Z");
+}
+
 TEST_CASE("rfc3339 round trip") {
   for (const char* s : {"2024-01-02T03:04:05.123456789Z", "1999-12-31T23:59:59Z", "2000-02-29T12:00:00.5Z",
                         "2261-12-31T23:59:59.999999999Z", "1678-01-01T00:00:00Z"}) {

@@ -331,3 +331,55 @@ receivers:
   driver.flush_due();
   CHECK(jobs.size() == 2);
 }
+
+TEST_CASE("a group's alerts are listed in alert_less order (job, then instance, then the label sets)") {
+  auto cfg = load(kTree);
+  dispatch::Dispatcher d(cfg->route);
+  // Every mix of job and instance present, absent or equal, with ties left to the other labels.
+  std::vector<AlertPtr> posted;
+  int n = 0;
+  for (const char* job : {"", "a", "b"}) {
+    for (const char* instance : {"", "x", "y"}) {
+      for (const char* extra : {"1", "2"}) {
+        LabelSet ls{{"alertname", "Sorted"}, {"z", extra}, {"n", std::to_string(n++ % 4)}};
+        if (*job) ls.set("job", job);
+        if (*instance) ls.set("instance", instance);
+        posted.push_back(alert(ls, t0));
+      }
+    }
+  }
+  for (size_t i = 0; i < posted.size(); ++i) d.process(posted[(i * 7) % posted.size()], t0);
+  auto want = posted;
+  std::stable_sort(want.begin(), want.end(), [](const AlertPtr& x, const AlertPtr& y) { return dispatch::alert_less(*x, *y); });
+  auto groups = d.groups();
+  REQUIRE(groups.size() == 1);
+  REQUIRE(groups[0].alerts.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    CAPTURE(i);
+    CHECK(groups[0].alerts[i]->labels == want[i]->labels);
+  }
+}
+
+TEST_CASE("groups are listed by label set (model.LabelSet.Before), equal sets by receiver") {
+  auto cfg = load(kTree);
+  dispatch::Dispatcher d(cfg->route);
+  for (const char* name : {"B", "A", "C", "AA"}) {
+    d.process(alert({{"alertname", name}}, t0), t0);                                              // default
+    d.process(alert({{"alertname", name}, {"team", "db"}, {"severity", "critical"}}, t0), t0);   // db-pager, pager
+    d.process(alert({{"alertname", name}, {"team", "web"}}, t0), t0);                            // web
+  }
+  auto groups = d.groups();
+  REQUIRE(groups.size() == 16);
+  for (size_t i = 1; i < groups.size(); ++i) {
+    const auto& a = groups[i - 1];
+    const auto& b = groups[i];
+    CAPTURE(i);
+    const bool ordered = a.labels == b.labels ? a.receiver < b.receiver : dispatch::labels_before(a.labels, b.labels);
+    CHECK(ordered);
+  }
+  // Equal label sets {alertname=A} under four receivers, in receiver order.
+  CHECK(groups[0].labels == LabelSet{{"alertname", "A"}});
+  CHECK(groups[0].receiver == "db-pager");
+  CHECK(groups[1].receiver == "default");
+  CHECK(groups[2].receiver == "web");
+}

@@ -295,6 +295,29 @@ TEST_CASE("silenced_by cache follows changes and the passing of time") {
   CHECK(f.sils.silenced_by(ls, fp) == std::vector<std::string>{c});
 }
 
+TEST_CASE("silenced_by at a given time into a reused vector") {
+  Fixture f;
+  LabelSet ls{{"job", "api"}, {"env", "prod"}};
+  const auto fp = ls.fingerprint();
+  std::vector<std::string> out{"stale"};
+  f.sils.silenced_by(ls, fp, f.clock.now(), out);
+  CHECK(out.empty());  // no silences at all: cleared, nothing cached
+  CHECK(f.sils.metrics().queries_total == 1);  // still counted as a query
+  CHECK(f.sils.metrics().query_duration_count == 1);
+  auto p = *f.sils.set(simple(kT0 + 10min, kT0 + 20min));
+  auto a = *f.sils.set(simple(kT0, kT0 + 1h));
+  f.sils.silenced_by(ls, fp, f.clock.now(), out);
+  CHECK(out == std::vector<std::string>{a});
+  // The time given decides, not the clock: the pending one is active 15 minutes on, both are over later.
+  f.sils.silenced_by(ls, fp, kT0 + 15min, out);
+  std::vector<std::string> both{a, p};
+  std::sort(both.begin(), both.end());
+  CHECK(out == both);
+  f.sils.silenced_by(ls, fp, kT0 + 2h, out);
+  CHECK(out.empty());
+  CHECK(f.sils.silenced_by(ls, fp) == std::vector<std::string>{a});
+}
+
 TEST_CASE("silenced_by with many silences agrees with a full scan") {
   Fixture f;
   std::vector<std::string> ids;
@@ -393,4 +416,36 @@ TEST_CASE("query: filter by identical matchers, reference order") {
   CHECK(only[0].id == a1);
   CHECK(f.sils.query({m(MatchType::kEqual, "env", "p.*")}).empty());
   CHECK(f.sils.query({m(MatchType::kEqual, "job", "api"), m(MatchType::kEqual, "x", "y")}).empty());
+}
+
+TEST_CASE("silenced_by's cache over thousands of alerts: growth, colliding slots, new silences, time") {
+  Fixture f;
+  // One silence per 7th instance, a regex one over every instance ending in 3 (pending for 10 min).
+  std::vector<std::string> single(5000), regex;
+  for (int i = 0; i < 5000; i += 7) {
+    single[i] = *f.sils.set(make_silence({m(MatchType::kEqual, "instance", ("i" + std::to_string(i)).c_str())},
+                                         kT0, kT0 + 1h));
+  }
+  regex.push_back(*f.sils.set(make_silence({m(MatchType::kRegex, "instance", "i.*3")}, kT0 + 10min, kT0 + 1h)));
+  auto expect = [&](int i, TimePoint now, const std::string& extra) {
+    std::vector<std::string> want;
+    if (!single[i].empty()) want.push_back(single[i]);
+    if (i % 10 == 3 && now >= kT0 + 10min) want.push_back(regex[0]);
+    if (!extra.empty() && i % 2 == 0) want.push_back(extra);
+    std::sort(want.begin(), want.end());
+    return want;
+  };
+  std::vector<std::string> out;
+  std::string extra;
+  for (TimePoint now : {kT0, kT0, kT0 + 15min, kT0 + 15min}) {  // each twice: built, then from the cache
+    if (now == kT0 + 15min && extra.empty()) {
+      extra = *f.sils.set(make_silence({m(MatchType::kRegex, "parity", "even")}, kT0, kT0 + 1h));  // a new epoch
+    }
+    for (int i = 0; i < 5000; ++i) {
+      LabelSet ls{{"instance", "i" + std::to_string(i)}, {"parity", i % 2 ? "odd" : "even"}};
+      f.sils.prefetch_silenced_by(ls.fingerprint());
+      f.sils.silenced_by(ls, ls.fingerprint(), now, out);
+      REQUIRE_MESSAGE(out == expect(i, now, extra), i);
+    }
+  }
 }
