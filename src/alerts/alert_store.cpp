@@ -76,14 +76,14 @@ size_t AlertStore::put(std::vector<Alert> alerts, bool flush_follows) {
         const bool firing_both = !old.resolved_at(in.updated_at) && !in.resolved_at(in.updated_at);
         if (firing_both && in.starts_at == old.starts_at && in.timeout == old.timeout &&
             in.generator_url == old.generator_url && in.annotations == old.annotations &&
-            in.updated_at - old.persisted_at < kPersistEvery) {
+            in.updated_at - old.persisted_at() < kPersistEvery) {
           write = false;
-          in.persisted_at = old.persisted_at;
+          in.persisted_s = old.persisted_s;
         }
       }
       in.log_seq = old_seq;
       if (write) {
-        in.persisted_at = in.updated_at;
+        in.persisted_s = Alert::seconds_of(in.updated_at);
         if (db_) {
           // Appended before the old row is erased: a crash in between leaves both, and load() keeps
           // the newer.
@@ -202,7 +202,7 @@ Result<size_t> AlertStore::load() {
     // A firing alert's row may be up to kPersistEvery older than its last re-post: extend its end
     // time by as much, so a restart never resolves an alert that was still being re-posted.
     if (!a->resolved_at(a->updated_at)) a->ends_at += kPersistEvery;
-    a->persisted_at = a->updated_at;
+    a->persisted_s = Alert::seconds_of(a->updated_at);
     a->log_seq = seq;
     Shard& s = shard(a->fingerprint);
     std::lock_guard lock(s.mu);

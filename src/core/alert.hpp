@@ -19,18 +19,30 @@ struct Alert {
   TimePoint ends_at;     // zero: not set by the client and not yet resolved by resolve_timeout
   TimePoint updated_at;
   SharedString generator_url;  // shared: every alert of a rule has the same one
-  bool timeout = false;  // ends_at was filled in from resolve_timeout, not sent by the client
   Fingerprint fingerprint = 0;
-  // When the alert store last wrote this alert's row (not itself stored).
-  TimePoint persisted_at{};
   // The seq of this alert's row in the store's log, 0 for none (not itself stored).
   std::uint64_t log_seq = 0;
+  // When the alert store last wrote this alert's row, in whole seconds since the epoch, rounded down
+  // (not itself stored). 32 bits, next to `timeout`: 72 bytes an Alert, a 96-byte allocation with
+  // its shared_ptr count instead of 112; 100,000 alerts make that 1.6 MB.
+  std::uint32_t persisted_s = 0;
+  bool timeout = false;  // ends_at was filled in from resolve_timeout, not sent by the client
 
   // Resolved: an end time is set and lies at or before `now`.
   bool resolved_at(TimePoint now) const { return !is_zero(ends_at) && ends_at <= now; }
+  // For persisted_s.
+  static std::uint32_t seconds_of(TimePoint t) {
+    const auto s = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+    return s <= 0 ? 0 : static_cast<std::uint32_t>(s);
+  }
+  TimePoint persisted_at() const { return TimePoint{std::chrono::seconds(persisted_s)}; }
+
   // "firing" or "resolved" at `now`.
   const char* status_at(TimePoint now) const { return resolved_at(now) ? "resolved" : "firing"; }
 };
+
+// With make_shared's count block, an Alert of 72 bytes fits a 96-byte allocation (see persisted_s).
+static_assert(sizeof(Alert) <= 72, "Alert grew past 72 bytes: 100,000 alerts take 1.6 MB more");
 
 using AlertPtr = std::shared_ptr<const Alert>;
 using AlertList = std::vector<AlertPtr>;

@@ -1,7 +1,6 @@
 // shared_string.cpp: the table behind SharedString.
 #include "core/shared_string.hpp"
 
-#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
@@ -11,27 +10,7 @@ namespace {
 
 struct Table {
   std::mutex mu;
-  // Keys are copies: a string_view into the shared text would dangle once its last holder let go.
-  std::unordered_map<std::string, std::weak_ptr<const std::string>> texts;
-  size_t sweep_at = 1024;
-
-  std::shared_ptr<const std::string> get(std::string_view s) {
-    std::lock_guard lock(mu);
-    if (auto it = texts.find(std::string(s)); it != texts.end()) {
-      if (auto p = it->second.lock()) return p;
-      texts.erase(it);
-    }
-    if (texts.size() >= sweep_at) {
-      // Drop the texts nobody holds; the next sweep waits until the live ones have doubled.
-      for (auto it = texts.begin(); it != texts.end();) {
-        it = it->second.expired() ? texts.erase(it) : std::next(it);
-      }
-      sweep_at = std::max<size_t>(1024, 2 * texts.size());
-    }
-    auto p = std::make_shared<const std::string>(s);
-    texts.emplace(std::string(s), p);
-    return p;
-  }
+  std::unordered_map<std::string_view, SharedString::Rep*> texts;  // keys view the reps' texts
 };
 
 Table& table() {
@@ -42,19 +21,43 @@ Table& table() {
 }  // namespace
 
 void SharedString::assign(std::string_view s) {
-  if (s.empty()) {
-    p_.reset();
-    return;
-  }
-  if (p_ && *p_ == s) return;
+  if (rep_ && rep_->text == s) return;
   // Each thread remembers its last text: a batch of alerts from one rule takes the lock once.
-  thread_local std::shared_ptr<const std::string> last;
-  if (last && *last == s) {
-    p_ = last;
+  thread_local SharedString last;
+  if (last.rep_ && last.rep_->text == s) {
+    *this = last;
     return;
   }
-  p_ = table().get(s);
-  last = p_;
+  Rep* next = nullptr;
+  if (!s.empty()) {
+    Table& t = table();
+    std::lock_guard lock(t.mu);
+    if (auto it = t.texts.find(s); it != t.texts.end()) {
+      next = it->second;
+      next->refs.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      next = new Rep{{1}, std::string(s)};
+      t.texts.emplace(std::string_view(next->text), next);
+    }
+  }
+  release(rep_);
+  rep_ = next;
+  if (rep_) last = *this;
+}
+
+void SharedString::release(Rep* r) {
+  if (r == nullptr) return;
+  // Not the last reference: drop it without the lock. Going from 1 to 0 happens only under the lock.
+  uint32_t n = r->refs.load(std::memory_order_relaxed);
+  while (n > 1) {
+    if (r->refs.compare_exchange_weak(n, n - 1, std::memory_order_acq_rel)) return;
+  }
+  Table& t = table();
+  std::lock_guard lock(t.mu);
+  if (r->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    t.texts.erase(std::string_view(r->text));
+    delete r;
+  }
 }
 
 const std::string& SharedString::empty_string() {
