@@ -386,8 +386,9 @@ void Dispatcher::reload(RoutePtr root) {
 std::vector<GroupView> Dispatcher::groups() const {
   std::lock_guard lock(mu_);
   std::vector<GroupView> out;
-  for (const auto& [route_key, groups] : by_route_) {
-    groups.for_each([&](const std::unique_ptr<AggregationGroup>& g) {
+  for (const auto& entry : by_route_) {
+    const std::string& route_key = entry.first;  // not a structured binding: clang 14 cannot capture one
+    entry.second.for_each([&](const std::unique_ptr<AggregationGroup>& g) {
       if (g->alerts.empty()) return;
       GroupView v;
       v.labels = g->labels;

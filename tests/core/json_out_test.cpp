@@ -82,7 +82,9 @@ TEST_CASE("write_string and append_string escape as Go's encoding/json") {
       {"bad\xFFutf8\xE2\x82", "\"bad\\ufffdutf8\\ufffd\\ufffd\""},
       {"\xC0\xAF\xED\xA0\x80\xF4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\""},
   };
-  for (const auto& [in, want] : cases) {
+  for (const auto& c : cases) {
+    const std::string& in = c.first;  // not a structured binding: clang 14 cannot capture one
+    const std::string& want = c.second;
     CAPTURE(in);
     CHECK(via_write(in) == want);
     CHECK(model(in) == want);
