@@ -59,7 +59,8 @@ namespace {
 class Executor {
  public:
   Executor(int threads, int per_key) : per_key_(per_key) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+    for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this, i] { loop(static_cast<size_t>(i)); });
   }
   ~Executor() { stop(); }
   void submit(const std::string& key, std::function<void()> fn) {
@@ -72,8 +73,8 @@ class Executor {
       }
       ++k.running;
       ready_.push_back({key, std::move(fn)});
+      wake_one_locked();
     }
-    cv_.notify_one();
   }
   // Drops the jobs not started yet and waits up to `grace` for the running ones. Returns false when
   // some are still running then (their threads are left to the process exit).
@@ -83,7 +84,7 @@ class Executor {
     stopped_ = true;
     ready_.clear();
     for (auto& [_, k] : keys_) k.waiting.clear();
-    cv_.notify_all();
+    for (auto& w : workers_) w->cv.notify_all();
     const bool done = idle_cv_.wait_for(lock, grace, [this] { return running_total() == 0; });
     lock.unlock();
     if (!done) {
@@ -104,12 +105,23 @@ class Executor {
     int running = 0;
     std::deque<std::function<void()>> waiting;
   };
-  void loop() {
+  void loop(size_t self) {
     for (;;) {
       Job job;
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stopped_ || !ready_.empty(); });
+        Worker& me = *workers_[self];
+        while (!stopped_ && ready_.empty()) {
+          if (!me.idle) {
+            me.idle = true;
+            idle_.push_back(self);
+          }
+          me.cv.wait(lock);
+        }
+        if (me.idle) {  // woken by stop() or found work without being picked: leave the idle list
+          me.idle = false;
+          idle_.erase(std::find(idle_.begin(), idle_.end(), self));
+        }
         if (ready_.empty()) return;
         job = std::move(ready_.front());
         ready_.pop_front();
@@ -120,7 +132,7 @@ class Executor {
       if (!k.waiting.empty() && !stopped_) {
         ready_.push_back({job.key, std::move(k.waiting.front())});
         k.waiting.pop_front();
-        cv_.notify_one();
+        wake_one_locked();
       } else if (--k.running == 0) {
         keys_.erase(job.key);
       }
@@ -134,7 +146,23 @@ class Executor {
   }
   const int per_key_;
   std::mutex mu_;
-  std::condition_variable cv_, idle_cv_;
+  // Idle workers wait on their own condition variable and a job wakes the one idle the shortest time
+  // (a stack, not a queue): a light load keeps reusing a few threads, whose libcurl handles keep
+  // their connections to the receivers open, instead of rotating through all of them.
+  struct Worker {
+    std::condition_variable cv;
+    bool idle = false;  // in idle_
+  };
+  void wake_one_locked() {
+    if (idle_.empty()) return;  // every worker is busy: one takes the job when it is done
+    Worker& w = *workers_[idle_.back()];
+    idle_.pop_back();
+    w.idle = false;
+    w.cv.notify_one();
+  }
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<size_t> idle_;
+  std::condition_variable idle_cv_;
   std::deque<Job> ready_;
   std::map<std::string, Key> keys_;
   bool stopped_ = false;
