@@ -107,6 +107,13 @@ const char* match_type_str(MatchType t) {
   return "=";
 }
 
+std::optional<MatchType> match_type_from_str(std::string_view s) {
+  for (MatchType t : {MatchType::kEqual, MatchType::kNotEqual, MatchType::kRegex, MatchType::kNotRegex}) {
+    if (s == match_type_str(t)) return t;
+  }
+  return std::nullopt;
+}
+
 Result<Matcher> Matcher::make(MatchType type, std::string name, std::string value) {
   Matcher m;
   m.type_ = type;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,8 @@ enum class MatchType { kEqual, kNotEqual, kRegex, kNotRegex };
 
 // "=", "!=", "=~", "!~"
 const char* match_type_str(MatchType t);
+// The inverse: the type written as "=", "!=", "=~" or "!~"; nullopt for anything else.
+std::optional<MatchType> match_type_from_str(std::string_view s);
 
 class Matcher {
  public:

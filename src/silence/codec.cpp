@@ -531,19 +531,9 @@ class RowReader {
             !str(value) || !lit("}")) {
           return std::nullopt;
         }
-        MatchType t;
-        if (type == "=") {
-          t = MatchType::kEqual;
-        } else if (type == "!=") {
-          t = MatchType::kNotEqual;
-        } else if (type == "=~") {
-          t = MatchType::kRegex;
-        } else if (type == "!~") {
-          t = MatchType::kNotRegex;
-        } else {
-          return std::nullopt;
-        }
-        auto m = Matcher::make(t, std::move(name), std::move(value));
+        const auto t = match_type_from_str(type);
+        if (!t) return std::nullopt;
+        auto m = Matcher::make(*t, std::move(name), std::move(value));
         if (!m) return std::nullopt;
         out.matchers.push_back(std::move(*m));
         if (lit("]")) break;
@@ -635,19 +625,11 @@ Result<Silence> parse_storage_json(std::string_view text) {
     s.id = j.at("id").get<std::string>();
     for (const auto& mj : j.at("matchers")) {
       std::string type = mj.at("type").get<std::string>();
-      MatchType t;
-      if (type == "=") {
-        t = MatchType::kEqual;
-      } else if (type == "!=") {
-        t = MatchType::kNotEqual;
-      } else if (type == "=~") {
-        t = MatchType::kRegex;
-      } else if (type == "!~") {
-        t = MatchType::kNotRegex;
-      } else {
+      const auto t = match_type_from_str(type);
+      if (!t) {
         return make_error("unknown matcher type " + type);
       }
-      auto m = Matcher::make(t, mj.at("name").get<std::string>(), mj.at("value").get<std::string>());
+      auto m = Matcher::make(*t, mj.at("name").get<std::string>(), mj.at("value").get<std::string>());
       if (!m) {
         return make_error(m.error());
       }

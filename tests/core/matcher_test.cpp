@@ -191,3 +191,13 @@ TEST_CASE("fallback: a classic parse that succeeds wins, else UTF-8, else the cl
   CHECK(braces.error() == "unexpected open or close brace: {foo=bar}");
   CHECK(parse_matcher("").error() == "bad matcher format: ");
 }
+
+TEST_CASE("match_type_from_str inverts match_type_str") {
+  for (MatchType t : {MatchType::kEqual, MatchType::kNotEqual, MatchType::kRegex, MatchType::kNotRegex}) {
+    REQUIRE(match_type_from_str(match_type_str(t)).has_value());
+    CHECK(*match_type_from_str(match_type_str(t)) == t);
+  }
+  CHECK_FALSE(match_type_from_str("~~").has_value());
+  CHECK_FALSE(match_type_from_str("").has_value());
+  CHECK_FALSE(match_type_from_str("==").has_value());
+}
