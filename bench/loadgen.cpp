@@ -7,6 +7,7 @@
 //            [--extra k=v] [--group-label group] [--group-prefix g] [--max-seconds T]
 //   get      --port P --path /api/v2/alerts --count N [--max-seconds T]
 //   silences --port P --start S --count N [--clients 4] [--max-seconds T]
+//   rps      --port P --count N [--clients 4] [--path /-/healthy]
 //   sink     --port P                       (runs until killed)
 //   notify   --port P --sink S --count N [--prefix n] [--gap-us 1000] [--max-seconds T]
 //   flush    --port P --sink S --count N [--prefix f] [--max-seconds T]
@@ -284,6 +285,28 @@ static int cmd_silences() {
     return err ? 1 : 0;
 }
 
+// A bodiless GET by C keep-alive clients, N in all: the HTTP floor under the silence figure.
+static int cmd_rps() {
+    int port = int(iarg("port", 9093));
+    long count = iarg("count", 1000), clients = iarg("clients", 4);
+    std::string path = arg("path", "/-/healthy");
+    std::atomic<long> next{0}, ok{0};
+    double t0 = mono();
+    std::vector<std::thread> th;
+    for (long c = 0; c < clients; ++c)
+        th.emplace_back([&] {
+            Conn conn;
+            conn.port = port;
+            std::string resp;
+            while (next.fetch_add(1) < count)
+                if (conn.request("GET", path, "", &resp) == 200) ++ok;
+        });
+    for (auto& t : th) t.join();
+    double secs = mono() - t0;
+    printf("{\"ok\":%ld,\"seconds\":%.6f,\"rate\":%.1f}\n", ok.load(), secs, secs > 0 ? double(ok.load()) / secs : 0.0);
+    return ok.load() == count ? 0 : 1;
+}
+
 // ---------------------------------------------------------------- sink
 // epoll, single thread. Each POST is one notification; the first receive time per
 // groupLabels "group" value is kept. GET /stats, GET /times, GET /reset.
@@ -494,6 +517,7 @@ int main(int argc, char** argv) {
     if (cmd == "post") return cmd_post();
     if (cmd == "get") return cmd_get();
     if (cmd == "silences") return cmd_silences();
+    if (cmd == "rps") return cmd_rps();
     if (cmd == "sink") return cmd_sink();
     if (cmd == "notify") return cmd_notify();
     if (cmd == "flush") return cmd_flush();

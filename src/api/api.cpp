@@ -743,8 +743,25 @@ class Api {
       if (perr.code == 0) return string_error(perr.http_status, s.error());
       return swagger_error(perr.http_status, perr.code, s.error());
     }
+    if (req.defer && s->id.empty()) {
+      // A creation is answered once its group commit is done: the silences that the server thread
+      // has read from several connections share one commit, run after them.
+      net::Responder responder = req.defer();
+      d_.silences->set_async(std::move(*s), [send = std::move(responder.send)](Result<std::string> id,
+                                                                                silence::ErrorKind kind) {
+        send(silence_answer(id, kind));
+      });
+      responder.post([silences = d_.silences] { (void)silences->flush(); });
+      HttpResponse r;
+      r.deferred = true;
+      return r;
+    }
     silence::ErrorKind kind = silence::ErrorKind::kInvalid;
     auto id = d_.silences->set(std::move(*s), &kind);
+    return silence_answer(id, kind);
+  }
+
+  static HttpResponse silence_answer(const Result<std::string>& id, silence::ErrorKind kind) {
     if (!id) {
       if (kind == silence::ErrorKind::kNotFound) return string_error(404, id.error());
       if (kind == silence::ErrorKind::kInternal) {

@@ -229,13 +229,31 @@ net::HttpHandler with_response_headers(net::HttpHandler inner, std::map<std::str
   if (headers.empty()) {
     return inner;
   }
-  return [inner = std::move(inner), headers = std::move(headers)](const net::HttpRequest& req) {
-    net::HttpResponse r = inner(req);
+  auto add = [headers = std::move(headers)](net::HttpResponse& r) {
     for (const auto& [name, value] : headers) {
       if (r.headers.get(name) == nullptr) {
         r.headers.set(name, value);
       }
     }
+  };
+  return [inner = std::move(inner), add](const net::HttpRequest& req) {
+    if (!req.defer) {
+      net::HttpResponse r = inner(req);
+      add(r);
+      return r;
+    }
+    // A deferred answer gets the headers when it is sent.
+    net::HttpRequest wrapped = req;
+    wrapped.defer = [defer = req.defer, add] {
+      net::Responder r = defer();
+      r.send = [send = std::move(r.send), add](net::HttpResponse res) {
+        add(res);
+        send(std::move(res));
+      };
+      return r;
+    };
+    net::HttpResponse r = inner(wrapped);
+    if (!r.deferred) add(r);
     return r;
   };
 }

@@ -3,9 +3,11 @@
 #include "app/app.hpp"
 
 #include <openssl/evp.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -51,6 +53,17 @@
 namespace tocsin::app {
 
 namespace {
+
+// HTTP server threads: one per CPU this process may run on, at most 4. More threads than CPUs only
+// add context switches (measured pinned to one CPU: a bare GET took 15 µs of CPU with one thread and
+// 20 µs with four), and handlers do not block: a silence's commit is answered later (see
+// net::Responder), a listing is a few milliseconds of CPU.
+int http_threads() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 4;
+  return std::clamp(n, 1, 4);
+}
 
 // A fixed pool that runs flushes off the timer thread. Jobs carry a key (the receiver); at most
 // `per_key` jobs of one key run at once and the rest wait in that key's queue, so a receiver that is
@@ -363,7 +376,7 @@ class Daemon {
       return fatal("invalid --web.max-request-body-bytes: " + flags_.web_max_request_body_bytes);
     }
     for (const auto& addr : flags_.web_listen_addresses) {
-      auto srv = net::make_http_server(addr, handler, limits, 4, tls ? &*tls : nullptr);
+      auto srv = net::make_http_server(addr, handler, limits, http_threads(), tls ? &*tls : nullptr);
       auto port = srv->start();
       if (!port) return fatal("listen on " + addr + ": " + port.error());
       LOG_INFO({"msg", "Listening"}, {"address", addr}, {"port", std::to_string(*port)});

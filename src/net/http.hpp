@@ -21,6 +21,18 @@ struct Headers {
   void set(std::string name, std::string value);
 };
 
+struct HttpResponse;
+
+// A handler's way to answer after it has returned, e.g. once a group commit that several requests
+// share has reached the database. See HttpRequest::defer.
+struct Responder {
+  // Sends the answer: exactly once, from any thread.
+  std::function<void(HttpResponse)> send;
+  // Runs `fn` on the connection's server thread after the requests that thread has already read:
+  // work that several deferred answers share (one commit for the silences of several connections).
+  std::function<void(std::function<void()>)> post;
+};
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", ... as received; a HEAD reaches the handler as "HEAD" and the
                        // server sends the answer's headers and Content-Length without its body
@@ -30,6 +42,9 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::string remote_addr;  // "ip:port", "[ip6]:port"
+  // Set by a server that can answer later; empty otherwise. A handler that calls it returns an
+  // HttpResponse with `deferred` set and answers through the Responder.
+  std::function<Responder()> defer;
 };
 
 struct HttpResponse {
@@ -37,6 +52,7 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   Headers headers;  // extra headers (WWW-Authenticate, Retry-After, Location …)
+  bool deferred = false;  // the answer comes through the Responder of HttpRequest::defer
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

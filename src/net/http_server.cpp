@@ -427,7 +427,8 @@ class Session final : public SessionBase {
     }
     req.body = std::move(msg.body());
     req.remote_addr = remote_;
-    bool keep_alive = msg.keep_alive();
+    req.defer = [this] { return responder(); };
+    keep_alive_ = msg.keep_alive();
     head_ = msg.method() == http::verb::head;
     HttpResponse res;
     try {
@@ -437,7 +438,25 @@ class Session final : public SessionBase {
     } catch (...) {
       res = plain(500, "internal error\n");
     }
-    send(std::move(res), keep_alive);
+    if (res.deferred) {
+      return;  // the Responder sends it; no read is pending meanwhile, so nothing else happens here
+    }
+    send(std::move(res), keep_alive_);
+  }
+
+  // The session stays alive until its answer is sent: the Responder holds it.
+  Responder responder() {
+    Responder r;
+    r.send = [self = self()](HttpResponse res) {
+      auto ex = self->stream_.get_executor();
+      asio::post(ex, [self, res = std::move(res)]() mutable { self->send(std::move(res), self->keep_alive_); });
+    };
+    // Posted twice: a handler posted once runs before the requests that the context's next poll of
+    // its sockets finds, posted twice it runs after them (asio runs the poll between the two).
+    r.post = [ex = stream_.get_executor()](std::function<void()> fn) {
+      asio::post(ex, [ex, fn = std::move(fn)]() mutable { asio::post(ex, std::move(fn)); });
+    };
+    return r;
   }
 
   void send(HttpResponse res, bool keep_alive) {
@@ -524,6 +543,7 @@ class Session final : public SessionBase {
   http::response<http::string_body> res_;
   bool first_ = true;
   bool head_ = false;
+  bool keep_alive_ = false;
   bool closed_ = false;
   size_t lingered_ = 0;
 };

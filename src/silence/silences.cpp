@@ -208,7 +208,14 @@ std::string new_uuid_v4() {
     std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
     return std::mt19937_64(seq);
   }()};
-  uint64_t hi = rng(), lo = rng();
+  // The first 48 bits are the creation time in milliseconds, the other 74 free bits random: ids of
+  // silences created together sort together, so the rows of a group commit share the last leaf of
+  // the store's B-tree instead of dirtying one random page each (a 4 KiB WAL frame per silence).
+  // Still a version-4 UUID in form, which is all that the API, amtool and the reference promise.
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  uint64_t hi = (static_cast<uint64_t>(ms) << 16) | (rng() & 0xffffULL), lo = rng();
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10xx
   char buf[37];
@@ -339,6 +346,23 @@ Result<void> Silences::load() {
   return {};
 }
 
+// A new silence: validated, stamped, given its id; a start in the past becomes now.
+Result<void> Silences::prepare_creation(Silence& s) const {
+  const TimePoint now = clock_.now();
+  if (auto r = validate_handler(s, now); !r) {
+    return r;
+  }
+  if (auto r = validate_silence(s); !r) {
+    return r;
+  }
+  s.updated_at = now;
+  s.id = new_uuid_v4();
+  if (s.starts_at < now) {
+    s.starts_at = now;
+  }
+  return {};
+}
+
 Result<std::string> Silences::set(Silence s, ErrorKind* kind) {
   auto fail = [kind](ErrorKind k, std::string msg) -> Result<std::string> {
     if (kind != nullptr) {
@@ -349,17 +373,8 @@ Result<std::string> Silences::set(Silence s, ErrorKind* kind) {
   if (s.id.empty()) {
     // A creation: its fresh id conflicts with nothing, so it is committed without holding the lock,
     // and concurrent creations share one group commit instead of queueing behind each other's.
-    const TimePoint now = clock_.now();
-    if (auto r = validate_handler(s, now); !r) {
+    if (auto r = prepare_creation(s); !r) {
       return fail(ErrorKind::kInvalid, r.error());
-    }
-    if (auto r = validate_silence(s); !r) {
-      return fail(ErrorKind::kInvalid, r.error());
-    }
-    s.updated_at = now;
-    s.id = new_uuid_v4();
-    if (s.starts_at < now) {
-      s.starts_at = now;
     }
     if (auto r = persist(s, true); !r) {
       return fail(ErrorKind::kInternal, "persisting silence: " + r.error());
@@ -430,6 +445,43 @@ Result<std::string> Silences::set(Silence s, ErrorKind* kind) {
   put_locked(std::move(s));
   ++version_;
   return id;
+}
+
+void Silences::set_async(Silence s, SetDone done) {
+  if (!s.id.empty() || store_ == nullptr) {
+    ErrorKind kind = ErrorKind::kInvalid;
+    auto r = set(std::move(s), &kind);
+    done(std::move(r), kind);
+    return;
+  }
+  // A creation, as in set(): validated now, in memory once committed.
+  if (auto r = prepare_creation(s); !r) {
+    done(make_error(r.error()), ErrorKind::kInvalid);
+    return;
+  }
+  std::string key = s.id;
+  std::string row = storage_json(s);
+  store_->put_durable_async(kNamespace, std::move(key), std::move(row),
+                            [this, s = std::move(s), done = std::move(done)](Result<void> r) mutable {
+                              if (!r) {
+                                done(make_error("persisting silence: " + r.error()), ErrorKind::kInternal);
+                                return;
+                              }
+                              std::string id = s.id;
+                              {
+                                std::lock_guard lock(mu_);
+                                put_locked(std::move(s));
+                                ++version_;
+                              }
+                              done(std::move(id), ErrorKind::kInvalid);
+                            });
+}
+
+Result<void> Silences::flush() {
+  if (store_ == nullptr) {
+    return {};
+  }
+  return store_->flush();
 }
 
 Result<void> Silences::expire_locked(const std::string& id, ErrorKind* kind) {

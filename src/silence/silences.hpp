@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -105,6 +106,13 @@ class Silences {
   // one with a new id. A new silence starting in the past starts now. Durable before it returns; on
   // error the state is unchanged and `kind` (if given) says why.
   Result<std::string> set(Silence s, ErrorKind* kind = nullptr);
+  // set() for a caller that must not block. `done` gets set()'s result and error kind; a creation
+  // (empty id) calls it from the thread that commits the silence (see store::Store::put_durable_async:
+  // the caller arranges for a flush()), anything else before set_async returns.
+  using SetDone = std::function<void(Result<std::string>, ErrorKind)>;
+  void set_async(Silence s, SetDone done);
+  // Commits the silences set_async queued (store::Store::flush()).
+  Result<void> flush();
 
   // Expires a silence now: an active one ends now, a pending one starts and ends now, an expired one is
   // left as it is (success). Unknown id: kNotFound with kNotFoundMessage.
@@ -142,6 +150,7 @@ class Silences {
   Result<void> persist(const Silence& s, bool durable);
   void put_locked(Silence s);
   void erase_locked(const std::string& id);
+  Result<void> prepare_creation(Silence& s) const;
   Result<void> expire_locked(const std::string& id, ErrorKind* kind);
   void observe_query(std::chrono::steady_clock::duration d) const;
 

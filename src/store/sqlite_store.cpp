@@ -188,6 +188,9 @@ Result<void> migrate(sqlite3* db, int from) {
 struct Waiter {
   bool done = false;
   Result<void> result;
+  // put_durable_async(): the waiter is on the heap, and the thread that committed it calls this and
+  // deletes it once the store's lock is released.
+  std::function<void(Result<void>)> callback;
 };
 
 // One queued write, or a barrier (flush). `done` is set for durable writes and barriers.
@@ -255,6 +258,13 @@ class SqliteStore final : public Store {
 
   Result<void> erase_durable(std::string_view ns, std::string key) override {
     return wait_for(Op{Op::Kind::erase, std::string(ns), std::move(key), {}, nullptr});
+  }
+
+  void put_durable_async(std::string_view ns, std::string key, std::string value,
+                         std::function<void(Result<void>)> done) override {
+    auto* waiter = new Waiter;
+    waiter->callback = std::move(done);
+    enqueue(Op{Op::Kind::put, std::string(ns), std::move(key), std::move(value), waiter}, Wake::kWhenFull);
   }
 
   Result<void> flush() override { return wait_for(Op{}); }
@@ -436,6 +446,20 @@ class SqliteStore final : public Store {
     if (waiting_ > 0) {
       done_cv_.notify_all();
     }
+    // The callbacks of put_durable_async() run without the lock: they may write again.
+    bool any_async = false;
+    for (const Op& op : batch) any_async = any_async || (op.done != nullptr && op.done->callback);
+    if (any_async) {
+      lk.unlock();
+      for (Op& op : batch) {
+        if (op.done != nullptr && op.done->callback) {
+          std::unique_ptr<Waiter> w(op.done);
+          op.done = nullptr;
+          w->callback(std::move(w->result));
+        }
+      }
+      lk.lock();
+    }
   }
 
   // The idle checkpoint takes the writer connection like a commit does.
@@ -501,7 +525,7 @@ class SqliteStore final : public Store {
                      opts_.path.c_str(), failures);
       }
       failures = 0;
-      ++stats_.committed_batches;
+      stats_.committed_batches += writes > 0 ? 1 : 0;
       stats_.committed_writes += writes;
     } else {
       ++failures;

@@ -39,6 +39,15 @@ class Store {
   // cannot be made durable (read-only file, disk full).
   virtual Result<void> put_durable(std::string_view ns, std::string key, std::string value) = 0;
   virtual Result<void> erase_durable(std::string_view ns, std::string key) = 0;
+  // put_durable() for a caller that must not block: `done` runs once the write is committed (or its
+  // commit failed), on the thread that committed it, outside the store's lock. The write is committed
+  // by the next flush() or durable write, from any thread: the caller arranges for one to come soon
+  // (the API runs a flush on its server thread after the requests it has read, so that the silences
+  // of several connections share a commit). Until then it waits like a put().
+  virtual void put_durable_async(std::string_view ns, std::string key, std::string value,
+                                 std::function<void(Result<void>)> done) {
+    done(put_durable(ns, std::move(key), std::move(value)));
+  }
   // Waits until every queued write is committed.
   virtual Result<void> flush() = 0;
 

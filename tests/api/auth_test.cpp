@@ -155,3 +155,36 @@ TEST_CASE("configured headers are added to every response, 401s included") {
   REQUIRE(ok.headers.get("Strict-Transport-Security") != nullptr);
   CHECK(*ok.headers.get("Strict-Transport-Security") == "max-age=60");
 }
+
+TEST_CASE("configured headers are added to a deferred answer when it is sent") {
+  net::HttpResponse sent;
+  int sends = 0;
+  net::HttpHandler deferring = [](const net::HttpRequest& req) {
+    net::Responder r = req.defer();
+    net::HttpResponse later;
+    later.status = 201;
+    later.body = "done";
+    r.send(std::move(later));  // a real handler would send from another thread
+    net::HttpResponse res;
+    res.deferred = true;
+    return res;
+  };
+  auto h = api::with_response_headers(deferring, {{"X-Frame-Options", "deny"}});
+  net::HttpRequest req = request("/");
+  req.defer = [&] {
+    net::Responder r;
+    r.send = [&](net::HttpResponse res) {
+      sent = std::move(res);
+      ++sends;
+    };
+    r.post = [](std::function<void()> fn) { fn(); };
+    return r;
+  };
+  auto immediate = h(req);
+  CHECK(immediate.deferred);
+  CHECK(immediate.headers.get("X-Frame-Options") == nullptr);  // not sent, so not decorated
+  REQUIRE(sends == 1);
+  CHECK(sent.status == 201);
+  REQUIRE(sent.headers.get("X-Frame-Options") != nullptr);
+  CHECK(*sent.headers.get("X-Frame-Options") == "deny");
+}

@@ -149,6 +149,64 @@ TEST_CASE("pipelined requests on one connection are answered in order") {
   CHECK(p1 < p2);
 }
 
+TEST_CASE("a deferred answer: sent later from another thread, in order with pipelined requests") {
+  std::mutex mu;
+  std::vector<std::thread> senders;
+  std::atomic<int> posted{0};
+  std::thread::id server_thread;
+  auto handler = [&](const HttpRequest& req) -> HttpResponse {
+    if (req.path != "/defer") return echo(req);
+    REQUIRE(req.defer);
+    Responder r = req.defer();
+    std::lock_guard lock(mu);
+    server_thread = std::this_thread::get_id();
+    // Work posted to the server thread runs there, after this handler has returned.
+    r.post([&posted, &mu, &server_thread] {
+      std::lock_guard l(mu);
+      CHECK(std::this_thread::get_id() == server_thread);
+      ++posted;
+    });
+    senders.emplace_back([send = std::move(r.send), body = req.body] {
+      std::this_thread::sleep_for(50ms);
+      HttpResponse res;
+      res.status = 201;
+      res.content_type = "text/plain";
+      res.body = "later|" + body;
+      send(std::move(res));
+    });
+    HttpResponse res;
+    res.deferred = true;
+    res.body = "must not be sent";
+    return res;
+  };
+  auto s = start_server(handler, {}, 1);
+  REQUIRE(s);
+
+  auto r = http_send(request("POST", s->base() + "/defer", "x"));
+  CHECK(r.status == 201);
+  CHECK(r.body == "later|x");
+
+  // A request pipelined behind a deferred one waits for it: the answers keep the requests' order.
+  int fd = connect_raw(s->port);
+  REQUIRE(fd >= 0);
+  std::string req =
+      "POST /defer HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nyGET /after HTTP/1.1\r\nHost: x\r\n"
+      "Connection: close\r\n\r\n";
+  REQUIRE(::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+  bool eof = false;
+  std::string got = read_until_close(fd, 3s, eof);
+  ::close(fd);
+  CHECK(eof);
+  auto first = got.find("later|y");
+  auto second = got.find("GET|/after|");
+  CHECK(first != std::string::npos);
+  CHECK(second != std::string::npos);
+  CHECK(first < second);
+  CHECK(got.find("must not be sent") == std::string::npos);
+  for (auto& t : senders) t.join();
+  CHECK(posted == 2);
+}
+
 TEST_CASE("HEAD answers the headers of GET without a body") {
   auto s = start_server(echo);
   REQUIRE(s);

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "store/store.hpp"
 
@@ -31,7 +33,17 @@ class FakeStore final : public store::Store {
     erase(ns, std::move(key));
     return {};
   }
-  Result<void> flush() override { return {}; }
+  // Held until flush(), as the SQLite store holds them until a commit.
+  void put_durable_async(std::string_view ns, std::string key, std::string value,
+                         std::function<void(Result<void>)> done) override {
+    pending_.push_back({std::string(ns), std::move(key), std::move(value), std::move(done)});
+  }
+  Result<void> flush() override {
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (auto& p : pending) p.done(put_durable(p.ns, std::move(p.key), std::move(p.value)));
+    return {};
+  }
   Result<std::vector<store::Row>> load(std::string_view ns) override {
     std::vector<store::Row> out;
     for (const auto& [k, v] : rows_[std::string(ns)]) {
@@ -58,6 +70,11 @@ class FakeStore final : public store::Store {
   int durable_writes = 0;
 
  private:
+  struct Pending {
+    std::string ns, key, value;
+    std::function<void(Result<void>)> done;
+  };
+  std::vector<Pending> pending_;
   std::map<std::string, std::map<std::string, std::string>> rows_;
   std::map<std::string, std::map<std::uint64_t, std::string>> log_;
   std::uint64_t last_seq_ = 0;

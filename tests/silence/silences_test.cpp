@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <thread>
 
 #include "fake_store.hpp"
 
@@ -221,6 +222,67 @@ TEST_CASE("expire: active ends now, pending starts and ends now, expired is a no
   auto c = f.sils.count_states();
   CHECK(c.expired == 2);
   CHECK(c.active == 0);
+}
+
+TEST_CASE("set_async: a creation is answered, and visible, once its commit is done") {
+  Fixture f;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    f.sils.set_async(simple(kT0 - 1h, kT0 + 1h), [&](tocsin::Result<std::string> id, ErrorKind) {
+      REQUIRE(id.ok());
+      ids.push_back(*id);
+    });
+  }
+  CHECK(ids.empty());
+  CHECK(f.sils.size() == 0);
+  const auto version = f.sils.version();
+  REQUIRE(f.sils.flush().ok());
+  REQUIRE(ids.size() == 2);
+  CHECK(f.sils.size() == 2);
+  CHECK(f.sils.version() != version);
+  auto s = f.sils.get(ids[0]);
+  REQUIRE(s);
+  CHECK(s->starts_at == kT0);
+  CHECK(f.store.count("silences") == 2);
+
+  // Invalid: answered at once, nothing queued.
+  std::string err;
+  ErrorKind kind = ErrorKind::kInternal;
+  f.sils.set_async(simple(kT0 + 2h, kT0 + 1h), [&](tocsin::Result<std::string> id, ErrorKind k) {
+    err = id.ok() ? "" : id.error();
+    kind = k;
+  });
+  CHECK(kind == ErrorKind::kInvalid);
+  CHECK(err.find("end time") != std::string::npos);
+
+  // A failed commit: kInternal, memory unchanged.
+  f.store.fail_durable = true;
+  kind = ErrorKind::kInvalid;
+  f.sils.set_async(simple(kT0, kT0 + 1h), [&](tocsin::Result<std::string> id, ErrorKind k) {
+    CHECK_FALSE(id.ok());
+    kind = k;
+  });
+  (void)f.sils.flush();
+  CHECK(kind == ErrorKind::kInternal);
+  CHECK(f.sils.size() == 2);
+
+  // An update goes through set() and is answered before set_async returns.
+  f.store.fail_durable = false;
+  Silence u = *f.sils.get(ids[1]);
+  u.comment = "longer";
+  bool answered = false;
+  f.sils.set_async(u, [&](tocsin::Result<std::string> id, ErrorKind) {
+    answered = id.ok() && *id == ids[1];
+  });
+  CHECK(answered);
+}
+
+TEST_CASE("silence ids of later creations sort after earlier ones") {
+  const std::string a = new_uuid_v4();
+  std::this_thread::sleep_for(2ms);  // the id's time part counts milliseconds of the system clock
+  const std::string b = new_uuid_v4();
+  CHECK(a < b);
+  CHECK(b[14] == '4');
 }
 
 TEST_CASE("a store failure is an error and leaves memory unchanged") {

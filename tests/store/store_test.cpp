@@ -326,6 +326,48 @@ TEST_CASE("a read-only database: load works, writes fail with an error that says
   CHECK(must_load(*s, "silences").size() == 1);
 }
 
+TEST_CASE("put_durable_async: the callback runs once the next flush has committed the write") {
+  TempDir dir;
+  {
+    auto s = must_open(dir.db());
+    std::atomic<int> calls{0};
+    bool ok = false;
+    for (int i = 0; i < 3; ++i) {
+      s->put_durable_async("silences", "k" + std::to_string(i), "v" + std::to_string(i), [&](tocsin::Result<void> r) {
+        ok = r.ok();
+        ++calls;
+      });
+    }
+    CHECK(calls == 0);  // nothing commits it before the flush the caller promised
+    REQUIRE(s->flush().ok());
+    CHECK(calls == 3);
+    CHECK(ok);
+    auto st = s->stats();
+    CHECK(st.committed_batches == 1);  // the three writes shared one commit
+    CHECK(st.committed_writes == 3);
+    // A callback may write again: it runs without the store's lock.
+    std::atomic<bool> nested{false};
+    s->put_durable_async("silences", "k3", "v3", [&](tocsin::Result<void>) {
+      s->put("silences", "k4", "v4");
+      nested = true;
+    });
+    REQUIRE(s->flush().ok());
+    CHECK(nested);
+    REQUIRE(s->flush().ok());
+  }
+  auto s = must_open(dir.db());
+  CHECK(must_load(*s, "silences").size() == 5);
+
+  // A write that cannot be committed reaches its callback as an error.
+  Options opts{dir.db()};
+  opts.read_only = true;
+  auto ro = must_open(opts);
+  std::string err;
+  ro->put_durable_async("silences", "k9", "v9", [&](tocsin::Result<void> r) { err = r.ok() ? "" : r.error(); });
+  CHECK_FALSE(ro->flush().ok());
+  CHECK(err.find("readonly") != std::string::npos);
+}
+
 TEST_CASE("a read-only database file (chmod 0444) fails durable writes") {
   if (::geteuid() == 0) {
     MESSAGE("skipped: root ignores file modes; the read_only option covers this case");
