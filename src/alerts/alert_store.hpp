@@ -37,6 +37,9 @@ class AlertStore {
   // how many rows were queued for the database: a re-post that only extends a firing alert's end
   // time is written at most once per kPersistEvery (load() makes up for the staleness).
   size_t put(std::vector<Alert> alerts);
+  // put() for a caller that calls sync() next (from any thread): the rows wait for that commit
+  // instead of waking the store's writer thread.
+  size_t put_before_sync(std::vector<Alert> alerts) { return put(std::move(alerts), true); }
   static constexpr Duration kPersistEvery = std::chrono::seconds(60);
   // Waits until every alert put so far is committed to the store (no fsync: safe against a process
   // crash, which is what a restart must survive).

@@ -438,15 +438,33 @@ class Api {
     }
     if (firing > 0) metrics.received.counter({"firing"}).inc(static_cast<double>(firing));
     if (resolved > 0) metrics.received.counter({"resolved"}).inc(static_cast<double>(resolved));
+    HttpResponse answer;
+    if (!errors.empty()) {
+      answer = string_error(400, errors);
+    } else {
+      answer.status = 200;
+      answer.content_type.clear();
+    }
     // Answer only once the alerts are in the database, so a crash right after the 200 loses none.
+    // The commit runs on the server thread after the other requests it has read: the POSTs of
+    // several connections share one (each commit also rewrites the log's last pages).
+    if (req.defer) {
+      if (d_.alerts->put_before_sync(std::move(valid)) == 0) return answer;
+      net::Responder responder = req.defer();
+      responder.post([alerts = d_.alerts, send = std::move(responder.send), answer = std::move(answer)]() mutable {
+        if (auto r = alerts->sync(); !r) {
+          LOG_WARN({"component", "api"}, {"msg", "alerts kept in memory but not persisted"}, {"err", r.error()});
+        }
+        send(std::move(answer));
+      });
+      HttpResponse later;
+      later.deferred = true;
+      return later;
+    }
     if (auto r = d_.alerts->put_and_sync(std::move(valid)); !r) {
       LOG_WARN({"component", "api"}, {"msg", "alerts kept in memory but not persisted"}, {"err", r.error()});
     }
-    if (!errors.empty()) return string_error(400, errors);
-    HttpResponse r;
-    r.status = 200;
-    r.content_type.clear();
-    return r;
+    return answer;
   }
 
   // `utf8_checked`: the decoder already found every string valid UTF-8, so values need no second look.
