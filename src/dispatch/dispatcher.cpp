@@ -209,6 +209,15 @@ void Dispatcher::process_locked(const AlertPtr* first, const AlertPtr* last, Tim
   // The routes (into a reused vector) and group fingerprints; the group's labels and key are built
   // only for a new group, below.
   for (const AlertPtr* a = first; a != last; ++a) {
+    // The routes read each alert's labels: start loading the alert 16 ahead and the labels of the
+    // one 8 ahead (a batch from the store at start-up is 100,000 alerts spread over the heap).
+    if (last - a > 16) __builtin_prefetch(a[16].get());
+    if (last - a > 8) {
+      if (const void* block = a[8]->labels.storage()) {
+        __builtin_prefetch(block);
+        __builtin_prefetch(static_cast<const char*>(block) + 64);
+      }
+    }
     matched_.clear();
     bool matched = false;
     match_into(*root_, (*a)->labels, matched_, matched);
@@ -248,7 +257,7 @@ void Dispatcher::process_locked(const AlertPtr* first, const AlertPtr* last, Tim
     const AlertPtr& alert = *p.alert;
     g->alerts.insert_or_assign(alert->fingerprint, alert);
     // An alert that started more than group_wait ago flushes a group that never flushed at once.
-    if (!g->has_flushed && alert->starts_at + g->opts.group_wait < now) schedule(*g, now);
+    if (!g->has_flushed && g->next_flush != now && alert->starts_at + g->opts.group_wait < now) schedule(*g, now);
   }
   placements_.clear();
 }
