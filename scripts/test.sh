@@ -23,7 +23,7 @@ if [ "${TOCSIN_SKIP_SANITIZE:-0}" != 1 ]; then
   CC=clang CXX=clang++ BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo \
     CMAKE_ARGS="-DTOCSIN_SANITIZE=ON -DTOCSIN_FUZZ=ON" bash scripts/build.sh
   cd build-asan
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --output-on-failure --timeout 600 -j2 \
     -E "crash_soak|deploy_manifests|e2e_prometheus|template_render|receivers_e2e|routes_cli|amtool" "$@"
 fi

@@ -446,18 +446,20 @@ class SqliteStore final : public Store {
     if (waiting_ > 0) {
       done_cv_.notify_all();
     }
-    // The callbacks of put_durable_async() run without the lock: they may write again.
-    bool any_async = false;
-    for (const Op& op : batch) any_async = any_async || (op.done != nullptr && op.done->callback);
-    if (any_async) {
-      lk.unlock();
-      for (Op& op : batch) {
-        if (op.done != nullptr && op.done->callback) {
-          std::unique_ptr<Waiter> w(op.done);
-          op.done = nullptr;
-          w->callback(std::move(w->result));
-        }
+    // The callbacks of put_durable_async() run without the lock: they may write again. Taken out
+    // of the batch while the lock is held: a blocking caller's Waiter lives on its stack, and it
+    // returns (destroying it) as soon as the lock is released.
+    std::vector<std::unique_ptr<Waiter>> async_done;
+    for (Op& op : batch) {
+      if (op.done != nullptr && op.done->callback) {
+        async_done.emplace_back(op.done);
       }
+      op.done = nullptr;
+    }
+    if (!async_done.empty()) {
+      lk.unlock();
+      for (auto& w : async_done) w->callback(std::move(w->result));
+      async_done.clear();
       lk.lock();
     }
   }
