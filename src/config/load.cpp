@@ -7,6 +7,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -811,7 +812,7 @@ void build_child_index(Route& rt) {
   for (const auto& c : rt.routes) {
     std::set<std::string> names;
     for (const auto& m : c->matchers) {
-      if (m.literal_values() && (m.type() == MatchType::kEqual || m.type() == MatchType::kRegex)) names.insert(m.name());
+      if (m.has_literal_values() && (m.type() == MatchType::kEqual || m.type() == MatchType::kRegex)) names.insert(m.name());
     }
     for (const auto& n : names) ++pinned[n];
   }
@@ -827,14 +828,14 @@ void build_child_index(Route& rt) {
   ChildIndex idx;
   idx.label = best;
   for (uint32_t i = 0; i < rt.routes.size(); ++i) {
-    const std::vector<std::string>* values = nullptr;
+    std::optional<std::vector<std::string>> values;
     for (const auto& m : rt.routes[i]->matchers) {
-      if (m.name() == best && m.literal_values() && (m.type() == MatchType::kEqual || m.type() == MatchType::kRegex)) {
+      if (m.name() == best && m.has_literal_values() && (m.type() == MatchType::kEqual || m.type() == MatchType::kRegex)) {
         values = m.literal_values();
         break;
       }
     }
-    if (values == nullptr) {
+    if (!values) {
       idx.rest.push_back(i);
       continue;
     }

@@ -126,9 +126,7 @@ Result<Matcher> Matcher::make(MatchType type, std::string name, std::string valu
     }
     m.re_ = std::move(*re);
   }
-  if (m.type_ == MatchType::kEqual) {
-    m.literals_ = std::make_shared<const std::vector<std::string>>(std::vector<std::string>{m.value_});
-  } else if (m.is_regex()) {
+  if (m.is_regex()) {
     // An alternation of plain literals ("svc-1|svc-1-canary"): matched by comparison, not RE2.
     bool plain = m.value_.size() <= 4096;
     for (char c : m.value_) {

@@ -36,9 +36,14 @@ class Matcher {
   bool is_regex() const { return type_ == MatchType::kRegex || type_ == MatchType::kNotRegex; }
   bool is_negative() const { return type_ == MatchType::kNotEqual || type_ == MatchType::kNotRegex; }
 
-  // The values this matcher accepts when it accepts only a few literal strings (= "x", or =~ "a|b|c"
-  // with no regex syntax); null otherwise. Lets the routing tree index its children.
-  const std::vector<std::string>* literal_values() const { return literals_.get(); }
+  // Whether this matcher accepts only a few literal strings (= "x", or =~ "a|b|c" with no regex
+  // syntax), and which (empty otherwise). Lets the routing tree index its children. Computed for an
+  // equality matcher (silences hold thousands of them; a copy of the value each would be wasted).
+  bool has_literal_values() const { return type_ == MatchType::kEqual || literals_ != nullptr; }
+  std::vector<std::string> literal_values() const {
+    if (type_ == MatchType::kEqual) return {value_};
+    return literals_ != nullptr ? *literals_ : std::vector<std::string>{};
+  }
 
   // Whether `v` (the label's value, "" if absent) satisfies this matcher.
   bool matches(std::string_view v) const;

@@ -298,6 +298,7 @@ class SqliteStore final : public Store {
     std::string msg = rc == SQLITE_DONE ? "" : errmsg(reader_.get());
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    sqlite3_db_release_memory(reader_.get());  // loads run at start-up: their pages are not read again
     if (rc != SQLITE_DONE) {
       return make_error("cannot load \"" + std::string(ns) + "\" from " + opts_.path + ": " + msg);
     }
@@ -318,6 +319,7 @@ class SqliteStore final : public Store {
     std::string msg = rc == SQLITE_DONE ? "" : errmsg(reader_.get());
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    sqlite3_db_release_memory(reader_.get());  // loads run at start-up: their pages are not read again
     if (rc != SQLITE_DONE) {
       return make_error("cannot load \"" + std::string(ns) + "\" from " + opts_.path + ": " + msg);
     }
@@ -341,6 +343,7 @@ class SqliteStore final : public Store {
     std::string msg = rc == SQLITE_DONE ? "" : errmsg(reader_.get());
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    sqlite3_db_release_memory(reader_.get());  // loads run at start-up: their pages are not read again
     if (rc != SQLITE_DONE) {
       return make_error("cannot load \"" + std::string(ns) + "\" from " + opts_.path + ": " + msg);
     }

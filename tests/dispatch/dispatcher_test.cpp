@@ -254,14 +254,19 @@ TEST_CASE("a wide tree is indexed and routes exactly as the plain walk") {
 TEST_CASE("literal alternations match by comparison, other regexes through RE2") {
   auto lit = Matcher::make(MatchType::kRegex, "a", "x|y-z|");
   REQUIRE(lit.ok());
-  REQUIRE(lit->literal_values() != nullptr);
+  REQUIRE(lit->has_literal_values());
+  CHECK(lit->literal_values() == std::vector<std::string>{"x", "y-z", ""});
   CHECK(lit->matches("x"));
   CHECK(lit->matches("y-z"));
   CHECK(lit->matches(""));
   CHECK_FALSE(lit->matches("xy"));
   auto re = Matcher::make(MatchType::kNotRegex, "a", "x.*");
   REQUIRE(re.ok());
-  CHECK(re->literal_values() == nullptr);
+  CHECK_FALSE(re->has_literal_values());
+  CHECK(re->literal_values().empty());
+  auto eq = Matcher::make(MatchType::kEqual, "a", "v");
+  REQUIRE(eq.ok());
+  CHECK(eq->literal_values() == std::vector<std::string>{"v"});
   CHECK_FALSE(re->matches("xyz"));
   CHECK(re->matches("yx"));
   auto neg = Matcher::make(MatchType::kNotRegex, "a", "p|q");
