@@ -712,9 +712,10 @@ Result<std::unique_ptr<Store>> open(const Options& opts) {
     if (auto r = exec(db, "PRAGMA synchronous = NORMAL"); !r) {
       return make_error("database " + path + ": " + r.error());
     }
-    // 2 MiB of page cache: writes go to the last pages of log_rows and to the pages of rows written
+    // 512 KiB of page cache: writes go to the last pages of log_rows and to the pages of rows written
     // together earlier (their superseded rows), a small working set; the rest is in the OS cache.
-    (void)exec(db, "PRAGMA cache_size = -2048");
+    // Measured: 2 MiB cost 1.5 MiB more RSS at 100,000 alerts and saved no CPU on ingest.
+    (void)exec(db, "PRAGMA cache_size = -512");
     // The WAL is restarted after a checkpoint; beyond this size it is truncated then, so a burst does
     // not keep kMaxWalFrames pages on disk.
     (void)exec(db, "PRAGMA journal_size_limit = 16777216");
