@@ -134,6 +134,7 @@ class LabelSet {
            (static_cast<uint32_t>(p[3]) << 24);
   }
   size_t block_size() const;
+  void release();  // frees the block, if any
 
   char* block_ = nullptr;  // see the comment above the class
 };

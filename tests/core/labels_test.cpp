@@ -2,6 +2,7 @@
 // them (vectors printed by github.com/prometheus/common/model), Go quoting.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -127,6 +128,31 @@ TEST_CASE("LabelSet names interned from several threads stay consistent") {
       CHECK(s.at(0).first == "common");
     }
   }
+}
+
+TEST_CASE("LabelSet blocks of every size made and freed from several threads keep their contents") {
+  // Small blocks share slabs by size class and are reused once freed: sets of many sizes, built,
+  // copied and dropped on four threads at once, must each read back exactly what was put in.
+  std::vector<std::thread> threads;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &bad] {
+      std::vector<LabelSet> kept;
+      for (int i = 0; i < 3000; ++i) {
+        const std::string v(static_cast<size_t>((i * 7 + t) % 300), static_cast<char>('a' + (i + t) % 26));
+        LabelSet ls{{"alertname", "A" + std::to_string(i)}, {"v", v}, {"t", std::to_string(t)}};
+        LabelSet copy = ls;
+        if (copy.value("v") != v || copy.value("t") != std::to_string(t)) ++bad;
+        if (i % 3 == 0) kept.push_back(std::move(copy));
+        if (kept.size() > 200) kept.erase(kept.begin(), kept.begin() + 100);
+      }
+      for (const auto& ls : kept) {
+        if (ls.value("t") != std::to_string(t) || ls.size() != 3) ++bad;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(bad == 0);
 }
 
 TEST_CASE("fingerprints equal Prometheus model.LabelSet.Fingerprint") {
