@@ -97,7 +97,7 @@ size_t AlertStore::put(std::vector<Alert> alerts, bool flush_follows) {
           ++written;
         }
       }
-      stored = std::make_shared<const Alert>(std::move(in));
+      stored = make_alert(std::move(in));
       s.alerts.insert_or_assign(stored->fingerprint, stored);
     }
     batch.push_back(std::move(stored));
@@ -212,7 +212,7 @@ Result<size_t> AlertStore::load() {
     } else {
       ++n;
     }
-    s.alerts.put(std::make_shared<const Alert>(std::move(*a)));
+    s.alerts.put(make_alert(std::move(*a)));
   });
   if (!scanned) return Error{"loading alerts: " + scanned.error()};
   return n;

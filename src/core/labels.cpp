@@ -8,6 +8,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/slab.hpp"
 #include "core/utf8.hpp"
 
 namespace tocsin {
@@ -102,76 +103,6 @@ std::vector<LabelSet::ViewPair> canonical(std::vector<LabelSet::ViewPair> v) {
 
 }  // namespace
 
-namespace {
-
-// Label blocks up to kSlabMax bytes come from slabs, in 8-byte size classes with a free list each.
-// glibc's malloc adds an 8-byte header to every block and rounds it to 16 bytes: a typical block of
-// 60 bytes took 80, a third more (an alert has two blocks: 3.2 MB at 100,000 alerts). Slabs are
-// never returned: a freed block waits in its class's list for the next block of its size. Under
-// AddressSanitizer blocks come from operator new, so that overflows are still caught.
-#if defined(__SANITIZE_ADDRESS__)
-#define TOCSIN_LABEL_SLABS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TOCSIN_LABEL_SLABS 0
-#endif
-#endif
-#ifndef TOCSIN_LABEL_SLABS
-#define TOCSIN_LABEL_SLABS 1
-#endif
-
-constexpr size_t kSlabMax = 256;
-constexpr size_t kSlabBytes = 4096;
-
-struct FreeBlock {
-  FreeBlock* next;
-};
-
-struct SizeClass {
-  std::mutex mu;
-  FreeBlock* free = nullptr;
-  char* cur = nullptr;  // the unused rest of the class's newest slab
-  size_t left = 0;
-};
-
-SizeClass g_classes[kSlabMax / 8];  // constant-initialized: usable by static constructors too
-
-char* block_alloc(size_t n) {
-  if (!TOCSIN_LABEL_SLABS || n > kSlabMax) return static_cast<char*>(::operator new(n));
-  const size_t size = (n + 7) & ~size_t{7};
-  SizeClass& c = g_classes[size / 8 - 1];
-  std::lock_guard lock(c.mu);
-  if (c.free != nullptr) {
-    FreeBlock* b = c.free;
-    c.free = b->next;
-    return reinterpret_cast<char*>(b);
-  }
-  if (c.left < size) {
-    c.cur = static_cast<char*>(::operator new(kSlabBytes));
-    c.left = kSlabBytes;
-  }
-  char* p = c.cur;
-  c.cur += size;
-  c.left -= size;
-  return p;
-}
-
-void block_free(char* p, size_t n) {
-  if (p == nullptr) return;
-  if (!TOCSIN_LABEL_SLABS || n > kSlabMax) {
-    ::operator delete(p);
-    return;
-  }
-  const size_t size = (n + 7) & ~size_t{7};
-  SizeClass& c = g_classes[size / 8 - 1];
-  auto* b = reinterpret_cast<FreeBlock*>(p);
-  std::lock_guard lock(c.mu);
-  b->next = c.free;
-  c.free = b;
-}
-
-}  // namespace
-
 LabelSet::LabelSet(std::initializer_list<Pair> pairs) : LabelSet(std::vector<Pair>(pairs)) {}
 
 LabelSet::LabelSet(std::vector<Pair> pairs) {
@@ -195,7 +126,7 @@ LabelSet LabelSet::from_views(std::vector<ViewPair>& pairs) {
 LabelSet::LabelSet(const LabelSet& o) {
   if (o.block_ != nullptr) {
     size_t n = o.block_size();
-    block_ = block_alloc(n);
+    block_ = static_cast<char*>(slab_alloc(n));
     std::memcpy(block_, o.block_, n);
   }
 }
@@ -220,7 +151,7 @@ LabelSet& LabelSet::operator=(LabelSet&& o) noexcept {
 LabelSet::~LabelSet() { release(); }
 
 void LabelSet::release() {
-  if (block_ != nullptr) block_free(block_, block_size());
+  if (block_ != nullptr) slab_free(block_, block_size());
   block_ = nullptr;
 }
 
@@ -245,7 +176,7 @@ void LabelSet::assign_sorted(const std::vector<ViewPair>& sorted) {
   const size_t biggest = std::max(chars, n);
   const unsigned w = biggest <= 0xff ? 1 : biggest <= 0xffff ? 2 : 4;
   const size_t head = interned ? 1 + w + 2 * n + w * (n + 1) : 1 + w * (2 * n + 2);
-  block_ = block_alloc(head + chars);
+  block_ = static_cast<char*>(slab_alloc(head + chars));
   auto* p = reinterpret_cast<unsigned char*>(block_);
   *p++ = static_cast<unsigned char>(w | (interned ? 0x80 : 0));
   auto put = [&](size_t v) {

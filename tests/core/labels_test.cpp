@@ -3,11 +3,14 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/labels.hpp"
+#include "core/slab.hpp"
 
 using namespace tocsin;
 
@@ -264,4 +267,22 @@ TEST_CASE("LabelSet::from_views equals the constructor, duplicates and long list
 TEST_CASE("fnv1a64 of bytes") {
   CHECK(fnv1a64("") == 14695981039346656037ULL);
   CHECK(fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
+}
+
+TEST_CASE("slab blocks: every size class, reused after free, big blocks from operator new") {
+  std::vector<std::pair<void*, size_t>> blocks;
+  for (size_t n = 1; n <= tocsin::kSlabMax + 64; n += 7) {
+    void* p = tocsin::slab_alloc(n);
+    REQUIRE(p != nullptr);
+    CHECK(reinterpret_cast<uintptr_t>(p) % 8 == 0);
+    std::memset(p, static_cast<int>(n & 0xff), n);
+    blocks.emplace_back(p, n);
+  }
+  for (const auto& [p, n] : blocks) {
+    const auto* c = static_cast<const unsigned char*>(p);
+    CHECK(c[0] == (n & 0xff));
+    CHECK(c[n - 1] == (n & 0xff));  // no block overlaps the next one of its class
+  }
+  for (const auto& [p, n] : blocks) tocsin::slab_free(p, n);
+  tocsin::slab_free(nullptr, 8);
 }
