@@ -114,6 +114,21 @@ class Daemon:
             self.logf.close()
 
     def cpu_s(self):
+        # The sum of the threads' run time from /proc/PID/task/*/schedstat (nanoseconds; a thread that
+        # exits in between would be missed, which neither daemon does while it is measured), rather than
+        # utime + stime from /proc/PID/stat, whose 10 ms ticks are +-0.5 ms per 1,000 at 20,000 alerts.
+        total, tasks = 0, f"/proc/{self.proc.pid}/task"
+        try:
+            for tid in os.listdir(tasks):
+                try:
+                    with open(f"{tasks}/{tid}/schedstat") as f:
+                        total += int(f.read().split()[0])
+                except (OSError, ValueError, IndexError):
+                    pass
+            if total > 0:
+                return total / 1e9
+        except OSError:
+            pass
         with open(f"/proc/{self.proc.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
