@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -525,6 +526,35 @@ TEST_CASE("writes queued before a flush without waking the writer: the flush com
   for (auto& th : threads) th.join();
   CHECK(s->load_log("alerts")->size() == 1 + 4 * 200);
   CHECK(must_load(*s, "kv").size() == 1 + 4 * 29);
+}
+
+TEST_CASE("log namespaces: long runs of appends (inserted 16 rows a statement) mixed with other writes") {
+  TempDir dir;
+  std::vector<std::uint64_t> seqs;
+  {
+    auto s = must_open(dir.db());
+    for (int i = 0; i < 53; ++i) {
+      seqs.push_back(s->append_before_flush(i % 7 == 0 ? "other" : "alerts", "v" + std::to_string(i)));
+      if (i == 20) s->put("kv", "k", "x");             // breaks a run
+      if (i == 30) s->erase_seq("alerts", seqs[3]);    // so does an erase
+    }
+    REQUIRE(s->flush().ok());
+    auto rows = s->load_log("alerts");
+    REQUIRE(rows.ok());
+    std::vector<std::string> want;
+    for (int i = 0; i < 53; ++i) {
+      if (i % 7 != 0 && i != 3) want.push_back("v" + std::to_string(i));
+    }
+    REQUIRE(rows->size() == want.size());
+    for (size_t k = 0; k < want.size(); ++k) CHECK((*rows)[k].value == want[k]);
+    CHECK(std::is_sorted(rows->begin(), rows->end(), [](const auto& a, const auto& b) { return a.seq < b.seq; }));
+    auto other = s->load_log("other");
+    REQUIRE(other.ok());
+    CHECK(other->size() == 8);
+  }
+  auto s = must_open(dir.db());
+  CHECK(s->load_log("alerts")->size() == 44);
+  CHECK(must_load(*s, "kv").size() == 1);
 }
 
 TEST_CASE("a schema 1 database: its alerts move to the log, in key order, the rest stays") {
