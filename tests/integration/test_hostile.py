@@ -13,6 +13,7 @@ import os
 import resource
 import socket
 import sys
+import threading
 import time
 import uuid
 
@@ -252,6 +253,7 @@ def main():
         # A valid request still works after all that.
         r.check("a valid alert is accepted afterwards", d.request("POST", "/api/v2/alerts", [alert()])[0] == 200)
 
+        abrupt_closes(r, d)
         slowloris(r, d)
         r.check("tocsin never crashed", d.proc.poll() is None, "exit=%s" % d.proc.poll())
     finally:
@@ -259,6 +261,46 @@ def main():
         if ref is not None:
             ref.cleanup()
     r.finish()
+
+
+def abrupt_closes(r, d, n=200):
+    """Silence creations and alert POSTs are answered after their group commit; clients that hang up
+    (with a reset) before that answer must not crash tocsin nor lose the write."""
+    def count(path):
+        return len(json.loads(d.request("GET", path)[1]))
+
+    before_sil, before_al = count("/api/v2/silences"), count("/api/v2/alerts")
+
+    def post_and_reset(path, payload):
+        data = json.dumps(payload).encode()
+        s = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+        try:
+            s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                      % (path.encode(), len(data)) + data)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        finally:
+            s.close()
+
+    threads = []
+    for i in range(n):
+        threads.append(threading.Thread(target=post_and_reset, args=(
+            "/api/v2/silences", silence(matchers=[{"name": "abrupt", "value": str(i), "isRegex": False}]))))
+        threads.append(threading.Thread(target=post_and_reset, args=(
+            "/api/v2/alerts", [alert({"alertname": "Abrupt", "i": str(i)})])))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    deadline = time.monotonic() + 5
+    sil = al = 0
+    while time.monotonic() < deadline:
+        sil = count("/api/v2/silences") - before_sil
+        al = count("/api/v2/alerts") - before_al
+        if sil == n and al == n:
+            break
+        time.sleep(0.1)
+    r.check("clients that reset before the deferred answer: every write kept (%d silences, %d alerts)" % (sil, al),
+            sil == n and al == n and d.proc.poll() is None, "exit=%s" % d.proc.poll())
 
 
 def slowloris(r, d):
