@@ -176,6 +176,19 @@ static std::string alert_json(long i, long groups, const std::string& starts, co
     return s;
 }
 
+// Runs fn(conn) on `clients` threads, each with its own keep-alive connection, and waits for them.
+template <class F>
+static void on_clients(long clients, int port, F fn) {
+    std::vector<std::thread> th;
+    for (long c = 0; c < clients; ++c)
+        th.emplace_back([&] {
+            Conn conn;
+            conn.port = port;
+            fn(conn);
+        });
+    for (auto& t : th) t.join();
+}
+
 struct PostResult { long ok = 0, err = 0; double secs = 0; };
 
 // Posts alerts [start, start+count) in batches from `clients` keep-alive connections.
@@ -197,11 +210,7 @@ static PostResult post_alerts(int port, long start, long count, long groups, lon
     }
     std::atomic<long> next{0}, ok{0}, err{0};
     double t0 = mono();
-    std::vector<std::thread> th;
-    for (long c = 0; c < clients; ++c)
-        th.emplace_back([&] {
-            Conn conn;
-            conn.port = port;
+    on_clients(clients, port, [&](Conn& conn) {
             for (;;) {
                 long b = next.fetch_add(1);
                 if (b >= nb || mono() - t0 > max_secs) break;
@@ -210,8 +219,7 @@ static PostResult post_alerts(int port, long start, long count, long groups, lon
                 long n = std::min(count, (b + 1) * batch) - b * batch;
                 if (st == 200) ok += n; else { err += n; if (err <= n) fprintf(stderr, "post status %d %s\n", st, resp.substr(0, 200).c_str()); }
             }
-        });
-    for (auto& t : th) t.join();
+    });
     return {ok.load(), err.load(), mono() - t0};
 }
 
@@ -259,11 +267,7 @@ static int cmd_silences() {
     std::string s0 = rfc3339(time(nullptr) - 60), s1 = rfc3339(time(nullptr) + 7200);
     std::atomic<long> next{0}, ok{0}, err{0};
     double t0 = mono();
-    std::vector<std::thread> th;
-    for (long c = 0; c < clients; ++c)
-        th.emplace_back([&] {
-            Conn conn;
-            conn.port = port;
+    on_clients(clients, port, [&](Conn& conn) {
             for (;;) {
                 long k = next.fetch_add(1);
                 if (k >= count || mono() - t0 > maxs) break;
@@ -277,8 +281,7 @@ static int cmd_silences() {
                 int st = conn.request("POST", "/api/v2/silences", body, &resp);
                 if (st == 200) ++ok; else { if (++err == 1) fprintf(stderr, "silence status %d %s\n", st, resp.substr(0, 200).c_str()); }
             }
-        });
-    for (auto& t : th) t.join();
+    });
     double secs = mono() - t0;
     printf("{\"ok\":%ld,\"errors\":%ld,\"seconds\":%.6f,\"rate\":%.1f}\n", ok.load(), err.load(), secs,
            secs > 0 ? double(ok.load()) / secs : 0.0);
@@ -292,16 +295,11 @@ static int cmd_rps() {
     std::string path = arg("path", "/-/healthy");
     std::atomic<long> next{0}, ok{0};
     double t0 = mono();
-    std::vector<std::thread> th;
-    for (long c = 0; c < clients; ++c)
-        th.emplace_back([&] {
-            Conn conn;
-            conn.port = port;
-            std::string resp;
-            while (next.fetch_add(1) < count)
-                if (conn.request("GET", path, "", &resp) == 200) ++ok;
-        });
-    for (auto& t : th) t.join();
+    on_clients(clients, port, [&](Conn& conn) {
+        std::string resp;
+        while (next.fetch_add(1) < count)
+            if (conn.request("GET", path, "", &resp) == 200) ++ok;
+    });
     double secs = mono() - t0;
     printf("{\"ok\":%ld,\"seconds\":%.6f,\"rate\":%.1f}\n", ok.load(), secs, secs > 0 ? double(ok.load()) / secs : 0.0);
     return ok.load() == count ? 0 : 1;
