@@ -178,7 +178,7 @@ def query(d, S, res, suffix):
 def phase_state(d, S, res, restart):
     n10 = max(1000, int(10000 * S))
     n100 = max(10000, int(100000 * S))
-    nsil = max(500, int(5000 * S))
+    nsil = max(2000, int(5000 * S))  # a steadier rate than 500 at --quick scale
     loadgen("post", "--port", d.port, "--start", 0, "--count", n10, "--groups", 1000)
     time.sleep(1)
     res["rss_10k_alerts_mib"] = d.rss_mib()
@@ -285,7 +285,7 @@ FIGURES = [
     ("get_groups_10k_p50_ms", "GET groups 10k p50 (ms)", "low"),
     ("get_groups_10k_p99_ms", "GET groups 10k p99 (ms)", "low"),
     ("silences_created_per_s", "silence creation (/s)", "high"),
-    ("http_floor_per_s", "bare GET /-/healthy, 4 clients (req/s)", "high"),
+    ("http_floor_per_s", "bare GET /-/healthy, 4 clients (req/s; context, not judged)", "high"),
     ("get_alerts_10k_5ksil_p50_ms", "GET alerts 10k+5k sil p50 (ms)", "low"),
     ("get_alerts_10k_5ksil_p99_ms", "GET alerts 10k+5k sil p99 (ms)", "low"),
     ("get_groups_10k_5ksil_p50_ms", "GET groups 10k+5k sil p50 (ms)", "low"),
@@ -301,6 +301,9 @@ FIGURES = [
 ]
 
 SINK_PORT = 19099
+
+# Reported for context (the ceiling under silence creation), left out of --check's verdict.
+NOT_JUDGED = {"http_floor_per_s"}
 
 
 def main():
@@ -379,7 +382,7 @@ def main():
             worse_phases = []
             for key, label, better in FIGURES:
                 ratio = ratio_of(key, better, results)
-                if ratio is not None and ratio < 1 and phase_of.get(key) not in worse_phases:
+                if ratio is not None and ratio < 1 and key not in NOT_JUDGED and phase_of.get(key) not in worse_phases:
                     worse_phases.append(phase_of.get(key))
             if worse_phases:
                 log("   re-measuring " + ", ".join(worse_phases) + " (figures worse than the reference)")
@@ -405,7 +408,7 @@ def main():
     for key, label, better in FIGURES:
         t, r = results["tocsin"].get(key), results["reference"].get(key)
         ratio = ratio_of(key, better, results)
-        if ratio is not None and ratio < 1:
+        if ratio is not None and ratio < 1 and key not in NOT_JUDGED:
             worse.append(label)
         rows.append({"figure": key, "label": label, "better": better, "tocsin": t, "reference": r,
                      "advantage": ratio})
