@@ -428,6 +428,7 @@ class Session final : public SessionBase {
     req.body = std::move(msg.body());
     req.remote_addr = remote_;
     req.defer = [this] { return responder(); };
+    answered_.reset();
     keep_alive_ = msg.keep_alive();
     head_ = msg.method() == http::verb::head;
     HttpResponse res;
@@ -441,13 +442,21 @@ class Session final : public SessionBase {
     if (res.deferred) {
       return;  // the Responder sends it; no read is pending meanwhile, so nothing else happens here
     }
+    // A handler that took a Responder and then answered now (an exception after defer()): the
+    // Responder's answer, should it come, is dropped.
+    if (answered_ && answered_->exchange(true)) {
+      return;
+    }
     send(std::move(res), keep_alive_);
   }
 
-  // The session stays alive until its answer is sent: the Responder holds it.
+  // The session stays alive until its answer is sent: the Responder holds it. One answer a request:
+  // the first of the Responder's send() and the handler's own answer wins.
   Responder responder() {
+    if (!answered_) answered_ = std::make_shared<std::atomic<bool>>(false);
     Responder r;
-    r.send = [self = self()](HttpResponse res) {
+    r.send = [self = self(), answered = answered_](HttpResponse res) {
+      if (answered->exchange(true)) return;
       auto ex = self->stream_.get_executor();
       asio::post(ex, [self, res = std::move(res)]() mutable { self->send(std::move(res), self->keep_alive_); });
     };
@@ -544,6 +553,7 @@ class Session final : public SessionBase {
   bool first_ = true;
   bool head_ = false;
   bool keep_alive_ = false;
+  std::shared_ptr<std::atomic<bool>> answered_;  // the current request's, once a Responder was taken
   bool closed_ = false;
   size_t lingered_ = 0;
 };

@@ -207,6 +207,44 @@ TEST_CASE("a deferred answer: sent later from another thread, in order with pipe
   CHECK(posted == 2);
 }
 
+TEST_CASE("a handler that takes a Responder and then throws: one answer, the 500") {
+  std::mutex mu;
+  std::vector<std::thread> late;
+  auto handler = [&](const HttpRequest& req) -> HttpResponse {
+    if (req.path != "/throw-after-defer") return echo(req);
+    Responder r = req.defer();
+    std::lock_guard lock(mu);
+    late.emplace_back([send = std::move(r.send)] {
+      std::this_thread::sleep_for(50ms);
+      HttpResponse res;
+      res.status = 201;
+      res.body = "too late";
+      send(std::move(res));
+    });
+    throw std::runtime_error("after defer");
+  };
+  auto s = start_server(handler, {}, 1);
+  REQUIRE(s);
+  int fd = connect_raw(s->port);
+  REQUIRE(fd >= 0);
+  std::string req = "GET /throw-after-defer HTTP/1.1\r\nHost: x\r\n\r\n";
+  REQUIRE(::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+  std::this_thread::sleep_for(150ms);  // the late send has come and gone by now
+  req = "GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  REQUIRE(::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+  bool eof = false;
+  std::string got = read_until_close(fd, 3s, eof);
+  ::close(fd);
+  {
+    std::lock_guard lock(mu);
+    for (auto& t : late) t.join();
+  }
+  CHECK(eof);
+  CHECK(got.find("HTTP/1.1 500") != std::string::npos);
+  CHECK(got.find("too late") == std::string::npos);
+  CHECK(got.find("GET|/next|") != std::string::npos);
+}
+
 TEST_CASE("HEAD answers the headers of GET without a body") {
   auto s = start_server(echo);
   REQUIRE(s);
