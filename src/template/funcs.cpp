@@ -75,8 +75,8 @@ std::string fmt_int(int64_t v, char verb, const Spec& sp) {
     if (sp.prec == 0 && v == 0) {
       digits.clear();
     }
-    while (digits.size() < static_cast<size_t>(sp.prec)) {
-      digits.insert(digits.begin(), '0');
+    if (digits.size() < static_cast<size_t>(sp.prec)) {
+      digits.insert(0, static_cast<size_t>(sp.prec) - digits.size(), '0');  // at once: a precision may be 10^6
     }
   }
   if (sp.sharp) {
@@ -120,8 +120,13 @@ std::string fmt_float(double d, char verb, const Spec& sp) {
     int prec = sp.prec < 0 ? 6 : sp.prec;
     std::snprintf(fmt, sizeof fmt, "%%.%d%c", prec, lower);
     char buf[512];
-    std::snprintf(buf, sizeof buf, fmt, d);
-    s = buf;
+    const int n = std::snprintf(buf, sizeof buf, fmt, d);
+    if (n >= 0 && static_cast<size_t>(n) >= sizeof buf) {
+      s.resize(static_cast<size_t>(n));  // a long precision (%.1000f): the whole of it, as Go prints it
+      std::snprintf(s.data(), s.size() + 1, fmt, d);
+    } else {
+      s = buf;
+    }
   }
   if (sp.plus && d >= 0) {
     s = "+" + s;

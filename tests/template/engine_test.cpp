@@ -84,6 +84,19 @@ TEST_CASE("printf verbs") {
   CHECK(render("x\n{{ .Name | printf \"%s %d\" 1 }}") == "x\n%!s(int=1) %!d(string=world)");
 }
 
+TEST_CASE("printf with precisions and widths up to Go's limit of 10^6: whole, and in linear time") {
+  // Found by the template fuzzer: zero-padding one digit at a time took minutes for %.999999d.
+  const std::string d = render("{{ printf \"%.999999d\" 2 }}");
+  REQUIRE(d.size() == 999999);
+  CHECK(d.back() == '2');
+  CHECK(d.find_first_not_of('0') == d.size() - 1);
+  const std::string f = render("{{ printf \"%.999999f\" 2.5 }}");
+  REQUIRE(f.size() == 1000001);  // "2." and 999,999 decimals, as Go prints it
+  CHECK(f.substr(0, 4) == "2.50");
+  CHECK(render("{{ printf \"%.600f\" 1.0 }}").size() == 602);
+  CHECK(render("{{ printf \"%999999d\" 7 }}").size() == 999999);
+}
+
 TEST_CASE("printing values and literals") {
   CHECK(render("{{ .L }} {{ .M }} {{ .F }} {{ 1e6 }} {{ 3.0 }} {{ 'a' }} {{ 0x1F }} {{ -7 }}") ==
         "[a b] map[a:1 b:2] 1.5 1e+06 3 97 31 -7");
