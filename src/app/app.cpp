@@ -22,6 +22,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "alerts/alert_store.hpp"
@@ -172,7 +173,13 @@ class Executor {
       if (threads_.size() < max_threads_) {
         const size_t self = workers_.size();
         workers_.push_back(std::make_unique<Worker>());
-        threads_.emplace_back([this, self] { loop(self); });
+        try {
+          threads_.emplace_back([this, self] { loop(self); });
+        } catch (const std::system_error& e) {  // out of threads: the running workers take the job
+          workers_.pop_back();
+          LOG_ERROR({"component", "dispatcher"}, {"msg", "cannot start a notification worker"}, {"err", e.what()},
+                    {"workers", std::to_string(threads_.size())});
+        }
       }
       return;  // otherwise every worker is busy: one takes the job when it is done
     }
