@@ -448,23 +448,24 @@ class Api {
     // Answer only once the alerts are in the database, so a crash right after the 200 loses none.
     // The commit runs on the server thread after the other requests it has read: the POSTs of
     // several connections share one (each commit also rewrites the log's last pages).
-    if (req.defer) {
-      if (d_.alerts->put_before_sync(std::move(valid)) == 0) return answer;
-      net::Responder responder = req.defer();
-      responder.post([alerts = d_.alerts, send = std::move(responder.send), answer = std::move(answer)]() mutable {
-        if (auto r = alerts->sync(); !r) {
-          LOG_WARN({"component", "api"}, {"msg", "alerts kept in memory but not persisted"}, {"err", r.error()});
-        }
-        send(std::move(answer));
-      });
-      HttpResponse later;
-      later.deferred = true;
-      return later;
+    if (d_.alerts->put_before_sync(std::move(valid)) == 0) return answer;
+    auto commit = [alerts = d_.alerts] {
+      if (auto r = alerts->sync(); !r) {
+        LOG_WARN({"component", "api"}, {"msg", "alerts kept in memory but not persisted"}, {"err", r.error()});
+      }
+    };
+    if (!req.defer) {
+      commit();
+      return answer;
     }
-    if (auto r = d_.alerts->put_and_sync(std::move(valid)); !r) {
-      LOG_WARN({"component", "api"}, {"msg", "alerts kept in memory but not persisted"}, {"err", r.error()});
-    }
-    return answer;
+    net::Responder responder = req.defer();
+    responder.post([commit, send = std::move(responder.send), answer = std::move(answer)]() mutable {
+      commit();
+      send(std::move(answer));
+    });
+    HttpResponse later;
+    later.deferred = true;
+    return later;
   }
 
   // `utf8_checked`: the decoder already found every string valid UTF-8, so values need no second look.

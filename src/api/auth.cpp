@@ -242,9 +242,8 @@ net::HttpHandler with_response_headers(net::HttpHandler inner, std::map<std::str
       add(r);
       return r;
     }
-    // A deferred answer gets the headers when it is sent.
-    net::HttpRequest wrapped = req;
-    wrapped.defer = [defer = req.defer, add] {
+    // A deferred answer gets the headers when it is sent: the inner handler sees a wrapped defer.
+    req.defer = [defer = std::move(req.defer), add] {
       net::Responder r = defer();
       r.send = [send = std::move(r.send), add](net::HttpResponse res) {
         add(res);
@@ -252,7 +251,7 @@ net::HttpHandler with_response_headers(net::HttpHandler inner, std::map<std::str
       };
       return r;
     };
-    net::HttpResponse r = inner(wrapped);
+    net::HttpResponse r = inner(req);
     if (!r.deferred) add(r);
     return r;
   };

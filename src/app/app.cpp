@@ -66,10 +66,10 @@ int http_threads() {
   return std::clamp(n, 1, 4);
 }
 
-// A pool of up to `threads` workers, started as jobs need them, that runs flushes off the timer thread. Jobs carry a key (the receiver); at most
-// `per_key` jobs of one key run at once and the rest wait in that key's queue, so a receiver that is
-// down (every attempt retried until its deadline) holds a few threads, never the whole pool, and
-// never delays another receiver's notifications.
+// A pool of up to `threads` workers, started as jobs need them, that runs flushes off the timer
+// thread. Jobs carry a key (the receiver); at most `per_key` jobs of one key run at once and the rest
+// wait in that key's queue, so a receiver that is down (every attempt retried until its deadline)
+// holds a few threads, never the whole pool, and never delays another receiver's notifications.
 class Executor {
  public:
   // Workers start when a job finds none idle: a light load runs on a few threads (each an 8 MiB

@@ -43,8 +43,9 @@ struct HttpRequest {
   std::string body;
   std::string remote_addr;  // "ip:port", "[ip6]:port"
   // Set by a server that can answer later; empty otherwise. A handler that calls it returns an
-  // HttpResponse with `deferred` set and answers through the Responder.
-  std::function<Responder()> defer;
+  // HttpResponse with `deferred` set and answers through the Responder. Mutable so that a middleware
+  // can wrap it for the call it makes (with_response_headers) without copying the request.
+  mutable std::function<Responder()> defer;
 };
 
 struct HttpResponse {

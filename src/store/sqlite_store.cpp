@@ -81,7 +81,7 @@ Result<void> exec(sqlite3* db, const char* sql) {
   return {};
 }
 
-// Steps a statement without results (BEGIN, COMMIT) once and resets it.
+// Steps a statement without results (BEGIN, COMMIT, a write) once and resets it.
 Result<void> run(sqlite3* db, sqlite3_stmt* s) {
   const int rc = sqlite3_step(s);
   std::string msg = rc == SQLITE_DONE ? "" : errmsg(db);
@@ -288,69 +288,24 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<LogRow>> load_log(std::string_view ns) override {
-    std::lock_guard lk(reader_mu_);
-    sqlite3_stmt* s = stmts_.select_log.get();
-    sqlite3_bind_text(s, 1, ns.data(), static_cast<int>(ns.size()), SQLITE_STATIC);
     std::vector<LogRow> rows;
-    int rc = SQLITE_ROW;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-      auto value = static_cast<const char*>(sqlite3_column_blob(s, 1));
-      int value_len = sqlite3_column_bytes(s, 1);
-      rows.push_back(LogRow{static_cast<std::uint64_t>(sqlite3_column_int64(s, 0)),
-                            value != nullptr ? std::string(value, value_len) : std::string()});
-    }
-    std::string msg = rc == SQLITE_DONE ? "" : errmsg(reader_.get());
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    sqlite3_db_release_memory(reader_.get());  // loads run at start-up: their pages are not read again
-    if (rc != SQLITE_DONE) {
-      return make_error("cannot load \"" + std::string(ns) + "\" from " + opts_.path + ": " + msg);
-    }
+    auto r = scan_log(ns, [&](std::uint64_t seq, std::string_view value) { rows.push_back({seq, std::string(value)}); });
+    if (!r) return make_error(r.error());
     return rows;
   }
 
   Result<void> scan_log(std::string_view ns, const std::function<void(std::uint64_t, std::string_view)>& fn) override {
-    std::lock_guard lk(reader_mu_);
-    sqlite3_stmt* s = stmts_.select_log.get();
-    sqlite3_bind_text(s, 1, ns.data(), static_cast<int>(ns.size()), SQLITE_STATIC);
-    int rc = SQLITE_ROW;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-      auto value = static_cast<const char*>(sqlite3_column_blob(s, 1));
-      const int value_len = sqlite3_column_bytes(s, 1);
-      fn(static_cast<std::uint64_t>(sqlite3_column_int64(s, 0)),
-         value != nullptr ? std::string_view(value, static_cast<size_t>(value_len)) : std::string_view());
-    }
-    std::string msg = rc == SQLITE_DONE ? "" : errmsg(reader_.get());
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    sqlite3_db_release_memory(reader_.get());  // loads run at start-up: their pages are not read again
-    if (rc != SQLITE_DONE) {
-      return make_error("cannot load \"" + std::string(ns) + "\" from " + opts_.path + ": " + msg);
-    }
-    return {};
+    return read_rows(stmts_.select_log.get(), ns, [&](sqlite3_stmt* s) {
+      fn(static_cast<std::uint64_t>(sqlite3_column_int64(s, 0)), column(s, 1));
+    });
   }
 
   Result<std::vector<Row>> load(std::string_view ns) override {
-    std::lock_guard lk(reader_mu_);
-    sqlite3_stmt* s = stmts_.select.get();
-    sqlite3_bind_text(s, 1, ns.data(), static_cast<int>(ns.size()), SQLITE_STATIC);
     std::vector<Row> rows;
-    int rc = SQLITE_ROW;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-      auto key = static_cast<const char*>(sqlite3_column_blob(s, 0));
-      int key_len = sqlite3_column_bytes(s, 0);
-      auto value = static_cast<const char*>(sqlite3_column_blob(s, 1));
-      int value_len = sqlite3_column_bytes(s, 1);
-      rows.push_back(Row{key != nullptr ? std::string(key, key_len) : std::string(),
-                         value != nullptr ? std::string(value, value_len) : std::string()});
-    }
-    std::string msg = rc == SQLITE_DONE ? "" : errmsg(reader_.get());
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    sqlite3_db_release_memory(reader_.get());  // loads run at start-up: their pages are not read again
-    if (rc != SQLITE_DONE) {
-      return make_error("cannot load \"" + std::string(ns) + "\" from " + opts_.path + ": " + msg);
-    }
+    auto r = read_rows(stmts_.select.get(), ns, [&](sqlite3_stmt* s) {
+      rows.push_back(Row{std::string(column(s, 0)), std::string(column(s, 1))});
+    });
+    if (!r) return make_error(r.error());
     return rows;
   }
 
@@ -360,6 +315,29 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // A blob or text column as a view, valid until the next step.
+  static std::string_view column(sqlite3_stmt* s, int i) {
+    auto p = static_cast<const char*>(sqlite3_column_blob(s, i));
+    return p != nullptr ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s, i))) : std::string_view();
+  }
+
+  // Runs a reader statement for namespace `ns`, handing each row to `row`. The reads are start-up's
+  // loads: the reader's page cache is released after each (its pages are not read again).
+  Result<void> read_rows(sqlite3_stmt* s, std::string_view ns, const std::function<void(sqlite3_stmt*)>& row) {
+    std::lock_guard lk(reader_mu_);
+    sqlite3_bind_text(s, 1, ns.data(), static_cast<int>(ns.size()), SQLITE_STATIC);
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) row(s);
+    std::string msg = rc == SQLITE_DONE ? "" : errmsg(reader_.get());
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    sqlite3_db_release_memory(reader_.get());
+    if (rc != SQLITE_DONE) {
+      return make_error("cannot load \"" + std::string(ns) + "\" from " + opts_.path + ": " + msg);
+    }
+    return {};
+  }
+
   // kWhenFull: the caller's flush() follows and commits the op (with everything queued before it),
   // so the writer is only needed when a batch fills up. Other writes that find the queue non-empty
   // because of such an op are committed by that same flush, or by the writer woken at kMaxBatch.
@@ -621,11 +599,8 @@ class SqliteStore final : public Store {
           sqlite3_bind_text(s, base + 2, a.ns.data(), static_cast<int>(a.ns.size()), SQLITE_STATIC);
           sqlite3_bind_blob(s, base + 3, a.value.data(), static_cast<int>(a.value.size()), SQLITE_STATIC);
         }
-        int rc = sqlite3_step(s);
-        std::string msg = rc == SQLITE_DONE ? "" : errmsg(db);
-        sqlite3_reset(s);
-        if (rc != SQLITE_DONE) {
-          return fail(msg);
+        if (auto r = run(db, s); !r) {
+          return fail(r.error());
         }
         i += kAppendRows - 1;
         continue;
@@ -655,11 +630,8 @@ class SqliteStore final : public Store {
       }
       // Every statement binds each of its parameters on every use, so no sqlite3_clear_bindings().
       sqlite3_bind_text(s, 1, op.ns.data(), static_cast<int>(op.ns.size()), SQLITE_STATIC);
-      int rc = sqlite3_step(s);
-      std::string msg = rc == SQLITE_DONE ? "" : errmsg(db);
-      sqlite3_reset(s);
-      if (rc != SQLITE_DONE) {
-        return fail(msg);
+      if (auto r = run(db, s); !r) {
+        return fail(r.error());
       }
     }
     if (auto r = run(db, stmts_.commit.get()); !r) {
