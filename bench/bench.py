@@ -373,8 +373,11 @@ def main():
             return r / t if better == "low" else t / r  # > 1 means tocsin is better
         return None
 
+    ceiling = None
     try:
         run_phases(a.phases.split(","), results)
+        if "state" in a.phases.split(","):
+            ceiling = do_nothing_ceiling(base + 7, S)
         if a.check:
             # Wall-clock figures on a shared machine wobble by tens of percent: a figure that comes out
             # worse is measured twice more (its whole phase, both systems) and each system's median of
@@ -426,6 +429,23 @@ def main():
     print(table)
     machine = {"nproc": NCPU, "cpu": cpu_model(), "scale": S,
                "seconds": round(time.monotonic() - t_start, 1), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    if ceiling:
+        # The bound under the silence figure: no daemon can answer faster than the do-nothing server, and
+        # a durable silence costs at least SQLite's share of a commit (4 clients: at most 4 rows a commit).
+        machine.update(ceiling)
+        ref_sil = results["reference"].get("silences_created_per_s")
+        rate = ceiling["do_nothing_server_per_s"]
+        print(f"\nceiling under silence creation, on the daemon's CPU with the same 4 clients:"
+              f"\n  a do-nothing epoll server (the load generator's sink): {rate:.0f} answers/s")
+        row_us = ceiling.get("sqlite_commit_4_rows_us_per_row")
+        if row_us:
+            bound = 1 / (1 / rate + row_us * 1e-6)
+            machine["silence_bound_per_s"] = round(bound)
+            print(f"  SQLite alone, durable commits of 4 rows (WAL, synchronous=NORMAL): {row_us:.1f} us of CPU a row"
+                  f"\n  both together, the most silences/s any durable daemon could answer here: {bound:.0f}")
+            if isinstance(ref_sil, (int, float)) and ref_sil > 0:
+                print(f"  = {bound / ref_sil:.2f}x the reference's silence creation rate (the do-nothing server alone:"
+                      f" {rate / ref_sil:.2f}x)")
     print(f"\nscale {S}, {machine['seconds']}s, {NCPU} CPUs ({machine['cpu']}); advantage > 1 means tocsin is better")
     with open(a.json, "w") as f:
         json.dump({"machine": machine, "figures": rows, "raw": results}, f, indent=2)
@@ -433,6 +453,39 @@ def main():
         print("tocsin is slower than the reference on: " + ", ".join(worse))
         return 1
     return 0
+
+
+def do_nothing_ceiling(port, S):
+    """The machine's ceiling under the silence figure: the load generator's own epoll sink (no work beyond
+    finding the end of each request) on the daemon's CPU, driven by the same 4 keep-alive clients, the
+    median of 3 runs: no HTTP daemon answers faster here. And SQLite's CPU per row of a durable commit of
+    4 rows, the most that 4 clients waiting for their answers can put in one commit."""
+    cmd = [LOADGEN, "sink", "--port", str(port)]
+    if NCPU >= 2:
+        cmd = ["taskset", "-c", DAEMON_CPU] + cmd
+    srv = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.2)
+        rates = []
+        for _ in range(3):
+            r = loadgen("rps", "--port", port, "--count", max(20000, int(100000 * S)), "--path", "/ping")
+            rates.append(r["rate"])
+        out = {"do_nothing_server_per_s": sorted(rates)[1]}
+        cmd = [LOADGEN, "commit", "--dir", OUT, "--rows", "4", "--count", str(max(8000, int(40000 * S)))]
+        if NCPU >= 2:
+            cmd = ["taskset", "-c", DAEMON_CPU] + cmd
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if r.returncode == 0:
+            out["sqlite_commit_4_rows_us_per_row"] = json.loads(r.stdout.strip().splitlines()[-1])["us_per_row"]
+        else:
+            log("   commit floor failed:", r.stderr.strip()[:300])
+        return out
+    except Exception as e:  # context only: never lose the run for it
+        log("   ceiling measurement failed:", e)
+        return None
+    finally:
+        srv.terminate()
+        srv.wait()
 
 
 def cpu_model():

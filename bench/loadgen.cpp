@@ -1,6 +1,6 @@
 // tocsin bench load generator and webhook sink.
-// Plain POSIX sockets, keep-alive HTTP/1.1, no dependencies.
-// Built by bench/run.sh:  g++ -O2 -std=c++20 -pthread bench/loadgen.cpp -o bench/.out/loadgen
+// Plain POSIX sockets, keep-alive HTTP/1.1; SQLite only for the commit floor.
+// Built by bench/run.sh:  g++ -O2 -std=c++20 -pthread bench/loadgen.cpp -o bench/.out/loadgen -lsqlite3
 //
 // Subcommands (all print one JSON object on stdout):
 //   post     --port P --start S --count N --groups G [--clients 4] [--batch 100] [--starts-at RFC3339]
@@ -11,12 +11,14 @@
 //   sink     --port P                       (runs until killed)
 //   notify   --port P --sink S --count N [--prefix n] [--gap-us 1000] [--max-seconds T]
 //   flush    --port P --sink S --count N [--prefix f] [--max-seconds T]
+//   commit   --dir D --rows R --count N      (SQLite alone: CPU per row of durable commits of R rows)
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -504,6 +506,54 @@ static int cmd_flush() {
     return got == r.ok ? 0 : 1;
 }
 
+// ---------------------------------------------------------------- commit
+// The floor under a durable silence: SQLite on its own, no HTTP, no JSON. Commits of R rows into a
+// table shaped like tocsin's kv table (WITHOUT ROWID, primary key (ns, key)), WAL, synchronous=NORMAL
+// (tocsin's default: durable against a crash of the process), time-ordered 36-byte keys and 400-byte
+// values (about a silence's stored row). Prints the thread's CPU time per row and per commit.
+static double thread_cpu_s() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
+
+static int cmd_commit() {
+    std::string dir = arg("dir", "/tmp");
+    long rows = std::max(1L, iarg("rows", 4)), count = std::max(rows, iarg("count", 20000));
+    std::string path = dir + "/commit-floor.db";
+    for (const char* suffix : {"", "-wal", "-shm"}) unlink((path + suffix).c_str());
+    sqlite3* db = nullptr;
+    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) { fprintf(stderr, "open %s failed\n", path.c_str()); return 1; }
+    const char* setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                        "CREATE TABLE kv (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,"
+                        " PRIMARY KEY (ns, key)) WITHOUT ROWID";
+    if (sqlite3_exec(db, setup, nullptr, nullptr, nullptr) != SQLITE_OK) { fprintf(stderr, "%s\n", sqlite3_errmsg(db)); return 1; }
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO kv (ns, key, value) VALUES ('silences', ?1, ?2)", -1, &st, nullptr);
+    std::string value(400, 'x');
+    long done = 0;
+    double t0 = thread_cpu_s();
+    while (done < count) {
+        sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+        for (long j = 0; j < rows; ++j, ++done) {
+            char key[64];
+            snprintf(key, sizeof key, "%012lx-0000-4000-8000-000000000000", done);
+            sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_blob(st, 2, value.data(), int(value.size()), SQLITE_STATIC);
+            if (sqlite3_step(st) != SQLITE_DONE) { fprintf(stderr, "%s\n", sqlite3_errmsg(db)); return 1; }
+            sqlite3_reset(st);
+        }
+        if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) { fprintf(stderr, "%s\n", sqlite3_errmsg(db)); return 1; }
+    }
+    double secs = thread_cpu_s() - t0;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    for (const char* suffix : {"", "-wal", "-shm"}) unlink((path + suffix).c_str());
+    printf("{\"rows\":%ld,\"per_commit\":%ld,\"us_per_row\":%.3f,\"us_per_commit\":%.3f}\n", done, rows,
+           secs * 1e6 / double(done), secs * 1e6 / double(done) * double(rows));
+    return 0;
+}
+
 int main(int argc, char** argv) {
     if (argc < 2) { fprintf(stderr, "usage: loadgen CMD [--key value]...\n"); return 2; }
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -519,6 +569,7 @@ int main(int argc, char** argv) {
     if (cmd == "sink") return cmd_sink();
     if (cmd == "notify") return cmd_notify();
     if (cmd == "flush") return cmd_flush();
+    if (cmd == "commit") return cmd_commit();
     fprintf(stderr, "unknown command %s\n", cmd.c_str());
     return 2;
 }

@@ -30,6 +30,6 @@ fi
 cmake --build "$build" --target tocsin -j"${BENCH_JOBS:-2}" >/dev/null
 mkdir -p "$here/.out"
 if [[ ! -x "$here/.out/loadgen" || "$here/loadgen.cpp" -nt "$here/.out/loadgen" ]]; then
-  g++ -O2 -std=c++20 -pthread "$here/loadgen.cpp" -o "$here/.out/loadgen"
+  g++ -O2 -std=c++20 -pthread "$here/loadgen.cpp" -o "$here/.out/loadgen" -lsqlite3
 fi
 exec python3 "$here/bench.py" --tocsin "$build/tocsin" --reference "$ref" "${args[@]}"
