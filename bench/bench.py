@@ -436,10 +436,12 @@ def main():
         ref_sil = results["reference"].get("silences_created_per_s")
         rate = ceiling["do_nothing_server_per_s"]
         print(f"\nceiling under silence creation, on the daemon's CPU with the same 4 clients:"
-              f"\n  a do-nothing epoll server (the load generator's sink): {rate:.0f} answers/s")
+              f"\n  a do-nothing epoll server (the load generator's sink): {rate:.0f} answers/s,"
+              f" {ceiling['do_nothing_server_cpu_us']:.1f} us of its CPU an answer")
         row_us = ceiling.get("sqlite_commit_4_rows_us_per_row")
         if row_us:
-            bound = 1 / (1 / rate + row_us * 1e-6)
+            # A daemon busy on its one CPU answers at most 1 / (its CPU per answer) silences a second.
+            bound = min(rate, 1e6 / (ceiling["do_nothing_server_cpu_us"] + row_us))
             machine["silence_bound_per_s"] = round(bound)
             print(f"  SQLite alone, durable commits of 4 rows (WAL, synchronous=NORMAL): {row_us:.1f} us of CPU a row"
                   f"\n  both together, the most silences/s any durable daemon could answer here: {bound:.0f}")
@@ -466,11 +468,16 @@ def do_nothing_ceiling(port, S):
     srv = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
     try:
         time.sleep(0.2)
-        rates = []
+        def cpu_ns():  # the sink is one thread: its schedstat's first field is its time on the CPU
+            with open(f"/proc/{srv.pid}/schedstat") as f:
+                return int(f.read().split()[0])
+        rates, cpus = [], []
         for _ in range(3):
+            c0 = cpu_ns()
             r = loadgen("rps", "--port", port, "--count", max(20000, int(100000 * S)), "--path", "/ping")
+            cpus.append((cpu_ns() - c0) / 1000 / max(1, r["ok"]))
             rates.append(r["rate"])
-        out = {"do_nothing_server_per_s": sorted(rates)[1]}
+        out = {"do_nothing_server_per_s": sorted(rates)[1], "do_nothing_server_cpu_us": round(sorted(cpus)[1], 3)}
         cmd = [LOADGEN, "commit", "--dir", OUT, "--rows", "4", "--count", str(max(8000, int(40000 * S)))]
         if NCPU >= 2:
             cmd = ["taskset", "-c", DAEMON_CPU] + cmd
