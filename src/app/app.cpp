@@ -262,18 +262,26 @@ class Daemon {
     if (!urls) return fatal(urls.error());
     external_url_ = urls->first;
     route_prefix_ = urls->second;
-    auto retention = parse_duration(flags_.data_retention);
+    // The reference's duration flags are Go durations (kingpin's Duration(): "1.5h" yes, "1d" no).
+    auto retention = parse_go_duration(flags_.data_retention);
     if (!retention) return fatal("invalid --data.retention: " + retention.error());
-    auto gc_interval = parse_duration(flags_.alerts_gc_interval);
+    auto gc_interval = parse_go_duration(flags_.alerts_gc_interval);
     if (!gc_interval) return fatal("invalid --alerts.gc-interval: " + gc_interval.error());
-    auto maint_interval = parse_duration(flags_.data_maintenance_interval);
+    if (gc_interval->count() <= 0) return fatal("invalid --alerts.gc-interval: must be positive");
+    auto maint_interval = parse_go_duration(flags_.data_maintenance_interval);
     if (!maint_interval) return fatal("invalid --data.maintenance-interval: " + maint_interval.error());
+    if (maint_interval->count() == 0) return fatal("maintenance interval must not be 0");
+    if (maint_interval->count() < 0) return fatal("invalid --data.maintenance-interval: must be positive");
 
     LOG_INFO({"msg", "Starting tocsin"}, {"version", TOCSIN_VERSION});
     register_metrics();
 
     // State first: a database we cannot read stops the start, it never starts empty.
-    std::filesystem::create_directories(flags_.storage_path);
+    {
+      std::error_code ec;
+      std::filesystem::create_directories(flags_.storage_path, ec);
+      if (ec) return fatal("creating storage directory " + flags_.storage_path + ": " + ec.message());
+    }
     store::Options so;
     so.path = (std::filesystem::path(flags_.storage_path) / "tocsin.db").string();
     // A commit reaches the OS before the API answers, which survives any crash of the process (the
@@ -665,15 +673,21 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (flags->version) {
-    std::printf("tocsin, version %s (Alertmanager API 0.25.0 compatible)\n", TOCSIN_VERSION);
+    // The shape of the reference's version.Print: a line with branch and revision, then the build lines.
+    std::printf("tocsin, version %s (branch: tocsin, revision: tocsin-%s)\n"
+                "  build user:       tocsin\n"
+                "  build date:       unknown\n"
+                "  go version:       none (C++20; Alertmanager API 0.25.0 compatible)\n"
+                "  platform:         linux/amd64\n",
+                TOCSIN_VERSION, TOCSIN_VERSION);
     return 0;
   }
   if (!log::set_level(flags->log_level)) {
-    std::fprintf(stderr, "tocsin: error: invalid --log.level \"%s\"\n", flags->log_level.c_str());
+    std::fprintf(stderr, "tocsin: error: unrecognized log level \"%s\", try --help\n", flags->log_level.c_str());
     return 1;
   }
   if (!log::set_format(flags->log_format)) {
-    std::fprintf(stderr, "tocsin: error: invalid --log.format \"%s\"\n", flags->log_format.c_str());
+    std::fprintf(stderr, "tocsin: error: unrecognized log format \"%s\", try --help\n", flags->log_format.c_str());
     return 1;
   }
   Daemon d(std::move(*flags));

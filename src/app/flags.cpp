@@ -1,8 +1,12 @@
 // flags.cpp: a table of every flag the reference accepts; each knows whether it takes a value.
 #include "app/flags.hpp"
 
+#include <cstdlib>
 #include <functional>
 #include <optional>
+#include <set>
+
+#include "core/time.hpp"
 
 namespace tocsin::app {
 
@@ -71,6 +75,7 @@ const std::vector<std::pair<const char*, bool>>& accepted_only() {
       {"cluster.settle-timeout", false},   {"cluster.reconnect-interval", false},
       {"cluster.reconnect-timeout", false}, {"cluster.tls-config", false},
       {"cluster.label", false},            {"cluster.allow-insecure-public-advertise-address-discovery", true},
+      {"web.ui-path", false},
       {"alerts.max-alerts", false},        {"dispatch.max-aggregation-groups", false},
       {"silences.max-silences", false},    {"silences.max-silence-size-bytes", false},
       {"auto-gomemlimit", true},           {"auto-gomemlimit.ratio", false},
@@ -79,10 +84,42 @@ const std::vector<std::pair<const char*, bool>>& accepted_only() {
   return d;
 }
 
+// Flags that may be given more than once; kingpin refuses a repeat of any other.
+bool repeatable(const std::string& name) {
+  return name == "web.listen-address" || name == "cluster.peer" || name == "enable-feature";
+}
+
+// The reference's kingpin Duration() flags: Go's time.ParseDuration, checked while parsing.
+bool is_duration_flag(const std::string& name) {
+  static const std::set<std::string> kNames = {
+      "data.retention",           "data.maintenance-interval", "alerts.gc-interval",      "web.timeout",
+      "cluster.peer-timeout",     "cluster.gossip-interval",   "cluster.pushpull-interval", "cluster.tcp-timeout",
+      "cluster.probe-timeout",    "cluster.probe-interval",    "cluster.settle-timeout",  "cluster.reconnect-interval",
+      "cluster.reconnect-timeout"};
+  return kNames.count(name) > 0;
+}
+
+// kingpin's check of a flag's value, with its error text (the caller adds ", try --help").
+std::optional<std::string> check_value(const std::string& name, const std::string& value) {
+  if (is_duration_flag(name)) {
+    if (auto d = parse_go_duration(value); !d) return d.error();
+    return std::nullopt;
+  }
+  if (name == "web.get-concurrency") {
+    char* end = nullptr;
+    (void)std::strtod(value.c_str(), &end);
+    if (value.empty() || end == nullptr || *end != '\0') {
+      return "strconv.ParseFloat: parsing \"" + value + "\": invalid syntax";
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<Flags> parse_flags(int argc, char** argv, int first) {
   Flags f;
+  std::set<std::string> seen;
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "-h" || arg == "--help" || arg == "--help-long" || arg == "--help-man") {
@@ -92,6 +129,9 @@ Result<Flags> parse_flags(int argc, char** argv, int first) {
     if (arg == "--version") {
       f.version = true;
       continue;
+    }
+    if (arg.size() >= 2 && arg[0] == '-' && arg[1] != '-') {
+      return Error{"unknown short flag '" + arg.substr(0, 2) + "', try --help"};
     }
     if (arg.rfind("--", 0) != 0) {
       return Error{"unexpected " + arg + ", try --help"};
@@ -111,15 +151,24 @@ Result<Flags> parse_flags(int argc, char** argv, int first) {
         negated = true;
       }
     }
+    // The flag's own name (without "no-"), for the repeat check.
+    auto once = [&](const std::string& n) -> Result<void> {
+      if (!repeatable(n) && !seen.insert(n).second) return Error{"flag '" + n + "' cannot be repeated, try --help"};
+      return {};
+    };
     if (def) {
+      if (auto r = once(def->name); !r) return Error{r.error()};
       if (def->is_bool) {
-        def->set(f, negated ? "false" : (value ? *value : "true"));
+        // kingpin takes no value after a boolean flag: "--flag=x" leaves "x" as an unexpected argument.
+        if (value) return Error{"unexpected " + *value + ", try --help"};
+        def->set(f, negated ? "false" : "true");
         continue;
       }
       if (!value) {
-        if (i + 1 >= argc) return Error{"expected argument for flag --" + name};
+        if (i + 1 >= argc) return Error{"expected argument for flag '--" + name + "', try --help"};
         value = argv[++i];
       }
+      if (auto err = check_value(name, *value)) return Error{*err + ", try --help"};
       def->set(f, *value);
       continue;
     }
@@ -127,9 +176,14 @@ Result<Flags> parse_flags(int argc, char** argv, int first) {
     for (const auto& [n, is_bool] : accepted_only()) {
       if (name == n || (is_bool && name == std::string("no-") + n)) {
         known = true;
+        if (auto r = once(n); !r) return Error{r.error()};
+        if (is_bool && value) return Error{"unexpected " + *value + ", try --help"};
         if (!is_bool && !value) {
-          if (i + 1 >= argc) return Error{"expected argument for flag --" + name};
+          if (i + 1 >= argc) return Error{"expected argument for flag '--" + name + "', try --help"};
           value = argv[++i];
+        }
+        if (value) {
+          if (auto err = check_value(n, *value)) return Error{*err + ", try --help"};
         }
         f.other[name] = value.value_or("true");
       }

@@ -90,7 +90,24 @@ def main():
     r = subprocess.run([TOCSIN, "check-config", os.path.join(tdir, "c.yml")], capture_output=True, text=True, timeout=10)
     R.check("check-config passes once the template is gone", r.returncode == 0 and "1 templates" in r.stdout, r.stdout)
     r = subprocess.run([TOCSIN, "--log.format=xml"], capture_output=True, text=True, timeout=10)
-    R.check("an unknown log format is refused", r.returncode != 0 and "log.format" in r.stderr, r.stderr)
+    R.check("an unknown log format is refused", r.returncode != 0 and "unrecognized log format \"xml\"" in r.stderr, r.stderr)
+    # kingpin's checks of flag values, before anything starts (the reference's wording).
+    for args, want in ((["--data.retention=5"], 'time: missing unit in duration "5"'),
+                       (["--web.systemd-socket=true"], "unexpected true"),
+                       (["--config.file=a", "--config.file=b"], "flag 'config.file' cannot be repeated"),
+                       (["--data.maintenance-interval=0s"], "maintenance interval must not be 0")):
+        r = subprocess.run([TOCSIN] + args, capture_output=True, text=True, timeout=10)
+        R.check("flags %s refused" % args, r.returncode == 1 and want in r.stderr + r.stdout, r.stderr + r.stdout)
+    with tempfile.TemporaryDirectory() as t:
+        blocker = os.path.join(t, "file")
+        open(blocker, "w").close()
+        r = subprocess.run([TOCSIN, "--config.file=" + os.path.join(tdir, "c.yml"), "--storage.path=" + os.path.join(blocker, "x"),
+                            "--web.listen-address=127.0.0.1:0"], capture_output=True, text=True, timeout=10)
+        R.check("an unusable --storage.path is an error, not a crash", r.returncode == 1 and "storage directory" in r.stderr,
+                "%s %s" % (r.returncode, r.stderr))
+    r = subprocess.run([TOCSIN, "--version"], capture_output=True, text=True, timeout=10)
+    R.check("--version has the reference's shape", r.returncode == 0 and r.stdout.startswith("tocsin, version ")
+            and "(branch: " in r.stdout and "\n  platform:" in r.stdout, r.stdout)
     R.finish()
 
 
