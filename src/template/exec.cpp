@@ -5,12 +5,46 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <optional>
 #include <set>
 
 namespace tocsin::tmpl {
 
 namespace {
+
+// Nanoseconds since the Unix epoch, Go's zero time (year 1) included, which TimePoint cannot hold.
+__int128 go_abs_ns(const TimeValue& t) {
+  if (t.go_zero) {
+    return static_cast<__int128>(-62135596800LL) * 1000000000;
+  }
+  return t.at.time_since_epoch().count();
+}
+
+// time.Month and time.Weekday: integers that print as their English names.
+Value go_month(int64_t m) {
+  static const auto type = [] {
+    auto t = std::make_shared<TypeInfo>();
+    t->name = "time.Month";
+    t->int_names = {"", "January", "February", "March", "April", "May", "June", "July", "August",
+                    "September", "October", "November", "December"};
+    return t;
+  }();
+  return Value(m).with_type(type);
+}
+
+Value go_weekday(const std::string& name) {
+  static const std::vector<std::string> kNames = {"Sunday", "Monday", "Tuesday", "Wednesday",
+                                                  "Thursday", "Friday", "Saturday"};
+  static const auto type = [] {
+    auto t = std::make_shared<TypeInfo>();
+    t->name = "time.Weekday";
+    t->int_names = kNames;
+    return t;
+  }();
+  int64_t d = std::find(kNames.begin(), kNames.end(), name) - kNames.begin();
+  return Value(d).with_type(type);
+}
 
 struct ExecError {
   std::string message;
@@ -103,6 +137,13 @@ class Exec {
       case Node::Kind::Action: {
         Value v = eval_pipeline(dot, *n.pipe);
         if (n.pipe->idents.empty()) {
+          // html/template takes a pipeline ending in the predefined `html` escaper as escaped already.
+          const Node* last = n.pipe->children.empty() ? nullptr : n.pipe->children.back().get();
+          if (opt_.html && last != nullptr && !last->children.empty() &&
+              last->children[0]->kind == Node::Kind::Identifier && last->children[0]->text == "html" &&
+              v.is_string()) {
+            v = Value::safe_html(v.as_string());
+          }
           print_value(n, v);
         }
         return Flow::Normal;
@@ -226,7 +267,6 @@ class Exec {
       }
       case Value::Kind::Map:
         if (v.type() != nullptr && v.type()->is_struct) {
-          node_ = n.pipe.get();
           errorf("range can't iterate over " + v.to_string());
         }
         for (const auto& [k, e] : v.as_map()) {
@@ -236,19 +276,11 @@ class Exec {
           }
         }
         break;
-      case Value::Kind::Int: {
-        for (int64_t i = 0; i < v.as_int(); ++i) {
-          any = true;
-          if (one(Value(i), Value(i)) == Flow::Break) {
-            break;
-          }
-        }
-        break;
-      }
       case Value::Kind::Null:
         break;
       default:
-        node_ = n.pipe.get();
+        // Go 1.19 (the reference's) cannot range over an integer either. The error is reported at the
+        // node evaluated last, as Go's s.node is.
         errorf("range can't iterate over " + v.to_string());
     }
     if (!any && n.else_list) {
@@ -450,7 +482,12 @@ class Exec {
       std::vector<Value> a = has_args ? args() : std::vector<Value>{};
       if (auto r = t->method(receiver, name, a)) {
         if (!r->ok()) {
-          errorf("error calling " + name + ": " + r->error());
+          // Argument count and type errors are Go's own, not the method's.
+          const std::string& e = r->error();
+          if (e.rfind("wrong number of args", 0) == 0 || e.rfind("wrong type for value", 0) == 0) {
+            errorf(e);
+          }
+          errorf("error calling " + name + ": " + e);
         }
         return std::move(*r).value();
       }
@@ -597,7 +634,59 @@ class Exec {
       if (a[0].kind() != Value::Kind::Time) {
         errorf("wrong type for value; expected time.Time; got " + a[0].type_name());
       }
-      return Value::duration(t.at - a[0].as_time().at);
+      // Go saturates at the int64 bounds: a firing alert's zero EndsAt minus its StartsAt is
+      // -2562047h47m16.854775808s, not a wrapped value.
+      const __int128 diff = go_abs_ns(t) - go_abs_ns(a[0].as_time());
+      const __int128 lo = std::numeric_limits<int64_t>::min();
+      const __int128 hi = std::numeric_limits<int64_t>::max();
+      return Value::duration(Duration(static_cast<int64_t>(diff < lo ? lo : diff > hi ? hi : diff)));
+    }
+    if (name == "Year" || name == "Day" || name == "Hour" || name == "Minute" || name == "Second" ||
+        name == "YearDay") {
+      want(0);
+      const char* layout = name == "Year" ? "2006" : name == "Day" ? "2" : name == "Hour" ? "15"
+                         : name == "Minute" ? "4" : name == "Second" ? "5" : "002";
+      return Value(static_cast<int64_t>(std::stoll(go_time_format(t, layout))));
+    }
+    if (name == "Month" || name == "Weekday") {
+      want(0);
+      return name == "Month" ? go_month(std::stoll(go_time_format(t, "1")))
+                             : go_weekday(go_time_format(t, "Monday"));
+    }
+    if (name == "Nanosecond") {
+      want(0);
+      return Value(t.go_zero ? int64_t{0} : ((ns % 1000000000) + 1000000000) % 1000000000);
+    }
+    if (name == "UnixMicro") {
+      want(0);
+      return Value(floor_div(ns, 1000));
+    }
+    if (name == "IsDST") {
+      want(0);
+      return Value(false);
+    }
+    if (name == "Round" || name == "Truncate") {
+      // Relative to Go's zero time, as time.Time.Round and Truncate are; d <= 0 returns t unchanged.
+      want(1);
+      if (a[0].kind() != Value::Kind::Duration && !a[0].is_int()) {
+        errorf("wrong type for value; expected time.Duration; got " + a[0].type_name());
+      }
+      const int64_t d = a[0].as_int();
+      if (d <= 0 || t.go_zero) {
+        return recv;
+      }
+      __int128 r = (go_abs_ns(t) + static_cast<__int128>(62135596800LL) * 1000000000) % d;
+      if (r < 0) {
+        r += d;
+      }
+      TimeValue out = t;
+      __int128 shift = (name == "Round" && r + r >= d) ? d - r : -r;
+      out.at += Duration(static_cast<int64_t>(shift));
+      return Value(out);
+    }
+    if (name == "Date" || name == "Clock" || name == "ISOWeek" || name == "Zone") {
+      const int results = name == "Date" || name == "Clock" ? 3 : 2;
+      errorf("can't call method/function \"" + name + "\" with " + std::to_string(results) + " results");
     }
     if (name == "Before" || name == "After" || name == "Equal") {
       want(1);
@@ -631,48 +720,85 @@ class Exec {
       }
       return v;
     }
+    // Go checks the number of arguments before evaluating them, and reports it at the identifier.
+    const auto& funcs = alertmanager_funcs();
+    const bool builtin = builtin_names().count(name) != 0;
+    auto it = funcs.find(name);
+    if (!builtin && it == funcs.end()) {
+      errorf("\"" + name + "\" is not a defined function");
+    }
+    size_t want = 0;
+    bool variadic = false;
+    std::vector<ArgType> params;
+    if (builtin) {
+      static const std::map<std::string, std::pair<size_t, bool>, std::less<>> kArity = {
+          {"not", {1, false}},    {"len", {1, false}},  {"index", {1, true}}, {"slice", {1, true}},
+          {"print", {0, true}},   {"println", {0, true}}, {"printf", {1, true}}, {"html", {0, true}},
+          {"js", {0, true}},      {"urlquery", {0, true}}, {"eq", {1, true}},   {"ne", {2, false}},
+          {"lt", {2, false}},     {"le", {2, false}},   {"gt", {2, false}},   {"ge", {2, false}},
+          {"call", {1, true}}};
+      auto a = kArity.find(name);
+      if (a != kArity.end()) {
+        want = a->second.first;
+        variadic = a->second.second;
+      }
+      if (name == "printf") {
+        params = {ArgType::String, ArgType::Any};
+      }
+    } else {
+      params = it->second.params;
+      variadic = it->second.variadic;
+      want = variadic ? params.size() - 1 : params.size();
+    }
+    if (variadic ? nargs < want : nargs != want) {
+      errorf("wrong number of args for " + name + ": want " + (variadic ? "at least " : "") + std::to_string(want) +
+             " got " + std::to_string(nargs));
+    }
     std::vector<Value> args;
     if (cmd != nullptr) {
       for (size_t i = 1; i < cmd->children.size(); ++i) {
-        args.push_back(eval_arg(dot, *cmd->children[i]));
+        const Node& arg = *cmd->children[i];
+        args.push_back(eval_arg(dot, arg));
+        if (!params.empty()) {
+          check_arg(params[std::min(i - 1, params.size() - 1)], args.back(), &arg);
+        }
       }
     }
     if (final) {
       args.push_back(*final);
+      if (!params.empty()) {
+        check_arg(params[std::min(args.size() - 1, params.size() - 1)], args.back(), nullptr);
+      }
     }
     // Go reports a failing call at the whole command ("at <index .L 5>").
     node_ = cmd != nullptr ? cmd : &n;
-    if (builtin_names().count(name) != 0) {
+    if (builtin) {
       return call_builtin(name, args);
     }
-    const auto& funcs = alertmanager_funcs();
-    auto it = funcs.find(name);
-    if (it == funcs.end()) {
-      errorf("\"" + name + "\" is not a defined function");
-    }
-    const FuncSpec& spec = it->second;
-    size_t np = spec.params.size();
-    if (spec.variadic) {
-      if (args.size() < np - 1) {
-        errorf("wrong number of args for " + name + ": want at least " + std::to_string(np - 1) + " got " +
-               std::to_string(args.size()));
-      }
-    } else if (args.size() != np) {
-      errorf("wrong number of args for " + name + ": want " + std::to_string(np) + " got " +
-             std::to_string(args.size()));
-    }
-    for (size_t i = 0; i < args.size(); ++i) {
-      check_arg(spec.params[std::min(i, np - 1)], args[i]);
-    }
-    auto r = spec.fn(opt_.ctx, args);
+    auto r = it->second.fn(opt_.ctx, args);
     if (!r.ok()) {
       errorf("error calling " + name + ": " + r.error());
     }
     return std::move(r).value();
   }
 
-  void check_arg(ArgType t, const Value& v) {
+  // Checks one argument against a parameter type. A literal of the wrong type is reported at the literal
+  // in Go's words ("expected string; found 1"); any other value at the node evaluated last.
+  void check_arg(ArgType t, const Value& v, const Node* arg) {
     auto bad = [&](const char* want) {
+      const bool literal = arg != nullptr && (arg->kind == Node::Kind::Number || arg->kind == Node::Kind::String ||
+                                              arg->kind == Node::Kind::Bool || arg->kind == Node::Kind::Nil);
+      if (literal) {
+        node_ = arg;
+        if (arg->kind == Node::Kind::Nil) {
+          errorf(std::string("cannot assign nil to ") + want);
+        }
+        if (t == ArgType::String || t == ArgType::Int) {
+          errorf(std::string("expected ") + (t == ArgType::String ? "string" : "integer") + "; found " +
+                 arg->to_string());
+        }
+        errorf("can't handle " + arg->to_string() + " for arg of type " + want);
+      }
       if (v.is_null()) {
         errorf(std::string("invalid value; expected ") + want);
       }
@@ -720,30 +846,32 @@ class Exec {
     if (a.size() == 1 && a[0].is_string()) {
       return a[0].as_string();
     }
-    return go_sprint(a);
+    // Go's evalArgs prints a missing value as "<no value>", not fmt's "<nil>".
+    std::vector<Value> printable = a;
+    for (auto& v : printable) {
+      if (v.is_null()) {
+        v = Value("<no value>");
+      }
+    }
+    return go_sprint(printable);
   }
 
-  // Go's basic-kind comparison; returns -1/0/1, or errors for mismatched or unordered kinds.
-  int compare(const Value& a, const Value& b, bool ordered) {
+  // Go's basic-kind comparison for lt/le/gt/ge (and eq of two basic values); returns -1/0/1, or errors
+  // "error calling <name>: ..." for mismatched or unordered kinds.
+  int compare(const std::string& name, const Value& a, const Value& b, bool ordered) {
     if (!is_basic(a) || !is_basic(b)) {
-      if (!ordered && a.is_null() && b.is_null()) {
-        return 0;
-      }
-      if (!ordered && (a.is_null() || b.is_null())) {
-        errorf("error calling eq: incompatible types for comparison");
-      }
-      errorf(std::string("error calling ") + (ordered ? "lt" : "eq") + ": invalid type for comparison");
+      errorf("error calling " + name + ": invalid type for comparison");
     }
     auto kind = [](const Value& v) {
       return v.kind() == Value::Kind::Duration ? Value::Kind::Int : v.kind();
     };
     if (kind(a) != kind(b)) {
-      errorf(std::string("error calling ") + (ordered ? "lt" : "eq") + ": incompatible types for comparison");
+      errorf("error calling " + name + ": incompatible types for comparison");
     }
     switch (kind(a)) {
       case Value::Kind::Bool:
         if (ordered) {
-          errorf("error calling lt: invalid type for comparison");
+          errorf("error calling " + name + ": invalid type for comparison");
         }
         return a.as_bool() == b.as_bool() ? 0 : 1;
       case Value::Kind::Int:
@@ -755,6 +883,64 @@ class Exec {
       default:
         return 0;
     }
+  }
+
+  // reflect.Kind of a non-basic value, for eq's "non-comparable types" check.
+  static const char* reflect_kind(const Value& v) {
+    if (v.kind() == Value::Kind::Time || (v.type() != nullptr && v.type()->is_struct)) {
+      return "struct";
+    }
+    return v.is_list() ? "slice" : "map";
+  }
+
+  // Whether Go's == works on the value's type: times and structs of strings (Pair) do; slices, maps and
+  // structs holding them (Alert, Data) do not.
+  static bool comparable(const Value& v) {
+    if (v.kind() == Value::Kind::Time) {
+      return true;
+    }
+    if (v.type() == nullptr || !v.type()->is_struct) {
+      return false;
+    }
+    return std::all_of(v.as_map().begin(), v.as_map().end(), [](const auto& kv) { return is_basic(kv.second); });
+  }
+
+  // Go 1.19's eq of two values: basic kinds compare, nil equals only nil (without an error), and other
+  // values compare when their type is comparable.
+  bool equal(const std::string& name, const Value& a, const Value& b) {
+    const bool ba = is_basic(a);
+    const bool bb = is_basic(b);
+    if (ba && bb) {
+      return compare(name, a, b, false) == 0;
+    }
+    if (ba != bb) {
+      if (!a.is_null() && !b.is_null()) {
+        errorf("error calling " + name + ": incompatible types for comparison");
+      }
+      return false;
+    }
+    if (a.is_null() || b.is_null()) {
+      return a.is_null() && b.is_null();
+    }
+    if (std::string_view(reflect_kind(a)) != reflect_kind(b)) {
+      errorf("error calling " + name + ": non-comparable types " + go_sprintf("%s", {a}) + ": " + a.type_name() +
+             ", " + b.type_name() + ": " + go_sprintf("%v", {b}));
+    }
+    if (!comparable(b) || a.type_name() != b.type_name()) {
+      errorf("error calling " + name + ": non-comparable type " + go_sprintf("%s", {b}) + ": " + b.type_name());
+    }
+    if (a.kind() == Value::Kind::Time) {
+      const TimeValue& x = a.as_time();
+      const TimeValue& y = b.as_time();
+      return x.at == y.at && x.go_zero == y.go_zero && x.offset_seconds == y.offset_seconds && x.zone == y.zone;
+    }
+    for (const auto& [k, v] : a.as_map()) {
+      auto it = b.as_map().find(k);
+      if (it == b.as_map().end() || compare(name, v, it->second, false) != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   Value call_builtin(const std::string& name, std::vector<Value>& a) {
@@ -773,6 +959,9 @@ class Exec {
       }
       if (v.is_map() && !(v.type() && v.type()->is_struct)) {
         return Value(static_cast<int64_t>(v.as_map().size()));
+      }
+      if (v.is_null()) {
+        errorf("error calling len: reflect: call of reflect.Value.Type on zero Value");
       }
       errorf("error calling len: len of type " + v.type_name());
     }
@@ -797,7 +986,7 @@ class Exec {
           item = item.is_list() ? item.as_list()[static_cast<size_t>(idx)]
                                 : Value(static_cast<int64_t>(static_cast<unsigned char>(
                                       item.as_string()[static_cast<size_t>(idx)])));
-        } else if (item.is_map()) {
+        } else if (item.is_map() && !(item.type() != nullptr && item.type()->is_struct)) {
           if (!k.is_string()) {
             errorf("error calling index: value has type " + k.type_name() + "; should be string");
           }
@@ -874,7 +1063,7 @@ class Exec {
         errorf("error calling eq: missing argument for comparison");
       }
       for (size_t i = 1; i < a.size(); ++i) {
-        if (compare(a[0], a[i], false) == 0) {
+        if (equal(name, a[0], a[i])) {
           return Value(true);
         }
       }
@@ -882,11 +1071,11 @@ class Exec {
     }
     if (name == "ne") {
       want_args(name, a, 2);
-      return Value(compare(a[0], a[1], false) != 0);
+      return Value(!equal(name, a[0], a[1]));
     }
     if (name == "lt" || name == "le" || name == "gt" || name == "ge") {
       want_args(name, a, 2);
-      int c = compare(a[0], a[1], true);
+      int c = compare(name, a[0], a[1], true);
       if (name == "lt") {
         return Value(c < 0);
       }

@@ -4,6 +4,10 @@
 
 #include <re2/re2.h>
 
+#include <locale.h>
+#include <wctype.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +17,8 @@
 #include <mutex>
 
 namespace tocsin::tmpl {
+
+bool go_is_print(uint32_t cp);
 
 namespace {
 
@@ -26,6 +32,37 @@ std::shared_ptr<const TypeInfo> string_list_type() {
 }
 
 // ---- fmt ----
+
+uint32_t next_rune(std::string_view s, size_t& i);
+
+// strconv.Quote (or QuoteToASCII): go_quote_string's escapes, plus non-ASCII runes that are invalid
+// (\x..), not printable, or, with ascii_only, any (\u00e9, \U0001f600).
+std::string quote_go(std::string_view s, bool ascii_only) {
+  const std::string q = go_quote_string(s);
+  std::string out;
+  out.reserve(q.size());
+  char buf[16];
+  for (size_t i = 0; i < q.size();) {
+    const auto u = static_cast<unsigned char>(q[i]);
+    if (u < 0x80) {
+      out += q[i++];
+      continue;
+    }
+    const size_t start = i;
+    const uint32_t cp = next_rune(q, i);
+    const bool invalid = cp == 0xFFFD && i - start == 1;
+    if (invalid) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+    } else if (ascii_only || !go_is_print(cp)) {
+      std::snprintf(buf, sizeof buf, cp > 0xFFFF ? "\\U%08x" : "\\u%04x", static_cast<unsigned>(cp));
+    } else {
+      out.append(q, start, i - start);
+      continue;
+    }
+    out += buf;
+  }
+  return out;
+}
 
 std::string bad_verb(char verb, const Value& v) {
   if (v.is_null()) {
@@ -108,6 +145,9 @@ std::string fmt_float(double d, char verb, const Spec& sp) {
     return pad(s, p, false);
   }
   char lower = static_cast<char>(verb == 'F' ? 'f' : verb);
+  if (verb == 'v' && sp.prec >= 0) {
+    lower = 'g';  // %.2v is %.2g, as Go's fmt does
+  }
   if ((lower == 'g' || lower == 'G' || verb == 'v') && sp.prec < 0) {
     s = go_float_string(d);
     if (verb == 'G') {
@@ -168,6 +208,26 @@ std::string quote_rune(int64_t r) {
 std::string fmt_value(const Value& v, char verb, const Spec& sp);
 
 std::string fmt_container(const Value& v, char verb, const Spec& sp) {
+  if (v.is_map() && v.type() != nullptr && v.type()->is_struct) {
+    // A struct: its fields in declaration order, each formatted with the verb ({"a" "b"} for %q).
+    std::string out = "{";
+    bool first = true;
+    for (const auto& f : v.type()->field_order) {
+      auto it = v.as_map().find(f);
+      if (it == v.as_map().end()) {
+        continue;
+      }
+      if (!first) {
+        out += ' ';
+      }
+      first = false;
+      if (verb == 'v' && sp.plus) {
+        out += f + ":";  // %+v names the fields
+      }
+      out += fmt_value(it->second, verb, sp);
+    }
+    return out + "}";
+  }
   if (v.is_list()) {
     std::string out = "[";
     bool first = true;
@@ -202,6 +262,10 @@ std::string fmt_value(const Value& v, char verb, const Spec& sp) {
       }
       return bad_verb(verb, v);
     case Value::Kind::Int:
+      if (v.type() != nullptr && !v.type()->int_names.empty() && (verb == 'v' || verb == 's' || verb == 'q')) {
+        // A Stringer (time.Month): %v, %s and %q print its name.
+        return pad(verb == 'q' ? go_quote_string(v.to_string()) : v.to_string(), sp, false);
+      }
       switch (verb) {
         case 'v':
         case 'd':
@@ -219,6 +283,9 @@ std::string fmt_value(const Value& v, char verb, const Spec& sp) {
           // Go's Unicode format: "U+0041", at least four upper-case hex digits.
           char buf[32];
           std::snprintf(buf, sizeof buf, "U+%04llX", static_cast<unsigned long long>(v.as_int()));
+          if (sp.sharp && v.as_int() >= 0 && v.as_int() <= 0x10FFFF && go_is_print(static_cast<uint32_t>(v.as_int()))) {
+            return pad(std::string(buf) + " " + quote_rune(v.as_int()), sp, false);  // %#U: U+03BB 'λ'
+          }
           return pad(buf, sp, false);
         }
         default:
@@ -261,12 +328,15 @@ std::string fmt_value(const Value& v, char verb, const Spec& sp) {
           if (sp.sharp && s.find('`') == std::string::npos) {
             return pad("`" + s + "`", sp, false);
           }
-          return pad(go_quote_string(s), sp, false);
+          return pad(quote_go(s, sp.plus), sp, false);
         case 'x':
         case 'X': {
           std::string out;
           char buf[4];
           for (unsigned char c : s) {
+            if (sp.space && !out.empty()) {
+              out += ' ';  // "% x": the bytes apart
+            }
             std::snprintf(buf, sizeof buf, verb == 'x' ? "%02x" : "%02X", c);
             out += buf;
           }
@@ -297,9 +367,6 @@ std::string fmt_value(const Value& v, char verb, const Spec& sp) {
       return bad_verb(verb, v);
     case Value::Kind::List:
     case Value::Kind::Map:
-      if (v.type() != nullptr && v.type()->is_struct) {
-        return verb == 'v' ? pad(v.to_string(), sp, false) : fmt_container(v, verb, sp);
-      }
       return fmt_container(v, verb, sp);
   }
   return "";
@@ -565,47 +632,140 @@ Result<std::string> re_replace_all(const std::string& pattern, const std::string
 
 // strings.ToUpper/ToLower for ASCII and the Latin-1 letters (U+00C0..U+00FE), which covers the label
 // values we meet; other scripts pass through unchanged.
-std::string case_map(std::string s, bool upper) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    char& c = s[i];
-    if (upper && c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    } else if (!upper && c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    } else if (static_cast<unsigned char>(c) == 0xC3 && i + 1 < s.size()) {
-      auto& n = reinterpret_cast<unsigned char&>(s[i + 1]);
-      if (upper && n >= 0xA0 && n <= 0xBE && n != 0xB7) {
-        n = static_cast<unsigned char>(n - 0x20);
-      } else if (!upper && n >= 0x80 && n <= 0x9E && n != 0x97) {
-        n = static_cast<unsigned char>(n + 0x20);
-      }
-      ++i;
-    }
-  }
-  return s;
+// Unicode case mapping through glibc's built-in C.UTF-8 tables (simple case mapping, as Go's
+// unicode.ToUpper/ToLower), without touching the process locale.
+locale_t utf8_ctype() {
+  static const locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  return loc;
 }
 
-// cases.Title: in each word (letters, digits, apostrophes, non-ASCII) the first letter upper case and
-// the other letters lower case, so "3rd" becomes "3Rd" as in Go.
+// Decodes the rune at s[i] and advances i; an invalid byte is U+FFFD of width 1, as Go's range does.
+uint32_t next_rune(std::string_view s, size_t& i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  auto cont = [&](size_t k) { return k < s.size() && (b(k) & 0xC0) == 0x80; };
+  if (c < 0x80) {
+    ++i;
+    return c;
+  }
+  uint32_t cp = 0;
+  size_t n = 0;
+  uint32_t min = 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    cp = c & 0x1F, n = 1, min = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    cp = c & 0x0F, n = 2, min = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    cp = c & 0x07, n = 3, min = 0x10000;
+  } else {
+    ++i;
+    return 0xFFFD;
+  }
+  for (size_t k = 1; k <= n; ++k) {
+    if (!cont(i + k)) {
+      ++i;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++i;
+    return 0xFFFD;
+  }
+  i += n + 1;
+  return cp;
+}
+
+void put_rune(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+uint32_t rune_case(uint32_t cp, bool upper) {
+  if (cp < 0x80) {
+    if (upper && cp >= 'a' && cp <= 'z') {
+      return cp - 'a' + 'A';
+    }
+    if (!upper && cp >= 'A' && cp <= 'Z') {
+      return cp - 'A' + 'a';
+    }
+    return cp;
+  }
+  const locale_t loc = utf8_ctype();
+  if (loc == static_cast<locale_t>(nullptr)) {
+    return cp;
+  }
+  return static_cast<uint32_t>(upper ? towupper_l(static_cast<wint_t>(cp), loc)
+                                     : towlower_l(static_cast<wint_t>(cp), loc));
+}
+
+bool rune_is_letter(uint32_t cp) {
+  if (cp < 0x80) {
+    return std::isalpha(static_cast<int>(cp)) != 0;
+  }
+  const locale_t loc = utf8_ctype();
+  return loc != static_cast<locale_t>(nullptr) && iswalpha_l(static_cast<wint_t>(cp), loc) != 0;
+}
+
+// Go's strings.ToUpper/ToLower: every rune mapped; invalid UTF-8 becomes U+FFFD unless the string is
+// ASCII only.
+std::string case_map(std::string s, bool upper) {
+  if (std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    for (char& c : s) {
+      c = static_cast<char>(rune_case(static_cast<unsigned char>(c), upper));
+    }
+    return s;
+  }
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    put_rune(out, rune_case(next_rune(s, i), upper));
+  }
+  return out;
+}
+
+// Go's cases.Title(language.AmericanEnglish): each word's first letter upper case, the rest lower.
 std::string title_case(const std::string& s) {
-  std::string lower = case_map(s, false);
+  std::vector<uint32_t> runes;
+  for (size_t i = 0; i < s.size();) {
+    runes.push_back(rune_case(next_rune(s, i), false));
+  }
+  const locale_t loc = utf8_ctype();
+  auto wordish = [&](uint32_t cp) {
+    if (cp < 0x80) {
+      return std::isalnum(static_cast<int>(cp)) != 0 || cp == '_';
+    }
+    if (loc == static_cast<locale_t>(nullptr)) {
+      return true;
+    }
+    return iswspace_l(static_cast<wint_t>(cp), loc) == 0 && iswpunct_l(static_cast<wint_t>(cp), loc) == 0;
+  };
+  auto digit_at = [&](size_t j) { return runes[j] < 0x80 && std::isdigit(static_cast<int>(runes[j])) != 0; };
   std::string out;
   bool in_word = false;
   bool cased = false;
-  for (size_t i = 0; i < lower.size(); ++i) {
-    char c = lower[i];
-    unsigned char u = static_cast<unsigned char>(c);
-    bool word = std::isalnum(u) || u >= 0x80 || c == '_';
+  for (size_t i = 0; i < runes.size(); ++i) {
+    const uint32_t c = runes[i];
+    bool word = wordish(c);
     // Unicode word breaking (UAX #29), as Go's cases.Title: '.' and '\'' join letter to letter and digit
     // to digit ("x.y" is one word, "1.example" two), ':' joins letter to letter only.
     if (c == '.' || c == '\'' || c == ':') {
-      auto letter_at = [&](size_t j) {
-        unsigned char x = static_cast<unsigned char>(lower[j]);
-        return std::isalpha(x) || x >= 0x80;
-      };
-      auto digit_at = [&](size_t j) { return std::isdigit(static_cast<unsigned char>(lower[j])) != 0; };
-      if (in_word && i > 0 && i + 1 < lower.size()) {
-        bool letters = letter_at(i - 1) && letter_at(i + 1);
+      word = false;
+      if (in_word && i > 0 && i + 1 < runes.size()) {
+        bool letters = rune_is_letter(runes[i - 1]) && rune_is_letter(runes[i + 1]);
         bool digits = digit_at(i - 1) && digit_at(i + 1);
         word = letters || (c != ':' && digits);
       }
@@ -613,26 +773,26 @@ std::string title_case(const std::string& s) {
     if (!word) {
       in_word = false;
       cased = false;
-      out += c;
+      put_rune(out, c);
       continue;
     }
     if (!in_word) {
       in_word = true;
       cased = false;
     }
-    bool letter = std::isalpha(u) || u == 0xC3;
-    if (letter && !cased) {
+    if (rune_is_letter(c) && !cased) {
       cased = true;
-      if (u == 0xC3 && i + 1 < lower.size()) {
-        std::string two = case_map(lower.substr(i, 2), true);
-        out += two;
-        ++i;
-        continue;
+      // Title case, which differs from upper case for the Latin digraphs (ǆ → ǅ, not Ǆ).
+      uint32_t up = rune_case(c, true);
+      for (uint32_t first : {0x1C4u, 0x1C7u, 0x1CAu, 0x1F1u}) {
+        if (up == first) {
+          up = first + 1;
+        }
       }
-      out += static_cast<char>(std::toupper(u));
+      put_rune(out, up);
       continue;
     }
-    out += c;
+    put_rune(out, c);
   }
   return out;
 }
@@ -897,6 +1057,7 @@ std::string go_sprintf(std::string_view f, const std::vector<Value>& args) {
   std::string out;
   size_t argi = 0;
   size_t i = 0;
+  bool reordered = false;  // an explicit index [n] was used: no %!(EXTRA ...) at the end, as Go
   while (i < f.size()) {
     char c = f[i];
     if (c != '%') {
@@ -923,6 +1084,38 @@ std::string go_sprintf(std::string_view f, const std::vector<Value>& args) {
         break;
       }
     }
+    bool good_arg = true;
+    bool after_index = false;
+    // Go's argNumber: "[n]" selects argument n (1-based) for what follows.
+    auto arg_number = [&]() {
+      after_index = false;
+      if (i >= f.size() || f[i] != '[') {
+        return;
+      }
+      reordered = true;
+      size_t close = f.find(']', i + 1);
+      if (f.size() - i < 3 || close == std::string_view::npos) {
+        good_arg = false;
+        i += 1;
+        return;
+      }
+      std::string_view digits = f.substr(i + 1, close - i - 1);
+      bool ok = !digits.empty() && digits.size() <= 7 &&
+                std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+      i = close + 1;
+      if (!ok) {
+        good_arg = false;
+        return;
+      }
+      const long n = std::stol(std::string(digits)) - 1;
+      if (n >= 0 && static_cast<size_t>(n) < args.size()) {
+        argi = static_cast<size_t>(n);
+        after_index = true;
+        return;
+      }
+      good_arg = false;
+      after_index = true;
+    };
     auto number = [&](int& dst) {
       if (i < f.size() && f[i] == '*') {
         ++i;
@@ -954,11 +1147,22 @@ std::string go_sprintf(std::string_view f, const std::vector<Value>& args) {
         dst = num;
       }
     };
+    arg_number();
+    if (after_index && i < f.size() && f[i] >= '0' && f[i] <= '9') {
+      good_arg = false;  // "%[3]2d"
+    }
     number(sp.width);
     if (i < f.size() && f[i] == '.') {
       ++i;
+      if (after_index) {
+        good_arg = false;  // "%[3].2d"
+      }
+      arg_number();
       sp.prec = 0;
       number(sp.prec);
+    }
+    if (!after_index) {
+      arg_number();
     }
     if (i >= f.size()) {
       out += "%!(NOVERB)";
@@ -967,6 +1171,10 @@ std::string go_sprintf(std::string_view f, const std::vector<Value>& args) {
     char verb = f[i++];
     if (verb == '%') {
       out += '%';
+      continue;
+    }
+    if (!good_arg) {
+      out += std::string("%!") + verb + "(BADINDEX)";
       continue;
     }
     if (argi >= args.size()) {
@@ -980,7 +1188,7 @@ std::string go_sprintf(std::string_view f, const std::vector<Value>& args) {
     }
     out += fmt_value(v, verb, sp);
   }
-  if (argi < args.size()) {
+  if (!reordered && argi < args.size()) {
     out += "%!(EXTRA ";
     for (size_t k = argi; k < args.size(); ++k) {
       if (k > argi) {
@@ -1034,11 +1242,45 @@ std::string html_template_escape(std::string_view s) {
   return out;
 }
 
+// Go's unicode.IsPrint for a non-ASCII rune: letters, marks, numbers, punctuation and symbols; no spaces,
+// controls, format characters, private use or unassigned code points.
+bool go_is_print(uint32_t cp) {
+  static constexpr std::pair<uint32_t, uint32_t> kFormat[] = {
+      {0xA0, 0xA0},       {0xAD, 0xAD},       {0x600, 0x605},     {0x61C, 0x61C},   {0x6DD, 0x6DD},
+      {0x70F, 0x70F},     {0x8E2, 0x8E2},     {0x180E, 0x180E},   {0x2007, 0x2007}, {0x200B, 0x200F},
+      {0x202A, 0x202F},   {0x2060, 0x206F},   {0xE000, 0xF8FF},   {0xFEFF, 0xFEFF}, {0xFFF9, 0xFFFB},
+      {0x110BD, 0x110BD}, {0x110CD, 0x110CD}, {0x1D173, 0x1D17A}, {0xE0001, 0xE007F}, {0xF0000, 0x10FFFF}};
+  for (const auto& [lo, hi] : kFormat) {
+    if (cp >= lo && cp <= hi) {
+      return false;
+    }
+  }
+  const locale_t loc = utf8_ctype();
+  if (loc == static_cast<locale_t>(nullptr)) {
+    return cp >= 0xA0;
+  }
+  return iswprint_l(static_cast<wint_t>(cp), loc) != 0 && iswspace_l(static_cast<wint_t>(cp), loc) == 0;
+}
+
 std::string js_escape(std::string_view s) {
   std::string out;
-  char buf[8];
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
+  char buf[16];
+  for (size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      // Go's JSEscape: a printable rune (or an invalid byte) as is, any other as \uXXXX.
+      const size_t start = i;
+      const uint32_t cp = next_rune(s, i);
+      if (cp == 0xFFFD || go_is_print(cp)) {
+        out.append(s.substr(start, i - start));
+      } else {
+        std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(cp));
+        out += buf;
+      }
+      continue;
+    }
+    ++i;
     switch (c) {
       case '\\':
         out += "\\\\";

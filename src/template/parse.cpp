@@ -865,6 +865,10 @@ class Parser {
         if (end == s.c_str() || *end != '\0') {
           fail("bad number syntax: \"" + t.val + "\"");
         }
+        if (t.val.find_first_of(".eEpP") == std::string::npos) {
+          // A float-parsable integer: too large for int64, which Go rejects at parse time.
+          fail("integer overflow: \"" + t.val + "\"");
+        }
         n->fval = d;
         return n;
       }

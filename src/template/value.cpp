@@ -158,6 +158,12 @@ std::string Value::to_string() const {
     case Kind::Bool:
       return i_ ? "true" : "false";
     case Kind::Int:
+      if (type_ && !type_->int_names.empty()) {
+        if (i_ >= 0 && static_cast<size_t>(i_) < type_->int_names.size() && !type_->int_names[i_].empty()) {
+          return type_->int_names[static_cast<size_t>(i_)];
+        }
+        return "%!" + type_->name.substr(type_->name.find('.') + 1) + "(" + std::to_string(i_) + ")";
+      }
       return std::to_string(i_);
     case Kind::Double:
       return go_float_string(d_);

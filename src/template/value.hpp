@@ -28,6 +28,9 @@ struct TypeInfo {
   std::vector<std::string> field_order;  // struct fields in declaration order (for printing)
   bool string_elems = false;             // map[string]string: a missing key is ""
   bool json_lower_first = true;          // struct fields marshal as json:"lowerFirst" tags
+  // An integer type with a String method over names (time.Month, time.Weekday): value i prints as
+  // int_names[i].
+  std::vector<std::string> int_names;
   // Looks up a method; returns nullopt when the type has no such method.
   std::function<std::optional<Result<Value>>(const Value& self, std::string_view name,
                                               const std::vector<Value>& args)>

@@ -179,3 +179,17 @@ TEST_CASE("html output drops the template text's HTML comments, with the actions
   CHECK(render("a<!-- x {{ .Receiver }} -->b<!--c-->d{{ \"<e>\" }}", true) == "abd&lt;e&gt;");
   CHECK(render("a<!-- x -->b", false) == "a<!-- x -->b");
 }
+
+TEST_CASE("Pairs and Alerts with fmt verbs, eq on structs (recorded from amtool 0.25)") {
+  CHECK(render("{{ printf \"%q\" .CommonLabels.SortedPairs }}") == "[{\"alertname\" \"DiskFull\"} {\"severity\" \"critical\"}]");
+  CHECK(render("{{ printf \"%+v\" (index .CommonLabels.SortedPairs 0) }}") == "{Name:alertname Value:DiskFull}");
+  CHECK(render("{{ eq (index .CommonLabels.SortedPairs 0) (index .CommonLabels.SortedPairs 0) }} "
+               "{{ eq (index .CommonLabels.SortedPairs 0) (index .CommonLabels.SortedPairs 1) }}") == "true false");
+  CHECK(render("{{ index .Alerts 0 \"x\" }}") ==
+        "ERR template: :1:3: executing \"\" at <index .Alerts 0 \"x\">: error calling index: can't index item of type "
+        "template.Alert");
+  CHECK(render("{{ .CommonLabels.Remove }}") ==
+        "ERR template: :1:16: executing \"\" at <.CommonLabels.Remove>: wrong number of args for Remove: want 1 got 0");
+  CHECK(render("{{ range .Alerts }}{{ (.EndsAt.Sub .StartsAt).Hours | printf \"%.0f\" }} {{ end }}") ==
+        "-2562048 -2562048 1 ");
+}

@@ -1,0 +1,104 @@
+// reference_diff_test.cpp: differences found by rendering the same templates with `tocsin template render`
+// and the reference's `amtool template render` (0.25, Go 1.19) on the same data; each expected output is
+// what amtool printed.
+#include <doctest/doctest.h>
+
+#include <chrono>
+
+#include "template/template.hpp"
+#include "template/value.hpp"
+
+using tocsin::tmpl::List;
+using tocsin::tmpl::Map;
+using tocsin::tmpl::Templates;
+using tocsin::tmpl::TimeValue;
+using tocsin::tmpl::Value;
+
+namespace {
+
+TimeValue at_unix(int64_t secs) {
+  return tocsin::tmpl::utc_time(tocsin::TimePoint(std::chrono::seconds(secs)));
+}
+
+Value data() {
+  TimeValue zero = tocsin::tmpl::alert_time(tocsin::kZeroTime);
+  return Value(Map{{"Start", Value(at_unix(1709248542))},  // 2024-02-29T23:15:42Z, a Thursday
+                   {"Zero", Value(zero)},
+                   {"S", Value("firing")},
+                   {"L", Value(List{Value("a"), Value("b")})},
+                   {"M", Value(Map{{"k", Value("v")}})}});
+}
+
+std::string render(const std::string& text, bool html = false) {
+  Templates t;
+  auto r = html ? t.execute_html(text, data()) : t.execute_text(text, data());
+  return r.ok() ? *r : "ERR " + r.error();
+}
+
+}  // namespace
+
+TEST_CASE("time.Time accessors as Go's") {
+  CHECK(render("{{ .Start.Year }} {{ .Start.Month }} {{ .Start.Day }} {{ .Start.Weekday }} {{ .Start.YearDay }}") ==
+        "2024 February 29 Thursday 60");
+  CHECK(render("{{ .Start.Hour }}:{{ .Start.Minute }}:{{ .Start.Second }} {{ .Start.Nanosecond }}") == "23:15:42 0");
+  CHECK(render("{{ printf \"%d %v %s %q\" .Start.Month .Start.Month .Start.Weekday .Start.Month }}") ==
+        "2 February Thursday \"February\"");
+  CHECK(render("{{ eq .Start.Month 2 }} {{ .Start.UnixMicro }}") == "true 1709248542000000");
+  CHECK(render("{{ .Start.Truncate 3600000000000 }}|{{ .Start.Round 3600000000000 }}") ==
+        "2024-02-29 23:00:00 +0000 UTC|2024-02-29 23:00:00 +0000 UTC");
+  CHECK(render("{{ .Start.Date }}").find("can't call method/function \"Date\" with 3 results") != std::string::npos);
+  // A firing alert's zero EndsAt minus StartsAt saturates at Go's minimum Duration.
+  CHECK(render("{{ .Zero.Sub .Start }}") == "-2562047h47m16.854775808s");
+  CHECK(render("{{ .Start.Sub .Zero }}") == "2562047h47m16.854775807s");
+}
+
+TEST_CASE("printf: argument indexes, %v precision, structs with verbs") {
+  CHECK(render("{{ printf \"%[2]d %[1]d\" 1 2 }}") == "2 1");
+  CHECK(render("{{ printf \"%[3]d\" 1 2 }}") == "%!d(BADINDEX)");
+  CHECK(render("{{ printf \"%6.2v|\" 3.14159 }}") == "   3.1|");
+}
+
+TEST_CASE("eq and friends as Go 1.19") {
+  CHECK(render("{{ eq 1 nil }} {{ eq nil 1 }} {{ eq nil nil }} {{ eq .L nil }}") == "false false true false");
+  CHECK(render("{{ eq .Start .Start }}") == "true");
+  CHECK(render("{{ eq .L .L }}") ==
+        "ERR template: :1:3: executing \"\" at <eq .L .L>: error calling eq: non-comparable type [a b]: "
+        "[]interface {}");
+  CHECK(render("{{ ne 1 \"a\" }}") ==
+        "ERR template: :1:3: executing \"\" at <ne 1 \"a\">: error calling ne: incompatible types for comparison");
+  CHECK(render("{{ ge true false }}") ==
+        "ERR template: :1:3: executing \"\" at <ge true false>: error calling ge: invalid type for comparison");
+  CHECK(render("{{ len nil }}") == "ERR template: :1:3: executing \"\" at <len nil>: error calling len: reflect: "
+                                   "call of reflect.Value.Type on zero Value");
+}
+
+TEST_CASE("argument errors where Go reports them") {
+  CHECK(render("{{ ne \"a\" }}") ==
+        "ERR template: :1:3: executing \"\" at <ne>: wrong number of args for ne: want 2 got 1");
+  CHECK(render("{{ toUpper 1 }}") == "ERR template: :1:11: executing \"\" at <1>: expected string; found 1");
+  CHECK(render("{{ toUpper nil }}") ==
+        "ERR template: :1:11: executing \"\" at <nil>: cannot assign nil to string");
+  CHECK(render("{{ range 3 }}x{{ end }}") ==
+        "ERR template: :1:9: executing \"\" at <3>: range can't iterate over 3");
+  CHECK(render("{{ 100000000000000000000 }}") == "ERR template: :1: integer overflow: \"100000000000000000000\"");
+}
+
+TEST_CASE("case mapping, title and js over all of Unicode") {
+  CHECK(render("{{ toUpper \"привет ąę straße\" }}") == "ПРИВЕТ ĄĘ STRAßE");
+  CHECK(render("{{ toLower \"ÀÉ İ ПРИВЕТ\" }}") == "àé i привет");
+  CHECK(render("{{ title \"привет мир ŁÓDŹ\" }}") == "Привет Мир Łódź");
+  CHECK(render("{{ js \"\xe2\x80\xa8 \xc3\xa9 \xc2\xa0\" }}") == "\\u2028 \xc3\xa9 \\u00A0");
+}
+
+TEST_CASE("html: a pipeline ending in html is escaped once") {
+  CHECK(render("{{ html \"<\" }}{{ \"<\" | html }}{{ print \"<\" }}", true) == "&lt;&lt;&lt;");
+}
+
+TEST_CASE("more fmt verbs and flags as Go's") {
+  CHECK(render("{{ printf \"% x|%#U|%+q\" \"ab\" 955 \"h\xc3\xa9\" }}") == "61 62|U+03BB '\xce\xbb'|\"h\\u00e9\"");
+  CHECK(render("{{ printf \"%q\" \"\xe2\x80\xa8\" }}") == "\"\\u2028\"");
+  CHECK(render("{{ html nil }}|{{ js nil }}|{{ print nil }}") == "&lt;no value&gt;|\\u003Cno value\\u003E|<nil>");
+  CHECK(render("{{ title \"\xc7\x86" "emal\" }}") == "\xc7\x85" "emal");
+  // Truncate counts from Go's zero time (a Monday): weeks start on Mondays.
+  CHECK(render("{{ .Start.Truncate 604800000000000 }}") == "2024-02-26 00:00:00 +0000 UTC");
+}
