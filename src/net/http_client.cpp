@@ -105,7 +105,8 @@ ClientResponse send_with(CURL* h, const OutgoingRequest& req) {
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &res);
   curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // gzip and friends, decoded by curl
+  // No Accept-Encoding: Prometheus' round tripper disables compression, so the reference's requests
+  // carry neither Accept nor Accept-Encoding; receivers answer small bodies anyway.
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 
   long connect_ms = kConnectTimeoutMs;
@@ -155,6 +156,9 @@ ClientResponse send_with(CURL* h, const OutgoingRequest& req) {
   }
   if (req.headers.get("Expect") == nullptr) {
     headers.append("Expect:");  // no 100-continue round trip for bodies
+  }
+  if (req.headers.get("Accept") == nullptr) {
+    headers.append("Accept:");  // curl's default "Accept: */*", which Go's client does not send
   }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 

@@ -517,6 +517,20 @@ def check_email(ours, ref):
             and "MailAlert" in ha and "mail-1:25" in ha and "mail-2:25" in ha, (ha or "")[:500])
 
 
+def check_request_headers(ours, ref):
+    """Every HTTP request carries the reference's headers, values included (Go's client sends no Accept and,
+    with compression disabled by Prometheus' round tripper, no Accept-Encoding)."""
+    for key, path in sorted(PATHS.items()):
+        a = ours["http"].received(path)
+        b = ref["http"].received(path)
+        if not a or not b:
+            continue
+        skip = ("host", "content-length")
+        ha = {k: v for k, v in a[0].headers.items() if k not in skip}
+        hb = {k: v for k, v in b[0].headers.items() if k not in skip}
+        R.check("%s: request headers == reference's" % key, ha == hb, "\n  tocsin:    %s\n  reference: %s" % (ha, hb))
+
+
 def main():
     if not os.path.exists(TOCSIN):
         print("tocsin binary %s not found" % TOCSIN)
@@ -537,6 +551,7 @@ def main():
     check_pagerduty(ours, ref, "pd-v2", pd_v2_format_errors, ("payload", "custom_details"))
     check_pagerduty(ours, ref, "pd-v1", pd_v1_format_errors, ("details",))
     check_email(ours, ref)
+    check_request_headers(ours, ref)
     R.finish()
 
 
