@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 
 #include "alerts/alert_store.hpp"
@@ -19,6 +20,7 @@
 #include "dispatch/dispatcher.hpp"
 #include "inhibit/inhibitor.hpp"
 #include "silence/codec.hpp"
+#include "silence/go_compat.hpp"
 #include "silence/silences.hpp"
 
 namespace tocsin::api {
@@ -59,6 +61,15 @@ struct ApiMetrics {
         r.counter("alertmanager_alerts_invalid_total", "The total number of received alerts that were invalid.")
             .counter(),
     };
+    static const bool once = [&r] {
+      for (const char* v : {"v1", "v2"}) {
+        m.received.counter({"firing", v});
+        m.received.counter({"resolved", v});
+      }
+      r.counter("alertmanager_alerts_invalid_total", "", {"version"}).counter({"v1"});
+      return true;
+    }();
+    (void)once;
     return m;
   }
 };
@@ -94,53 +105,77 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string query_unescape(std::string_view s) {
-  std::string out;
+// url.QueryUnescape: false on a '%' not followed by two hex digits.
+bool query_unescape(std::string_view s, std::string& out) {
+  out.clear();
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+    } else if (s[i] == '%') {
+      if (i + 2 >= s.size() || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0) return false;
       out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
       i += 2;
     } else {
       out += s[i];
     }
   }
-  return out;
+  return true;
 }
 
+// url.ParseQuery as Request.URL.Query() uses it: a pair with a semicolon or a bad escape is dropped.
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view q) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!q.empty()) {
     auto amp = q.find('&');
     auto part = q.substr(0, amp);
     q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
-    if (part.empty()) continue;
+    if (part.empty() || part.find(';') != std::string_view::npos) continue;
     auto eq = part.find('=');
-    if (eq == std::string_view::npos) {
-      out.emplace_back(query_unescape(part), "");
-    } else {
-      out.emplace_back(query_unescape(part.substr(0, eq)), query_unescape(part.substr(eq + 1)));
-    }
+    std::string key, value;
+    if (!query_unescape(part.substr(0, eq), key)) continue;
+    if (eq != std::string_view::npos && !query_unescape(part.substr(eq + 1), value)) continue;
+    out.emplace_back(std::move(key), std::move(value));
   }
   return out;
 }
 
-// Reads the boolean query parameter `name` (default true). Returns false on a bad value.
-bool bool_param(const std::vector<std::pair<std::string, std::string>>& q, const std::string& name, bool& out,
-                std::string& err) {
-  out = true;
+// The last value of the query parameter `name`; nullopt when absent or empty (go-swagger's binding
+// reads the last value and treats an empty one as absent).
+std::optional<std::string> last_param(const std::vector<std::pair<std::string, std::string>>& q,
+                                      std::string_view name) {
+  const std::string* last = nullptr;
   for (const auto& [k, v] : q) {
-    if (k != name) continue;
-    if (v == "true" || v == "1" || v == "True" || v == "TRUE" || v == "t" || v == "T") out = true;
-    else if (v == "false" || v == "0" || v == "False" || v == "FALSE" || v == "f" || v == "F") out = false;
-    else {
-      err = name + " in query must be of type boolean: \"" + v + "\"";
-      return false;
+    if (k == name) last = &v;
+  }
+  if (last == nullptr || last->empty()) return std::nullopt;
+  return *last;
+}
+
+// A boolean query parameter (default true), read as swag.ConvertBool does: a handful of words are
+// true, anything else is false, never an error.
+bool bool_param(const std::vector<std::pair<std::string, std::string>>& q, std::string_view name) {
+  auto v = last_param(q, name);
+  return !v || silence::go_swagger_bool(*v);
+}
+
+// pkg/labels.ParseMatcher of the reference, its errors worded as Go's (regexp errors included).
+Result<Matcher> parse_filter_matcher(const std::string& v) {
+  auto m = parse_matcher_classic(v);
+  if (m) return m;
+  if (m.error().rfind("error parsing regexp", 0) == 0) {
+    // The classic form's value is the regex; compile it as the reference does to word the error.
+    // The operator is the first '=' or '!' (a label name holds neither).
+    const size_t at = v.find_first_of("=!");
+    if (at != std::string::npos && at + 1 < v.size() && v[at + 1] == '~') {
+      auto probe = parse_matcher_classic(v.substr(0, at) + (v[at] == '=' ? "=" : "!=") + v.substr(at + 2));
+      if (probe) {
+        std::string msg = silence::go_regexp_error("^(?:" + probe->value() + ")$");
+        if (!msg.empty()) return make_error(std::move(msg));
+      }
     }
   }
-  return true;
+  return m;
 }
 
 
@@ -153,28 +188,27 @@ struct AlertFilter {
 // Parses the filters shared by /alerts and /alerts/groups; on error fills `resp`.
 bool parse_alert_filter(const HttpRequest& req, AlertFilter& f, HttpResponse& resp) {
   auto q = parse_query(req.query);
-  std::string err;
-  if (!bool_param(q, "active", f.active, err) || !bool_param(q, "silenced", f.silenced, err) ||
-      !bool_param(q, "inhibited", f.inhibited, err) || !bool_param(q, "unprocessed", f.unprocessed, err)) {
-    resp = swagger_error(400, 601, err);
-    return false;
-  }
+  f.active = bool_param(q, "active");
+  f.silenced = bool_param(q, "silenced");
+  f.inhibited = bool_param(q, "inhibited");
+  f.unprocessed = bool_param(q, "unprocessed");
   for (const auto& [k, v] : q) {
-    if (k == "filter") {
-      auto m = parse_matcher(v);
-      if (!m) {
-        resp = string_error(400, "bad matcher format: " + v);
-        return false;
-      }
-      f.matchers.push_back(std::move(*m));
-    } else if (k == "receiver" && !v.empty()) {
-      auto m = Matcher::make(MatchType::kRegex, "receiver", v);
-      if (!m) {
-        resp = string_error(400, "failed to parse receiver param: " + m.error());
-        return false;
-      }
-      f.receiver = std::move(*m);
+    if (k != "filter") continue;
+    auto m = parse_filter_matcher(v);
+    if (!m) {
+      resp = string_error(400, m.error());
+      return false;
     }
+    f.matchers.push_back(std::move(*m));
+  }
+  if (auto r = last_param(q, "receiver")) {
+    std::string go_err = silence::go_regexp_error("^(?:" + *r + ")$");
+    auto m = Matcher::make(MatchType::kRegex, "receiver", *r);
+    if (!go_err.empty() || !m) {
+      resp = string_error(400, "failed to parse receiver param: " + (go_err.empty() ? m.error() : go_err));
+      return false;
+    }
+    f.receiver = std::move(*m);
   }
   return true;
 }
@@ -198,17 +232,67 @@ void prefetch_contents(const Alert* a) {
   __builtin_prefetch(a->generator_url.view().data());
 }
 
-// 8-4-4-4-12 hex digits, as go-swagger's strfmt.UUID accepts.
+// 8-4-4-4-12 hex digits, each dash optional, as go-swagger's strfmt.UUID accepts.
 bool is_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return false;
-    } else if (hex_value(s[i]) < 0) {
-      return false;
+  size_t i = 0;
+  for (size_t group : {8, 4, 4, 4, 12}) {
+    if (group != 8 && i < s.size() && s[i] == '-') ++i;
+    for (size_t k = 0; k < group; ++k, ++i) {
+      if (i >= s.size() || hex_value(s[i]) < 0) return false;
     }
   }
-  return true;
+  return i == s.size();
+}
+
+// The media type of a Content-Type value, lowercased, without parameters.
+std::string media_type(std::string_view ct) {
+  ct = ct.substr(0, ct.find(';'));
+  while (!ct.empty() && (ct.front() == ' ' || ct.front() == '\t')) ct.remove_prefix(1);
+  while (!ct.empty() && (ct.back() == ' ' || ct.back() == '\t')) ct.remove_suffix(1);
+  std::string out(ct);
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+  return out;
+}
+
+// go-openapi's check of a request body's Content-Type against the API's one consumer (JSON); an
+// absent header counts as application/octet-stream. Empty bodies are not checked.
+std::optional<HttpResponse> unsupported_media_type(const HttpRequest& req) {
+  if (req.body.empty()) return std::nullopt;
+  const std::string* ct = req.headers.get("Content-Type");
+  const std::string mt = ct ? media_type(*ct) : "application/octet-stream";
+  if (mt == "application/json") return std::nullopt;
+  if (mt.find('/') == std::string::npos || mt.find('/') == 0 || mt.back() == '/') {
+    return swagger_error(400, 400, "parsing Content-Type header from " + go_quote(*ct) +
+                                       " failed, because mime: expected slash after first token");
+  }
+  return swagger_error(415, 415, "unsupported media type " + go_quote(mt) + ", only [application/json] are allowed");
+}
+
+// The plain-text answers of the reference's router (httprouter) for paths outside /api/v2/.
+HttpResponse router_not_found() { return text_response(404, "404 page not found\n"); }
+HttpResponse router_method_not_allowed(const std::string& allow) {
+  HttpResponse r = text_response(405, "Method Not Allowed\n");
+  r.headers.set("Allow", allow);
+  r.headers.set("X-Content-Type-Options", "nosniff");
+  return r;
+}
+HttpResponse router_options(const std::string& allow) {
+  HttpResponse r;
+  r.status = 200;
+  r.content_type.clear();
+  r.headers.set("Allow", allow);
+  return r;
+}
+HttpResponse redirect(const HttpRequest& req, int status, const std::string& location) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type.clear();
+  r.headers.set("Location", location);
+  if (req.method == "GET" || req.method == "HEAD") r.content_type = "text/html; charset=utf-8";
+  if (req.method == "GET") {
+    r.body = "<a href=\"" + location + "\">" + (status == 301 ? "Moved Permanently" : "Temporary Redirect") + "</a>.\n\n";
+  }
+  return r;
 }
 
 class Api {
@@ -223,42 +307,96 @@ class Api {
   HttpResponse handle(const HttpRequest& req) {
     std::string_view path = req.path;
     if (!prefix_.empty()) {
-      if (path.substr(0, prefix_.size()) != prefix_) return not_found(req);
+      if (path.substr(0, prefix_.size()) != prefix_) return router_not_found();
       path.remove_prefix(prefix_.size());
       if (path.empty()) path = "/";
     }
     const std::string& m = req.method;
-    const bool get = m == "GET" || m == "HEAD";
-    if (path == "/" ) {
-      if (!get) return method_not_allowed(req, "GET");
-      HttpResponse r = text_response(200, "tocsin: an Alertmanager-compatible alert router. API at api/v2/.\n");
+    const bool get = m == "GET";
+    // Go's ServeMux answers a path with empty or dot segments by a redirect to its clean form.
+    if (path.find("//") != std::string_view::npos) {
+      std::string clean;
+      for (char c : path) {
+        if (c == '/' && !clean.empty() && clean.back() == '/') continue;
+        clean += c;
+      }
+      std::string location = prefix_ + clean;
+      if (!req.query.empty()) location += "?" + req.query;
+      return redirect(req, 301, location);
+    }
+    if (path == "/api/v2") return redirect(req, 301, prefix_ + "/api/v2/" + (req.query.empty() ? "" : "?" + req.query));
+    if (path.substr(0, 8) == "/api/v2/") return handle_v2(req, path);
+    if (path.substr(0, 8) == "/api/v1/" || path == "/api/v1") {
+      return json_response(410, R"({"status":"deprecated","error":"The Alertmanager v1 API was removed; use the equivalent route of the v2 API (/api/v2/)."})");
+    }
+    // The reference's router (httprouter): a method table per path, 405 with Allow for the other
+    // methods, OPTIONS answered from the table, a trailing slash redirected away.
+    struct Route {
+      std::string_view path;
+      bool get, head, post;
+    };
+    static constexpr Route kRoutes[] = {
+        {"/", true, false, false},         {"/metrics", true, false, false}, {"/-/healthy", true, true, false},
+        {"/-/ready", true, true, false},   {"/-/reload", false, false, true},
+    };
+    const Route* route = nullptr;
+    const Route* slash_route = nullptr;  // the route of `path` without its trailing slash
+    for (const Route& r : kRoutes) {
+      if (r.path == path) route = &r;
+      if (path.size() > 1 && path.back() == '/' && r.path == path.substr(0, path.size() - 1)) slash_route = &r;
+    }
+    auto allows = [&](const Route& r) {
+      return (m == "GET" && r.get) || (m == "HEAD" && r.head) || (m == "POST" && r.post);
+    };
+    if (route == nullptr) {
+      if (slash_route != nullptr && allows(*slash_route)) {
+        return redirect(req, get ? 301 : 307, prefix_ + std::string(slash_route->path));
+      }
+      return router_not_found();
+    }
+    std::string allow;
+    for (auto [ok, name] : {std::pair{route->get, "GET"}, {route->head, "HEAD"}, {true, "OPTIONS"}, {route->post, "POST"}}) {
+      if (!ok) continue;
+      allow += (allow.empty() ? "" : ", ") + std::string(name);
+    }
+    if (m == "OPTIONS") return router_options(allow);
+    if (!allows(*route)) return router_method_not_allowed(allow);
+    if (m == "HEAD") {
+      HttpResponse r;
+      r.status = 200;
+      r.content_type.clear();
+      return r;
+    }
+    if (path == "/") {
+      HttpResponse r = text_response(200, "");
       r.content_type = "text/html; charset=utf-8";
       r.body = "<!doctype html><title>tocsin</title><p>tocsin is running. The API is at <a href=\"api/v2/status\">api/v2/</a>.</p>\n";
       return r;
     }
-    if (path == "/-/healthy") return text_response(200, "OK");
-    if (path == "/-/ready") {
-      if (d_.ready && !d_.ready()) return text_response(503, "Service Unavailable");
-      return text_response(200, "OK");
-    }
+    if (path == "/-/healthy" || path == "/-/ready") return text_response(200, "OK");
     if (path == "/-/reload") {
-      if (m != "POST" && m != "PUT") return text_response(405, "Only POST or PUT requests allowed");
       auto r = d_.reload();
-      if (!r) return text_response(500, "failed to reload config: " + r.error());
-      return text_response(200, "");
+      if (!r) return text_response(500, "failed to reload config: " + r.error() + "\n");
+      HttpResponse ok;
+      ok.status = 200;
+      ok.content_type.clear();
+      return ok;
     }
-    if (path == "/metrics") {
-      HttpResponse r = text_response(200, metrics::global().render());
-      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      return r;
-    }
-    if (path.substr(0, 8) == "/api/v1/" || path == "/api/v1") {
-      return json_response(410, R"({"status":"deprecated","error":"The Alertmanager v1 API was removed; use the equivalent route of the v2 API (/api/v2/)."})");
-    }
+    HttpResponse r = text_response(200, metrics::global().render());
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  }
+
+  // The API v2 (go-swagger's router): JSON errors, 405 for a known path with another method, a
+  // trailing slash ignored.
+  HttpResponse handle_v2(const HttpRequest& req, std::string_view path) {
+    const std::string& m = req.method;
+    const bool get = m == "GET";
+    if (path.size() > 8 && path.back() == '/') path.remove_suffix(1);
     if (path == "/api/v2/alerts") {
       if (m == "POST") return post_alerts(req);
       if (get) return get_alerts(req);
-      return method_not_allowed(req, "GET, POST");
+      return method_not_allowed(req, "GET,POST");
     }
     if (path == "/api/v2/alerts/groups") {
       if (get) return get_groups(req);
@@ -275,16 +413,16 @@ class Api {
     if (path == "/api/v2/silences") {
       if (m == "POST") return post_silence(req);
       if (get) return get_silences(req);
-      return method_not_allowed(req, "GET, POST");
+      return method_not_allowed(req, "GET,POST");
     }
-    if (path.substr(0, 16) == "/api/v2/silence/" && path.size() > 16) {
+    if (path.substr(0, 16) == "/api/v2/silence/" && path.size() > 16 && path.find('/', 16) == std::string_view::npos) {
       std::string id(path.substr(16));
       if ((get || m == "DELETE") && !is_uuid(id)) {
-        return swagger_error(422, 601, "silenceID in path must be of type uuid: \"" + id + "\"");
+        return swagger_error(422, 601, "silenceID in path must be of type uuid: " + go_quote(id));
       }
       if (get) return get_silence(id);
       if (m == "DELETE") return delete_silence(id);
-      return method_not_allowed(req, "DELETE, GET");
+      return method_not_allowed(req, "DELETE,GET");
     }
     return not_found(req);
   }
@@ -295,6 +433,7 @@ class Api {
   }
   HttpResponse method_not_allowed(const HttpRequest& req, const std::string& allowed) {
     HttpResponse r = swagger_error(405, 405, "method " + req.method + " is not allowed, but [" + allowed + "] are");
+    // (go-swagger lists the methods in map order, so the reference's order varies between requests.)
     r.headers.set("Allow", allowed);
     return r;
   }
@@ -305,6 +444,7 @@ class Api {
     HttpResponse error_response;
     bool ok = true;
     bool utf8_checked = false;  // every string of `alerts` is known to be valid UTF-8
+    std::vector<size_t> missing_labels;  // indexes of alerts without labels (null or absent), ascending
     explicit operator bool() const { return ok; }
     Decoded& fail(HttpResponse r) {
       ok = false;
@@ -313,8 +453,28 @@ class Api {
     }
   };
 
+  // Go's name of a JSON value's kind in an UnmarshalTypeError.
+  static const char* go_kind(const ojson& v) {
+    switch (v.type()) {
+      case ojson::value_t::object: return "object";
+      case ojson::value_t::array: return "array";
+      case ojson::value_t::string: return "string";
+      case ojson::value_t::boolean: return "bool";
+      default: return "number";
+    }
+  }
+
+  static bool key_is(const std::string& key, std::string_view field) {
+    // encoding/json matches a key to a field without regard to case.
+    if (key.size() != field.size()) return false;
+    for (size_t i = 0; i < key.size(); ++i) {
+      if ((key[i] | 0x20) != (field[i] | 0x20)) return false;
+    }
+    return true;
+  }
+
   // The body's alerts: the single-pass decoder first; the JSON tree (and its error messages, worded as
-  // the reference's) only when that one declines.
+  // the reference's) only when that one declines. Validation (422) is left to validate_postable().
   static Decoded decode_alerts(const HttpRequest& req) {
     Decoded out;
     if (auto fast = decode_alerts_fast(req.body)) {
@@ -322,89 +482,132 @@ class Api {
       out.utf8_checked = true;  // decode_alerts_fast declines invalid UTF-8
       return out;
     }
-    json body;
+    const std::string because = "parsing alerts body from \"\" failed, because ";
+    auto fail400 = [&](const std::string& msg) { return out.fail(swagger_error(400, 400, because + msg)); };
+    const std::string text = go_json_utf8(req.body);
+    // json.Decoder: the first JSON value only, its syntax errors in Go's words.
+    const auto scan = silence::scan_go_json(text);
+    if (scan.kind == silence::JsonScan::kEmpty) return out.fail(swagger_error(422, 602, "alerts in body is required"));
+    if (scan.kind == silence::JsonScan::kSyntax) return fail400(scan.message);
+    ojson body;
     try {
-      body = json::parse(go_json_utf8(req.body));
-    } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999999
-      return out.fail(swagger_error(400, 400, std::string("parsing alerts body from \"\" failed, because ") + e.what()));
+      body = ojson::parse(std::string_view(text).substr(0, scan.end));
+    } catch (const ojson::exception& e) {  // out_of_range for a number like 1e999999
+      return fail400(e.what());
     }
+    if (body.is_null()) return out;  // no alerts
     if (!body.is_array()) {
-      return out.fail(swagger_error(400, 400, "parsing alerts body from \"\" failed, because the body must be a JSON array of alerts"));
+      return fail400(std::string("json: cannot unmarshal ") + go_kind(body) + " into Go value of type models.PostableAlerts");
     }
     std::vector<Alert>& parsed = out.alerts;
     parsed.reserve(body.size());
     // Decoding errors reject the whole body (as go-swagger does) before any alert is taken.
     for (size_t i = 0; i < body.size(); ++i) {
-      const json& ja = body[i];
-      const std::string at = std::to_string(i);
+      const ojson& ja = body[i];
+      if (ja.is_null()) return fail400("alert " + std::to_string(i) + " is null");
       if (!ja.is_object()) {
-        return out.fail(swagger_error(400, 400, "parsing alerts body from \"\" failed, because alert " + at + " is not an object"));
+        return fail400(std::string("json: cannot unmarshal ") + go_kind(ja) +
+                       " into Go value of type struct { Annotations models.LabelSet \"json:\\\"annotations,omitempty\\\"\"; "
+                       "EndsAt strfmt.DateTime \"json:\\\"endsAt,omitempty\\\"\"; StartsAt strfmt.DateTime "
+                       "\"json:\\\"startsAt,omitempty\\\"\" }");
       }
       Alert a;
-      auto read_kv = [&](const char* field, LabelSet& out, std::string& err) {
-        auto it = ja.find(field);
-        if (it == ja.end() || it->is_null()) return true;
-        if (!it->is_object()) {
-          err = std::string("json: cannot unmarshal ") + it->type_name() + " into Go struct field Alert." + field;
-          return false;
+      // A type error is kept and reported once the object is read (the first one); a time that does not
+      // parse stops the reading at once. go-swagger reads the body twice: annotations and times first,
+      // then generatorURL and labels, so their errors name different Go types.
+      std::string saved;
+      auto save = [&](std::string msg) {
+        if (saved.empty()) saved = std::move(msg);
+      };
+      auto read_kv = [&](const ojson& v, const std::string& field, LabelSet& dst) {
+        if (v.is_null()) {
+          dst = LabelSet();
+          return;
+        }
+        if (!v.is_object()) {
+          save(std::string("json: cannot unmarshal ") + go_kind(v) + " into Go struct field " + field + " of type models.LabelSet");
+          return;
         }
         std::vector<LabelSet::Pair> pairs;
-        pairs.reserve(it->size());
-        for (auto kv = it->begin(); kv != it->end(); ++kv) {
-          if (!kv.value().is_string()) {
-            err = std::string("json: cannot unmarshal ") + kv.value().type_name() + " into Go struct field Alert." +
-                  field + " of type string";
-            return false;
+        pairs.reserve(v.size());
+        for (auto kv = v.begin(); kv != v.end(); ++kv) {
+          if (kv.value().is_null()) {
+            pairs.emplace_back(kv.key(), "");
+          } else if (!kv.value().is_string()) {
+            save(std::string("json: cannot unmarshal ") + go_kind(kv.value()) + " into Go struct field " + field + " of type string");
+          } else {
+            pairs.emplace_back(kv.key(), kv.value().get<std::string>());
           }
-          pairs.emplace_back(kv.key(), kv.value().get<std::string>());
         }
-        out = LabelSet(std::move(pairs));
-        return true;
+        dst = LabelSet(std::move(pairs));
       };
-      auto lit = ja.find("labels");
-      if (lit == ja.end() || lit->is_null()) {
-        return out.fail(swagger_error(422, 602, at + ".labels in body is required"));
-      }
-      std::string err;
-      if (!read_kv("labels", a.labels, err) || !read_kv("annotations", a.annotations, err)) {
-        return out.fail(swagger_error(400, 400, "parsing alerts body from \"\" failed, because " + err));
-      }
-      for (const char* tf : {"startsAt", "endsAt"}) {
-        auto it = ja.find(tf);
-        if (it == ja.end() || it->is_null()) continue;
-        if (!it->is_string()) {
-          return out.fail(swagger_error(400, 400, std::string("parsing alerts body from \"\" failed, because json: cannot unmarshal ") +
-                                              it->type_name() + " into Go struct field " + tf + " of type string"));
+      for (auto it = ja.begin(); it != ja.end(); ++it) {
+        const std::string& key = it.key();
+        const ojson& v = it.value();
+        if (key_is(key, "annotations")) {
+          read_kv(v, ".annotations", a.annotations);
+        } else if (key_is(key, "startsAt") || key_is(key, "endsAt")) {
+          const bool starts = key_is(key, "startsAt");
+          if (v.is_null()) continue;
+          if (!v.is_string()) {
+            return fail400(std::string("json: cannot unmarshal ") + go_kind(v) + " into Go struct field ." +
+                           (starts ? "startsAt" : "endsAt") + " of type string");
+          }
+          auto t = silence::parse_swagger_datetime(v.get_ref<const std::string&>());
+          if (!t) return fail400(t.error());
+          (starts ? a.starts_at : a.ends_at) = *t;
         }
-        auto t = parse_rfc3339(it->get_ref<const std::string&>());
-        if (!t) {
-          return out.fail(swagger_error(400, 400, "parsing alerts body from \"\" failed, because " + t.error()));
-        }
-        (std::string_view(tf) == "startsAt" ? a.starts_at : a.ends_at) = *t;
       }
-      if (auto it = ja.find("generatorURL"); it != ja.end() && !it->is_null()) {
-        if (!it->is_string()) {
-          return out.fail(swagger_error(400, 400, "parsing alerts body from \"\" failed, because json: cannot unmarshal " +
-                                              std::string(it->type_name()) + " into Go struct field generatorURL of type string"));
+      if (!saved.empty()) return fail400(saved);
+      bool has_labels = false;
+      for (auto it = ja.begin(); it != ja.end(); ++it) {
+        const std::string& key = it.key();
+        const ojson& v = it.value();
+        if (key_is(key, "labels")) {
+          read_kv(v, "Alert.labels", a.labels);
+          has_labels = !v.is_null();
+        } else if (key_is(key, "generatorURL")) {
+          if (v.is_null()) {
+            a.generator_url = std::string_view();
+          } else if (!v.is_string()) {
+            save(std::string("json: cannot unmarshal ") + go_kind(v) + " into Go struct field Alert.generatorURL of type string");
+          } else {
+            a.generator_url = v.get<std::string>();
+          }
         }
-        a.generator_url = it->get<std::string>();
       }
+      if (!saved.empty()) return fail400(saved);
+      if (!has_labels) out.missing_labels.push_back(i);
       parsed.push_back(std::move(a));
     }
     return out;
   }
 
-  HttpResponse post_alerts(const HttpRequest& req) {
-    if (const std::string* ct = req.headers.get("Content-Type")) {
-      if (ct->find("json") == std::string::npos) {
-        return swagger_error(415, 415, "unsupported media type \"" + *ct + "\", only [application/json] are allowed");
+  // go-swagger's validation of the decoded body, in its order (per alert: generatorURL, then labels);
+  // the first failure answers 422 for the whole request.
+  static std::optional<HttpResponse> validate_postable(const Decoded& d) {
+    size_t next_missing = 0;
+    for (size_t i = 0; i < d.alerts.size(); ++i) {
+      const Alert& a = d.alerts[i];
+      if (!a.generator_url.empty() && !silence::go_request_uri_ok(a.generator_url.view())) {
+        return swagger_error(422, 601, std::to_string(i) + ".generatorURL in body must be of type uri: " +
+                                           go_quote(a.generator_url.view()));
+      }
+      if (next_missing < d.missing_labels.size() && d.missing_labels[next_missing] == i) {
+        return swagger_error(422, 602, std::to_string(i) + ".labels in body is required");
       }
     }
+    return std::nullopt;
+  }
+
+  HttpResponse post_alerts(const HttpRequest& req) {
+    if (auto bad = unsupported_media_type(req)) return std::move(*bad);
     const auto now = d_.clock->now();
     std::shared_ptr<const Runtime> rt = d_.runtime();
     const Duration resolve_timeout = rt->config->global.resolve_timeout;
     auto decoded = decode_alerts(req);
     if (!decoded) return std::move(decoded.error_response);
+    if (auto invalid = validate_postable(decoded)) return std::move(*invalid);
     std::vector<Alert> parsed = std::move(decoded.alerts);
     auto& metrics = ApiMetrics::get();
     std::vector<Alert> valid;
@@ -532,12 +735,12 @@ class Api {
   // pointer into `scratch`, sized for the worst case first, then appended at once: no capacity check
   // and no temporary string per field.
   static void append_alert(std::string& out, std::string& scratch, const Alert& a, const AlertStatus& s,
-                           const std::vector<const config::Route*>& receivers) {
+                           const std::vector<std::string_view>& receivers) {
     using json_out::string_bound;
     // 256 covers the keys and punctuation (about 190 bytes) and the state.
     size_t bound = 256 + json_out::labels_bound(a.annotations) + json_out::labels_bound(a.labels) +
                    3 * kRfc3339Bytes + 16 + string_bound(a.generator_url.view());
-    for (const config::Route* r : receivers) bound += string_bound(r->receiver) + 11;
+    for (std::string_view r : receivers) bound += string_bound(r) + 11;
     for (const auto& id : s.inhibited_by) bound += string_bound(id) + 1;
     for (const auto& id : s.silenced_by) bound += string_bound(id) + 1;
     if (scratch.size() < bound) scratch.resize(std::max(bound, 2 * scratch.size()));
@@ -553,7 +756,7 @@ class Api {
     for (size_t i = 0; i < receivers.size(); ++i) {
       if (i) *p++ = ',';
       p = put(p, "{\"name\":");
-      p = json_out::write_string(p, receivers[i]->receiver);
+      p = json_out::write_string(p, receivers[i]);
       *p++ = '}';
     }
     p = put(p, "],\"startsAt\":\"");
@@ -629,6 +832,7 @@ class Api {
     std::string scratch;
     AlertStatus s;
     std::vector<const config::Route*> receivers;
+    std::vector<std::string_view> names;
     size_t written = 0;
     for (size_t i = 0; i < sorted.size(); ++i) {
       if (i + 2 * kPrefetchAhead < sorted.size()) prefetch_object(sorted[i + 2 * kPrefetchAhead]);
@@ -640,7 +844,9 @@ class Api {
       status_of(*a, *rt, now, s);
       if (!keep(f, s)) continue;
       if (written++ > 0) out += ',';
-      append_alert(out, scratch, *a, s, receivers);
+      names.clear();
+      for (const config::Route* r : receivers) names.push_back(r->receiver);
+      append_alert(out, scratch, *a, s, names);
     }
     out += ']';
     remember(alerts_bytes_per_alert_, out, written);
@@ -654,41 +860,52 @@ class Api {
     auto rt = d_.runtime();
     const auto now = d_.clock->now();
     const auto groups = d_.dispatcher->groups();
-    // The alerts in listing order, to prefetch across group boundaries.
-    std::vector<const Alert*> flat;
+    // First pass: the alerts that pass the filters, each with its status and, as the reference lists
+    // them, the receivers (sorted) of the listed groups it is in.
+    struct Listed {
+      AlertStatus status;
+      std::vector<std::string_view> receivers;
+    };
+    std::unordered_map<const Alert*, Listed> listed;
+    std::vector<const Alert*> flat;  // in listing order, to prefetch across group boundaries
     for (const auto& g : groups) {
       if (f.receiver && !f.receiver->matches(g.receiver)) continue;
-      for (const auto& a : g.alerts) flat.push_back(a.get());
+      for (const auto& a : g.alerts) {
+        if (a->resolved_at(now)) continue;
+        if (!matches_all(f.matchers, a->labels)) continue;
+        auto [it, fresh] = listed.try_emplace(a.get());
+        if (fresh) {
+          status_of(*a, *rt, now, it->second.status);
+          if (!keep(f, it->second.status)) {
+            listed.erase(it);
+            continue;
+          }
+        }
+        it->second.receivers.push_back(g.receiver);
+        flat.push_back(a.get());
+      }
     }
+    for (auto& [_, l] : listed) std::sort(l.receivers.begin(), l.receivers.end());
     const size_t total = flat.size();
-    size_t next = 0;  // index in `flat` of the alert being written
     std::string out;
     out.reserve(estimate(groups_bytes_per_alert_, total));
     out += '[';
     std::string scratch;
-    AlertStatus s;
-    std::vector<const config::Route*> receivers;
-    size_t written = 0;
+    size_t next = 0;  // index in `flat` of the alert being written
     bool first = true;
     for (const auto& g : groups) {
       if (f.receiver && !f.receiver->matches(g.receiver)) continue;
-      // The group is written as it goes and taken back if none of its alerts passes the filters.
       const size_t mark = out.size();
       if (!first) out += ',';
       out += "{\"alerts\":[";
       const size_t alerts_begin = out.size();
       for (const auto& a : g.alerts) {
-        if (next + 2 * kPrefetchAhead < total) prefetch_object(flat[next + 2 * kPrefetchAhead]);
-        if (next + kPrefetchAhead < total) prefetch(flat[next + kPrefetchAhead]);
+        auto it = listed.find(a.get());
+        if (it == listed.end()) continue;
+        if (next + kPrefetchAhead < total) prefetch_contents(flat[next + kPrefetchAhead]);
         ++next;
-        if (a->resolved_at(now)) continue;
-        if (!matches_all(f.matchers, a->labels)) continue;
-        status_of(*a, *rt, now, s);
-        if (!keep(f, s)) continue;
         if (out.size() != alerts_begin) out += ',';
-        dispatch::match_routes(*rt->config->route, a->labels, receivers);
-        append_alert(out, scratch, *a, s, receivers);
-        ++written;
+        append_alert(out, scratch, *a, it->second.status, it->second.receivers);
       }
       if (out.size() == alerts_begin) {
         out.resize(mark);
@@ -702,7 +919,7 @@ class Api {
       out += "}}";
     }
     out += ']';
-    remember(groups_bytes_per_alert_, out, written);
+    remember(groups_bytes_per_alert_, out, total);
     return json_response(200, std::move(out));
   }
 
@@ -745,8 +962,8 @@ class Api {
     Matchers filter;
     for (const auto& [k, v] : parse_query(req.query)) {
       if (k != "filter") continue;
-      auto m = parse_matcher(v);
-      if (!m) return string_error(400, "bad matcher format: " + v);
+      auto m = parse_filter_matcher(v);
+      if (!m) return string_error(400, m.error());
       filter.push_back(std::move(*m));
     }
     auto sils = d_.silences->query(filter);
@@ -756,6 +973,7 @@ class Api {
   }
 
   HttpResponse post_silence(const HttpRequest& req) {
+    if (auto bad = unsupported_media_type(req)) return std::move(*bad);
     silence::PostableError perr;
     auto s = silence::parse_postable_silence(go_json_utf8(req.body), &perr);
     if (!s) {
@@ -795,7 +1013,12 @@ class Api {
 
   HttpResponse get_silence(const std::string& id) {
     auto s = d_.silences->get(id);
-    if (!s) return json_response(404, "");
+    if (!s) {
+      HttpResponse r;
+      r.status = 404;
+      r.content_type.clear();
+      return r;
+    }
     return json_response(200, silence::gettable_silence_json(*s, d_.clock->now()));
   }
 

@@ -2,6 +2,8 @@
 // messages for bad bodies, and the store row format.
 #include "silence/codec.hpp"
 
+#include "silence/go_compat.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -76,10 +78,27 @@ ParseFail type_error(const json& v, const std::string& field, const char* go_typ
 
 ParseFail required(const std::string& path) { return ParseFail{422, 602, path + " in body is required"}; }
 
+// The member for a Go struct field: its exact name, else a key equal to it without regard to case
+// (encoding/json's rule).
+json::const_iterator find_field(const json& obj, std::string_view key) {
+  auto exact = obj.find(key);
+  if (exact != obj.end()) return exact;
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const std::string& k = it.key();
+    if (k.size() != key.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < k.size() && same; ++i) {
+      same = std::tolower(static_cast<unsigned char>(k[i])) == std::tolower(static_cast<unsigned char>(key[i]));
+    }
+    if (same) return it;
+  }
+  return obj.end();
+}
+
 // Reads an optional string field: absent or null leaves `out` empty and returns false.
 bool read_string(const json& obj, const char* key, const std::string& go_field, std::string& out,
                  std::optional<ParseFail>& fail) {
-  auto it = obj.find(key);
+  auto it = find_field(obj, key);
   if (it == obj.end() || it->is_null()) {
     return false;
   }
@@ -93,7 +112,7 @@ bool read_string(const json& obj, const char* key, const std::string& go_field, 
 
 bool read_bool(const json& obj, const char* key, const std::string& go_field, bool& out,
                std::optional<ParseFail>& fail) {
-  auto it = obj.find(key);
+  auto it = find_field(obj, key);
   if (it == obj.end() || it->is_null()) {
     return false;
   }
@@ -111,9 +130,9 @@ bool read_time(const json& obj, const char* key, const std::string& go_field, Ti
   if (!read_string(obj, key, go_field, s, fail)) {
     return false;
   }
-  auto t = parse_rfc3339(s);
+  auto t = parse_swagger_datetime(s);
   if (!t) {
-    fail = body_error(t.error());  // already Go's wording: parsing time "x" as "...": cannot parse ...
+    fail = body_error(t.error());  // Go's wording: parsing time "x" as "2006-01-02 15:04:05": cannot parse ...
     return false;
   }
   out = *t;
@@ -278,18 +297,25 @@ Result<Silence> parse_postable_silence(std::string_view body, PostableError* err
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return fail(required("silence"));
   }
+  // json.Decoder reads the first value only and words its syntax errors its own way.
+  const JsonScan scan = scan_go_json(body);
+  if (scan.kind == JsonScan::kSyntax) {
+    return fail(body_error(scan.message));
+  }
   json doc;
   try {
-    doc = json::parse(body);
-  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999999
+    doc = json::parse(body.substr(0, scan.end));
+  } catch (const json::exception& e) {  // out_of_range for a number like 1e999999
     return fail(body_error(std::string("invalid JSON: ") + e.what()));
   }
+  // null decodes to an empty silence, which then fails validation on its first required field.
   if (doc.is_null()) {
-    return fail(required("silence"));
+    doc = json::object();
   }
   if (!doc.is_object()) {
+    // The first of the two halves go-swagger decodes the body into is the struct holding the id.
     return fail(body_error(std::string("json: cannot unmarshal ") + go_json_kind(doc) +
-                           " into Go value of type models.PostableSilence"));
+                           " into Go value of type struct { ID string \"json:\\\"id,omitempty\\\"\" }"));
   }
 
   std::optional<ParseFail> bad;
@@ -299,7 +325,7 @@ Result<Silence> parse_postable_silence(std::string_view body, PostableError* err
 
   std::vector<RawMatcher> raw;
   bool has_matchers = false;
-  if (auto it = doc.find("matchers"); it != doc.end() && !it->is_null()) {
+  if (auto it = find_field(doc, "matchers"); it != doc.end() && !it->is_null()) {
     if (!it->is_array()) {
       return fail(type_error(*it, "Silence.matchers", "models.Matchers"));
     }
