@@ -268,6 +268,31 @@ std::optional<HttpResponse> unsupported_media_type(const HttpRequest& req) {
   return swagger_error(415, 415, "unsupported media type " + go_quote(mt) + ", only [application/json] are allowed");
 }
 
+// Appends what `write` appends, with the \u003c, \u003e and \u0026 escapes turned back into <, >, &:
+// JSON as Go's encoder writes it with SetEscapeHTML(false).
+template <typename Write>
+void append_unescaped_html(std::string& out, Write write) {
+  const size_t from = out.size();
+  write(out);
+  if (out.find("\\u00", from) == std::string::npos) return;
+  std::string tail = out.substr(from);
+  out.resize(from);
+  for (size_t i = 0; i < tail.size(); ++i) {
+    if (tail[i] != '\\' || i + 1 >= tail.size()) {
+      out += tail[i];
+      continue;
+    }
+    const std::string_view esc = std::string_view(tail).substr(i, 6);
+    if (esc == "\\u003c" || esc == "\\u003e" || esc == "\\u0026") {
+      out += esc == "\\u003c" ? '<' : esc == "\\u003e" ? '>' : '&';
+      i += 5;
+    } else {
+      out += tail[i];
+      out += tail[++i];
+    }
+  }
+}
+
 // The plain-text answers of the reference's router (httprouter) for paths outside /api/v2/.
 HttpResponse router_not_found() { return text_response(404, "404 page not found\n"); }
 HttpResponse router_method_not_allowed(const std::string& allow) {
@@ -850,6 +875,7 @@ class Api {
     }
     out += ']';
     remember(alerts_bytes_per_alert_, out, written);
+    out += '\n';
     return json_response(200, std::move(out));
   }
 
@@ -912,14 +938,17 @@ class Api {
         continue;
       }
       first = false;
+      // The group's own labels and receiver are written by go-swagger's encoder, which leaves <, >
+      // and & as they are (the alerts inside escape them: they marshal themselves).
       out += "],\"labels\":";
-      json_out::append_labels(out, g.labels);
+      append_unescaped_html(out, [&](std::string& o) { json_out::append_labels(o, g.labels); });
       out += ",\"receiver\":{\"name\":";
-      json_out::append_string(out, g.receiver);
+      append_unescaped_html(out, [&](std::string& o) { json_out::append_string(o, g.receiver); });
       out += "}}";
     }
     out += ']';
     remember(groups_bytes_per_alert_, out, total);
+    out += '\n';
     return json_response(200, std::move(out));
   }
 
@@ -947,14 +976,14 @@ class Api {
                              {"goVersion", "none (C++20)"},
                              {"revision", "tocsin-" + d_.version},
                              {"version", "0.25.0"}};
-    return json_response(200, j.dump());
+    return json_response(200, j.dump() + "\n");
   }
 
   HttpResponse get_receivers() {
     auto rt = d_.runtime();
     ojson arr = ojson::array();
     for (const auto& r : rt->config->receivers) arr.push_back(ojson{{"name", r.name}});
-    return json_response(200, arr.dump());
+    return json_response(200, arr.dump() + "\n");
   }
 
   // ---- silences ----
@@ -969,7 +998,7 @@ class Api {
     auto sils = d_.silences->query(filter);
     const auto now = d_.clock->now();
     silence::sort_silences(sils, now);
-    return json_response(200, silence::gettable_silences_json(sils, now));
+    return json_response(200, silence::gettable_silences_json(sils, now) + "\n");
   }
 
   HttpResponse post_silence(const HttpRequest& req) {
@@ -1019,7 +1048,7 @@ class Api {
       r.content_type.clear();
       return r;
     }
-    return json_response(200, silence::gettable_silence_json(*s, d_.clock->now()));
+    return json_response(200, silence::gettable_silence_json(*s, d_.clock->now()) + "\n");
   }
 
   HttpResponse delete_silence(const std::string& id) {

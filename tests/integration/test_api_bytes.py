@@ -1,12 +1,10 @@
 """test_api_bytes.py: GET /api/v2/alerts and /api/v2/alerts/groups byte for byte beside the reference's:
-key order, Go's escaping (<, >, &, U+2028/9, control characters, invalid UTF-8), time formats,
-receivers of routes with `continue`, silencedBy, inhibitedBy, state. Normalised away before comparing:
-what cannot agree between two daemons (updatedAt, each one's receive time; silence ids, mapped to the
-order of creation), what the reference leaves to Go's map order (the order of silencedBy, which source
-alert inhibitedBy names), and three known differences of tocsin's: no trailing newline; in /groups
-each alert's receivers are all its routes' in routing order where the reference lists, sorted, those of
-the groups it is in; and a group's own receiver name is escaped where the reference writes <, >, &
-as they are."""
+key order, Go's escaping (<, >, &, U+2028/9, control characters, invalid UTF-8; a group's own labels and
+receiver are written raw, as go-swagger's encoder does), time formats, the trailing newline, receivers
+of routes with `continue` (in /groups: those of the listed groups, sorted), silencedBy, inhibitedBy,
+state. Normalised away before comparing: what cannot agree between two daemons (updatedAt, each one's
+receive time; silence ids, mapped to the order of creation) and what the reference leaves to Go's map
+order (the order of silencedBy, which source alert inhibitedBy names)."""
 import json
 import os
 import re
@@ -82,9 +80,7 @@ def normalise(body, ids):
     body = re.sub(rb'"inhibitedBy":\["[0-9a-f]{16}"\]', b'"inhibitedBy":["I"]', body)
     sort_list = lambda m: m.group(1) + b",".join(sorted(m.group(2).split(b","))) + b"]"
     body = re.sub(rb'("silencedBy":\[)([^\]]*)\]', sort_list, body)
-    body = re.sub(rb'("receivers":\[)([^\]]*)\]', sort_list, body)
-    body = body.replace(b'"receiver":{"name":"esc\\u003c\\u0026\\u003e"}', b'"receiver":{"name":"esc<&>"}')
-    return body.rstrip(b"\n")
+    return body
 
 
 def main():
@@ -113,7 +109,9 @@ def main():
             R.check("%s: invalid UTF-8 body accepted" % d.name, code == 200, body)
             ids[d.name] = []
         paths = ["/api/v2/alerts", "/api/v2/alerts/groups", "/api/v2/alerts?filter=team%3D%22a%22",
-                 "/api/v2/alerts/groups?receiver=web", "/api/v2/alerts?active=false",
+                 "/api/v2/alerts/groups?receiver=web", "/api/v2/alerts/groups?receiver=team-a",
+                 "/api/v2/alerts/groups?receiver=esc.%2A",
+                 "/api/v2/alerts?receiver=team-a", "/api/v2/alerts?active=false",
                  "/api/v2/alerts/groups?silenced=false&inhibited=false"]
         for stage in ("without silences", "with silences"):
             if stage == "with silences":
