@@ -311,7 +311,8 @@ HttpResponse redirect(const HttpRequest& req, int status, const std::string& loc
   r.headers.set("Location", location);
   if (req.method == "GET" || req.method == "HEAD") r.content_type = "text/html; charset=utf-8";
   if (req.method == "GET") {
-    r.body = "<a href=\"" + location + "\">" + (status == 301 ? "Moved Permanently" : "Temporary Redirect") + "</a>.\n\n";
+    const char* text = status == 301 ? "Moved Permanently" : status == 302 ? "Found" : "Temporary Redirect";
+    r.body = "<a href=\"" + location + "\">" + text + "</a>.\n\n";
   }
   return r;
 }
@@ -327,13 +328,19 @@ class Api {
 
   HttpResponse handle(const HttpRequest& req) {
     std::string_view path = req.path;
-    if (!prefix_.empty()) {
-      if (path.substr(0, prefix_.size()) != prefix_) return router_not_found();
-      path.remove_prefix(prefix_.size());
-      if (path.empty()) path = "/";
-    }
     const std::string& m = req.method;
     const bool get = m == "GET";
+    if (!prefix_.empty()) {
+      // With a route prefix the reference sends "/" to the prefix and the prefix to its index page.
+      if (path == "/") {
+        if (m == "OPTIONS") return router_options("GET, OPTIONS");
+        if (!get) return router_method_not_allowed("GET, OPTIONS");
+        return redirect(req, 302, prefix_);
+      }
+      if (path == prefix_) return get ? redirect(req, 301, prefix_ + "/") : router_not_found();
+      if (path.substr(0, prefix_.size() + 1) != prefix_ + "/") return router_not_found();
+      path.remove_prefix(prefix_.size());
+    }
     // Go's ServeMux answers a path with empty or dot segments by a redirect to its clean form.
     if (path.find("//") != std::string_view::npos) {
       std::string clean;

@@ -196,6 +196,31 @@ def router():
     compare("HEAD inside /api/v2", "HEAD", "/api/v2/alerts")
 
 
+class PrefixDaemon(Daemon):
+    """A daemon run with --web.route-prefix=/am: its readiness is probed under the prefix."""
+
+    def request(self, method, path, *args, **kwargs):
+        return super().request(method, "/am" + path if path == "/-/ready" else path, *args, **kwargs)
+
+
+def route_prefix():
+    global T, REF
+    saved = (T, REF)
+    T = PrefixDaemon(TOCSIN, CFG, name="tocsin", extra=["--web.route-prefix=/am"])
+    REF = PrefixDaemon(REFERENCE, CFG, name="reference", extra=["--web.route-prefix=/am"])
+    try:
+        T.start()
+        REF.start()
+        for m in ("GET", "POST", "HEAD", "OPTIONS"):
+            for p in ("/", "/am", "/am/api/v2/receivers", "/am/-/healthy", "/amx/-/healthy", "/am/api/v2", "/am/nope",
+                      "/-/healthy", "/api/v2/status"):
+                compare("route prefix", m, p, b"" if m == "POST" else None)
+    finally:
+        T.cleanup()
+        REF.cleanup()
+        T, REF = saved
+
+
 T = Daemon(TOCSIN, CFG, name="tocsin")
 REF = Daemon(REFERENCE, CFG, name="reference")
 try:
@@ -220,4 +245,5 @@ try:
 finally:
     T.cleanup()
     REF.cleanup()
+route_prefix()
 R.finish()
