@@ -9,6 +9,8 @@
 #include <optional>
 #include <set>
 
+#include "template/html_context.hpp"
+
 namespace tocsin::tmpl {
 
 namespace {
@@ -129,7 +131,7 @@ class Exec {
         return Flow::Normal;
       case Node::Kind::Text:
         if (opt_.html) {
-          write_html_text(n.text);
+          write(html_ctx_.text(n.text));
         } else {
           write(n.text);
         }
@@ -137,12 +139,14 @@ class Exec {
       case Node::Kind::Action: {
         Value v = eval_pipeline(dot, *n.pipe);
         if (n.pipe->idents.empty()) {
-          // html/template takes a pipeline ending in the predefined `html` escaper as escaped already.
+          // html/template merges a pipeline's final predefined escaper (html, urlquery) with its own.
           const Node* last = n.pipe->children.empty() ? nullptr : n.pipe->children.back().get();
-          if (opt_.html && last != nullptr && !last->children.empty() &&
-              last->children[0]->kind == Node::Kind::Identifier && last->children[0]->text == "html" &&
-              v.is_string()) {
-            v = Value::safe_html(v.as_string());
+          predefined_ = HtmlContext::Predefined::None;
+          if (last != nullptr && !last->children.empty() && last->children[0]->kind == Node::Kind::Identifier) {
+            const std::string& id = last->children[0]->text;
+            predefined_ = id == "html"       ? HtmlContext::Predefined::Html
+                        : id == "urlquery" ? HtmlContext::Predefined::UrlQuery
+                                           : HtmlContext::Predefined::None;
           }
           print_value(n, v);
         }
@@ -170,48 +174,13 @@ class Exec {
   // "&lt;".
   // It also drops the HTML comments of the template text ("<!-- ... -->", possibly spanning actions,
   // whose output is dropped with them).
-  void write_html_text(const std::string& text) {
-    std::string out;
-    for (size_t i = 0; i < text.size(); ++i) {
-      if (in_html_comment_) {
-        size_t end = text.find("-->", i);
-        if (end == std::string::npos) {
-          break;
-        }
-        in_html_comment_ = false;
-        i = end + 2;
-        continue;
-      }
-      if (text.compare(i, 4, "<!--") == 0) {
-        in_html_comment_ = true;
-        i += 3;
-        continue;
-      }
-      char next = i + 1 < text.size() ? text[i + 1] : '\0';
-      bool opens = std::isalpha(static_cast<unsigned char>(next)) || next == '/' || next == '!' || next == '?';
-      if (text[i] == '<' && !opens) {
-        out += "&lt;";
-      } else {
-        out += text[i];
-      }
-    }
-    write(out);
-  }
-
   void print_value(const Node& n, const Value& v) {
     node_ = &n;
-    if (in_html_comment_) {
+    if (opt_.html) {
+      write(html_ctx_.escape(v, predefined_));
       return;
     }
-    std::string s = v.is_null() ? "<no value>" : v.to_string();
-    if (opt_.html && !v.is_safe_html()) {
-      if (v.is_null()) {
-        s.clear();
-      }
-      write(html_template_escape(s));
-      return;
-    }
-    write(s);
+    write(v.is_null() ? "<no value>" : v.to_string());
   }
 
   Flow walk_if_with(const Value& dot, const Node& n) {
@@ -1092,7 +1061,8 @@ class Exec {
 
   const TreeMap& set_;
   const ExecOptions& opt_;
-  bool in_html_comment_ = false;  // inside an HTML comment of the template text (HTML output only)
+  HtmlContext html_ctx_;  // the HTML around the output so far (HTML output only)
+  HtmlContext::Predefined predefined_ = HtmlContext::Predefined::None;
   const Tree* tree_ = nullptr;
   const Node* node_ = nullptr;
   std::string out_;

@@ -1230,6 +1230,12 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
+std::string go_json(const Value& v) {
+  std::string out;
+  to_json(out, v);
+  return out;
+}
+
 std::string html_template_escape(std::string_view s) {
   std::string out;
   for (char c : s) {

@@ -40,6 +40,8 @@ std::string html_escape(std::string_view s);
 std::string js_escape(std::string_view s);
 std::string url_query_escape(std::string_view s);
 std::string html_template_escape(std::string_view s);
+// encoding/json's Marshal of a value (what toJson and html/template's JS escaper print).
+std::string go_json(const Value& v);
 
 // The type tag lists of strings carry ("[]string"), as join expects.
 Value string_list(std::vector<std::string> items);

@@ -102,3 +102,24 @@ TEST_CASE("more fmt verbs and flags as Go's") {
   // Truncate counts from Go's zero time (a Monday): weeks start on Mondays.
   CHECK(render("{{ .Start.Truncate 604800000000000 }}") == "2024-02-26 00:00:00 +0000 UTC");
 }
+
+TEST_CASE("html: the context around an action picks its escaper, as html/template") {
+  // URL attributes: unsafe schemes filtered, the path normalized, the query escaped; then HTML-escaped.
+  CHECK(render("<a href=\"{{ \"javascript:x()\" }}\">", true) == "<a href=\"#ZgotmplZ\">");
+  CHECK(render("<a href=\"http://x/{{ \"a b/c\" }}?x={{ \"&y\" }}\">", true) == "<a href=\"http://x/a%20b/c?x=%26y\">");
+  CHECK(render("<a href=\"/x?q={{ urlquery \"a b\" }}\">", true) == "<a href=\"/x?q=a&#43;b\">");
+  // Unquoted attribute values, attribute names.
+  CHECK(render("<p title={{ \"a b\" }} {{ \"class\" }}=\"x\" {{ \"onclick\" }}=y>", true) ==
+        "<p title=a&#32;b class=\"x\" ZgotmplZ=y>");
+  // Script: values as JSON, strings inside JS strings escaped, comments dropped.
+  CHECK(render("<script>// {{ .S }}\nvar x = {{ .S }}, m = {{ .M }}; var y = '{{ \"</x>\" }}';/* c */</script>", true) ==
+        "<script>\nvar x = \"firing\", m = {\"k\":\"v\"}; var y = '\\u003c\\/x\\u003e'; </script>");
+  CHECK(render("<script type=\"text/template\">{{ \"<b>\" }}</script>", true) ==
+        "<script type=\"text/template\">&lt;b&gt;</script>");
+  // Style: unsafe CSS values replaced.
+  CHECK(render("<p style=\"color: {{ \"red\" }}; x: {{ \"a;b\" }}\">", true) == "<p style=\"color: red; x: ZgotmplZ\">");
+  // The predefined html escaper replaces the context's own ('+' stays).
+  CHECK(render("{{ html \"+<\" }}<i title=\"{{ html \"+\" }}\">{{ \"+\" }}", true) == "+&lt;<i title=\"+\">&#43;");
+  // Comments dropped, title content escaped, a stray '<' escaped.
+  CHECK(render("<!-- {{ .S }} -->a < b<title>{{ \"<x>\" }}</title>", true) == "a &lt; b<title>&lt;x&gt;</title>");
+}
