@@ -56,10 +56,12 @@ struct ApiMetrics {
   metrics::Counter& invalid;
   static ApiMetrics& get() {
     auto& r = metrics::global();
+    // The reference labels both by API version; v1 (gone here) stays at zero, as it does for a v2 client.
     static ApiMetrics m{
-        r.counter("alertmanager_alerts_received_total", "The total number of received alerts.", {"status"}),
-        r.counter("alertmanager_alerts_invalid_total", "The total number of received alerts that were invalid.")
-            .counter(),
+        r.counter("alertmanager_alerts_received_total", "The total number of received alerts.", {"status", "version"}),
+        r.counter("alertmanager_alerts_invalid_total", "The total number of received alerts that were invalid.",
+                  {"version"})
+            .counter({"v2"}),
     };
     static const bool once = [&r] {
       for (const char* v : {"v1", "v2"}) {
@@ -667,8 +669,8 @@ class Api {
       }
       valid.push_back(std::move(a));
     }
-    if (firing > 0) metrics.received.counter({"firing"}).inc(static_cast<double>(firing));
-    if (resolved > 0) metrics.received.counter({"resolved"}).inc(static_cast<double>(resolved));
+    if (firing > 0) metrics.received.counter({"firing", "v2"}).inc(static_cast<double>(firing));
+    if (resolved > 0) metrics.received.counter({"resolved", "v2"}).inc(static_cast<double>(resolved));
     HttpResponse answer;
     if (!errors.empty()) {
       answer = string_error(400, errors);

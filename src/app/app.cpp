@@ -29,6 +29,7 @@
 #include "api/api.hpp"
 #include "api/auth.hpp"
 #include "app/flags.hpp"
+#include "app/http_metrics.hpp"
 #include "app/subcommands.hpp"
 #include "config/config.hpp"
 #include "config/web_config.hpp"
@@ -370,7 +371,7 @@ class Daemon {
     deps.start_time = start_time_;
     deps.cluster = cluster_;
     deps.version = TOCSIN_VERSION;
-    auto handler = api::make_handler(std::move(deps));
+    auto handler = with_http_metrics(api::make_handler(std::move(deps)), route_prefix_);
 
     // --web.config.file (exporter-toolkit format): TLS on the listeners, basic auth and response headers
     // around every path, as the reference.
@@ -538,6 +539,22 @@ class Daemon {
     r.gauge("alertmanager_config_hash", "Hash of the currently loaded alertmanager configuration.")
         .gauge()
         .set(config_hash(current()->runtime->config->original));
+    // As the reference: the receivers some route uses, and their integrations.
+    const config::Config& cfg = *current()->runtime->config;
+    std::set<std::string> used;
+    std::vector<const config::Route*> stack{cfg.route.get()};
+    while (!stack.empty()) {
+      const config::Route* rt = stack.back();
+      stack.pop_back();
+      used.insert(rt->receiver);
+      for (const auto& c : rt->routes) stack.push_back(c.get());
+    }
+    double integrations = 0;
+    for (const auto& rcv : cfg.receivers) {
+      if (used.count(rcv.name)) integrations += static_cast<double>(rcv.integration_count());
+    }
+    r.gauge("alertmanager_receivers", "Number of configured receivers.").gauge().set(static_cast<double>(used.size()));
+    r.gauge("alertmanager_integrations", "Number of configured integrations.").gauge().set(integrations);
   }
 
   void register_metrics() {
@@ -549,15 +566,22 @@ class Daemon {
         .set(1);
     r.gauge("alertmanager_cluster_enabled", "Indicates whether the clustering is enabled or not.").gauge().set(
         flags_.cluster_listen_address.empty() ? 0 : 1);
-    r.gauge_func("alertmanager_alerts", "How many alerts by state.", {"state"}, [this] {
+    // alertmanager_alerts counts the alerts still firing; alertmanager_marked_alerts every alert the
+    // reference's marker knows, resolved ones (kept until GC) included.
+    auto by_state = [this](bool include_resolved) {
       std::vector<std::pair<std::vector<std::string>, double>> out;
       if (!alerts_) return out;
       const TimePoint now = clock_.now();
       auto gen = current();
       double active = 0, suppressed = 0;
+      std::vector<std::string> ids;
       for (const auto& a : alerts_->list()) {
-        if (a->resolved_at(now)) continue;
-        const bool s = !silences_->silenced_by(a->labels, a->fingerprint).empty() ||
+        if (a->resolved_at(now)) {
+          if (include_resolved) active += 1;
+          continue;
+        }
+        silences_->silenced_by(a->labels, a->fingerprint, now, ids, /*count_query=*/false);
+        const bool s = !ids.empty() ||
                        gen->runtime->inhibitor->inhibited_by(a->labels, a->fingerprint, now).has_value();
         (s ? suppressed : active) += 1;
       }
@@ -565,7 +589,11 @@ class Daemon {
       out.push_back({{"suppressed"}, suppressed});
       out.push_back({{"unprocessed"}, 0});
       return out;
-    });
+    };
+    r.gauge_func("alertmanager_alerts", "How many alerts by state.", {"state"}, [by_state] { return by_state(false); });
+    r.gauge_func("alertmanager_marked_alerts", "How many alerts by state are currently marked in the Alertmanager regardless of their expiry.",
+                 {"state"}, [by_state] { return by_state(true); });
+    register_idle_metrics(!flags_.cluster_listen_address.empty());
     r.gauge_func("alertmanager_dispatcher_aggregation_groups", "Number of active aggregation groups", {}, [this] {
       std::vector<std::pair<std::vector<std::string>, double>> out;
       out.push_back({{}, dispatcher_ ? static_cast<double>(dispatcher_->group_count()) : 0});

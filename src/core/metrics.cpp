@@ -1,8 +1,10 @@
 // metrics.cpp: the registry and the text exposition format.
 #include "core/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace tocsin::metrics {
 
@@ -42,10 +44,11 @@ Family::Family(std::string name, std::string help, Kind kind, std::vector<std::s
 Family::Child& Family::child(const std::vector<std::string>& lv) {
   std::lock_guard lock(mu_);
   auto& c = children_[lv];
-  if (!c.c && !c.g && !c.h) {
+  if (!c.c && !c.g && !c.h && !c.s) {
     if (kind_ == Kind::kCounter) c.c = std::make_unique<Counter>();
     if (kind_ == Kind::kGauge) c.g = std::make_unique<Gauge>();
     if (kind_ == Kind::kHistogram) c.h = std::make_unique<Histogram>(buckets_);
+    if (kind_ == Kind::kSummary) c.s = std::make_unique<Summary>();
   }
   return c;
 }
@@ -53,24 +56,32 @@ Family::Child& Family::child(const std::vector<std::string>& lv) {
 Counter& Family::counter(const std::vector<std::string>& lv) { return *child(lv).c; }
 Gauge& Family::gauge(const std::vector<std::string>& lv) { return *child(lv).g; }
 Histogram& Family::histogram(const std::vector<std::string>& lv) { return *child(lv).h; }
+Summary& Family::summary(const std::vector<std::string>& lv) { return *child(lv).s; }
 
 std::string format_value(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == 0) return "0";
+  // Go's strconv.FormatFloat(v, 'g', -1, 64), which the reference's exposition uses for values and
+  // bucket bounds: the shortest digits that read back as v, in exponent form when the decimal
+  // exponent is below -4 or at least 6 ("1e+06", "1.7956770740183353e+09"), plain otherwise.
   char buf[64];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    // Shorten when a shorter form round-trips.
-    for (int prec = 1; prec < 17; ++prec) {
-      char b2[64];
-      std::snprintf(b2, sizeof b2, "%.*g", prec, v);
-      if (std::strtod(b2, nullptr) == v) {
-        return b2;
-      }
-    }
+  int prec = 1;
+  for (; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
+    if (std::strtod(buf, nullptr) == v) break;
   }
+  std::string e(buf);  // [-]d[.ddd]e[+-]XX
+  const size_t epos = e.find('e');
+  const int exp = std::atoi(e.c_str() + epos + 1);
+  std::string mant = e.substr(0, epos);
+  if (exp < -4 || exp >= 6) {
+    const int aexp = exp < 0 ? -exp : exp;
+    std::snprintf(buf, sizeof buf, "e%c%02d", exp < 0 ? '-' : '+', aexp);
+    return mant + buf;
+  }
+  const int decimals = std::max(prec - 1 - exp, 0);
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
 }
 
@@ -113,6 +124,7 @@ const char* kind_name(Kind k) {
     case Kind::kCounter: return "counter";
     case Kind::kGauge: return "gauge";
     case Kind::kHistogram: return "histogram";
+    case Kind::kSummary: return "summary";
   }
   return "untyped";
 }
@@ -130,6 +142,16 @@ void Family::render(std::string& out) const {
       out += ' ';
       out += format_value(c.c ? c.c->value() : c.g->value());
       out += '\n';
+      continue;
+    }
+    if (c.s) {
+      auto [sum, count] = c.s->snapshot();
+      out += name_ + "_sum";
+      append_labels(out, label_names_, lv);
+      out += ' ' + format_value(sum) + '\n';
+      out += name_ + "_count";
+      append_labels(out, label_names_, lv);
+      out += ' ' + std::to_string(count) + '\n';
       continue;
     }
     auto s = c.h->snapshot();
@@ -163,6 +185,9 @@ Family& Registry::counter(const std::string& name, const std::string& help, std:
 }
 Family& Registry::gauge(const std::string& name, const std::string& help, std::vector<std::string> labels) {
   return add(name, help, Kind::kGauge, std::move(labels), {});
+}
+Family& Registry::summary(const std::string& name, const std::string& help, std::vector<std::string> labels) {
+  return add(name, help, Kind::kSummary, std::move(labels), {});
 }
 Family& Registry::histogram(const std::string& name, const std::string& help, std::vector<std::string> labels,
                             std::vector<double> buckets) {

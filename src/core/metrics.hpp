@@ -3,11 +3,13 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tocsin::metrics {
@@ -52,7 +54,32 @@ class Histogram {
   double sum_ = 0;
 };
 
-enum class Kind { kCounter, kGauge, kHistogram };
+// A summary without quantiles (what client_golang exposes for a Summary with no objectives): _sum and _count.
+class Summary {
+ public:
+  void observe(double v) {
+    std::lock_guard lock(mu_);
+    sum_ += v;
+    ++count_;
+  }
+  // `n` observations whose values add up to `sum` (a batch timed as a whole).
+  void observe_many(double sum, uint64_t n) {
+    std::lock_guard lock(mu_);
+    sum_ += sum;
+    count_ += n;
+  }
+  std::pair<double, uint64_t> snapshot() const {
+    std::lock_guard lock(mu_);
+    return {sum_, count_};
+  }
+
+ private:
+  mutable std::mutex mu_;
+  double sum_ = 0;
+  uint64_t count_ = 0;
+};
+
+enum class Kind { kCounter, kGauge, kHistogram, kSummary };
 
 // A metric family: one name, one help text, a fixed list of label names, children per label values.
 class Family {
@@ -62,6 +89,7 @@ class Family {
   Counter& counter(const std::vector<std::string>& label_values = {});
   Gauge& gauge(const std::vector<std::string>& label_values = {});
   Histogram& histogram(const std::vector<std::string>& label_values = {});
+  Summary& summary(const std::vector<std::string>& label_values = {});
   void render(std::string& out) const;
   const std::string& name() const { return name_; }
 
@@ -70,6 +98,7 @@ class Family {
     std::unique_ptr<Counter> c;
     std::unique_ptr<Gauge> g;
     std::unique_ptr<Histogram> h;
+    std::unique_ptr<Summary> s;
   };
   Child& child(const std::vector<std::string>& label_values);
   std::string name_, help_;
@@ -89,6 +118,7 @@ class Registry {
   Family& gauge(const std::string& name, const std::string& help, std::vector<std::string> labels = {});
   Family& histogram(const std::string& name, const std::string& help, std::vector<std::string> labels,
                     std::vector<double> buckets);
+  Family& summary(const std::string& name, const std::string& help, std::vector<std::string> labels = {});
   // A gauge whose values are computed when /metrics is scraped.
   void gauge_func(const std::string& name, const std::string& help, std::vector<std::string> labels,
                   GaugeCallback cb);

@@ -18,7 +18,7 @@ struct Metrics {
   metrics::Counter& queries;
   metrics::Counter& query_errors;
   metrics::Histogram& query_duration;
-  metrics::Histogram& gc_duration;
+  metrics::Summary& gc_duration;
   metrics::Counter& maintenance;
   metrics::Counter& maintenance_errors;
   static Metrics& get() {
@@ -31,10 +31,9 @@ struct Metrics {
         r.histogram("alertmanager_nflog_query_duration_seconds", "Duration of notification log query evaluation.",
                     {}, {.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10})
             .histogram(),
-        r.histogram("alertmanager_nflog_gc_duration_seconds",
-                    "Duration of the last notification log garbage collection cycle.", {},
-                    {.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10})
-            .histogram(),
+        r.summary("alertmanager_nflog_gc_duration_seconds",
+                  "Duration of the last notification log garbage collection cycle.")
+            .summary(),
         r.counter("alertmanager_nflog_maintenance_total", "How many maintenances were executed for the notification log.")
             .counter(),
         r.counter("alertmanager_nflog_maintenance_errors_total",
@@ -78,6 +77,8 @@ std::optional<Entry> NotificationLog::query(const std::string& receiver, const s
     auto it = entries_.find(key(receiver, group_key));
     if (it != entries_.end()) out = it->second;
   }
+  // The reference counts a query that finds no entry (ErrNotFound) as a failed one.
+  if (!out) m.query_errors.inc();
   m.query_duration.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return out;
 }

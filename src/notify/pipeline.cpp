@@ -35,6 +35,19 @@ struct Metrics {
         r.histogram("alertmanager_notification_latency_seconds", "The latency of notifications in seconds.",
                     {"integration"}, {1, 5, 10, 15, 20}),
     };
+    // Every series the reference creates at start, at zero, so rate() and dashboards see them at once.
+    static const bool once = [] {
+      for (const char* i : {"email", "pagerduty", "wechat", "pushover", "slack", "opsgenie", "webhook", "victorops",
+                            "sns", "telegram"}) {
+        m.notifications.counter({i});
+        m.failed.counter({i});
+        m.requests.counter({i});
+        m.requests_failed.counter({i});
+        m.latency.histogram({i});
+      }
+      return true;
+    }();
+    (void)once;
     return m;
   }
 };
@@ -127,6 +140,8 @@ class RetryStage final : public Stage {
                                   ctx.external_url, ctx.notification_reason};
     auto& m = Metrics::get();
     const std::vector<std::string> lv{in_.name};
+    // One attempted notification per exec, counted when it starts (as the reference's RetryStage does).
+    m.notifications.counter(lv).inc();
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     Duration interval = std::chrono::milliseconds(500);
     std::string last_err;
@@ -136,7 +151,6 @@ class RetryStage final : public Stage {
       m.latency.histogram(lv).observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       m.requests.counter(lv).inc();
       if (r.ok) {
-        m.notifications.counter(lv).inc();
         LOG_DEBUG({"component", "dispatcher"}, {"msg", "Notify success"}, {"receiver", ctx.receiver},
                   {"integration", integration_str()}, {"aggrGroup", ctx.group_key}, {"attempts", std::to_string(attempt)});
         return alerts;
@@ -183,7 +197,6 @@ class RetryStage final : public Stage {
   std::string integration_str() const { return in_.name + "[" + std::to_string(in_.index) + "]"; }
   void fail(const StageContext& ctx, int attempts, const std::string& err) {
     Metrics::get().failed.counter({in_.name}).inc();
-    Metrics::get().notifications.counter({in_.name}).inc();
     LOG_ERROR({"component", "dispatcher"}, {"msg", "Notify for alerts failed"}, {"receiver", ctx.receiver},
               {"integration", integration_str()}, {"aggrGroup", ctx.group_key},
               {"attempts", std::to_string(attempts)}, {"err", err});

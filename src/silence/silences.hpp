@@ -128,8 +128,10 @@ class Silences {
   // starts or ends takes effect without any write.
   std::vector<std::string> silenced_by(const LabelSet& labels, Fingerprint fp) const;
   // The same at `now`, into `out` (cleared first): a listing reads the clock once and reuses one
-  // vector for all its alerts.
-  void silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now, std::vector<std::string>& out) const;
+  // vector for all its alerts. `count_query` false leaves the query metrics alone (a /metrics scrape
+  // computing alertmanager_alerts, which the reference reads from its marker without a query).
+  void silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now, std::vector<std::string>& out,
+                   bool count_query = true) const;
   // A hint that silenced_by(..., fp, ...) comes soon: starts loading its cache slot.
   void prefetch_silenced_by(Fingerprint fp) const;
 

@@ -103,7 +103,7 @@ def main():
 
         # Metrics.
         code, body, hdr = ours.request("GET", "/metrics")
-        for name in ("alertmanager_alerts{state=\"active\"}", "alertmanager_alerts_received_total{status=\"firing\"}",
+        for name in ("alertmanager_alerts{state=\"active\"}", "alertmanager_alerts_received_total{status=\"firing\",version=\"v2\"}",
                      "alertmanager_alerts_invalid_total", "alertmanager_config_last_reload_successful 1",
                      "alertmanager_config_hash", "alertmanager_build_info", "alertmanager_dispatcher_aggregation_groups",
                      "alertmanager_silences{state=\"active\"}", "alertmanager_config_last_reload_success_timestamp_seconds"):

@@ -100,7 +100,7 @@ receivers:
                 len(failing.notifications()))
         time.sleep(1.0)
         body = d.request("GET", "/metrics")[1]
-        failed = [l for l in body.splitlines() if l.startswith("alertmanager_notification_requests_failed_total")]
+        failed = [l for l in body.splitlines() if l.startswith("alertmanager_notification_requests_failed_total{integration=\"webhook\"}")]
         R.check("metrics count failed requests", failed and float(failed[0].split()[-1]) > 0, failed)
         log = d.read_log()
         R.check("a warn line per failing receiver names receiver and integration",

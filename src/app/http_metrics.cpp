@@ -1,0 +1,148 @@
+// http_metrics.cpp: see http_metrics.hpp.
+#include "app/http_metrics.hpp"
+
+#include <cctype>
+#include <chrono>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/metrics.hpp"
+
+namespace tocsin::app {
+
+namespace {
+
+struct HttpMetrics {
+  metrics::Family& duration;
+  metrics::Family& size;
+  metrics::Gauge& in_flight;
+  static HttpMetrics& get() {
+    auto& r = metrics::global();
+    static HttpMetrics m{
+        r.histogram("alertmanager_http_request_duration_seconds", "Histogram of latencies for HTTP requests.",
+                    {"handler", "method"}, {.05, 0.1, .25, .5, .75, 1, 2, 5, 20, 60}),
+        r.histogram("alertmanager_http_response_size_bytes", "Histogram of response size for HTTP requests.",
+                    {"handler", "method"}, {100, 1000, 10000, 100000, 1e+06, 1e+07, 1e+08}),
+        r.gauge("alertmanager_http_requests_in_flight", "Current number of HTTP requests being processed.", {"method"})
+            .gauge({"get"}),
+    };
+    // tocsin does not refuse GETs over a concurrency limit: the counter stays at zero.
+    static const bool once = [&r] {
+      r.counter("alertmanager_http_concurrency_limit_exceeded_total",
+                "Total number of times an HTTP request failed because the concurrency limit was reached.", {"method"})
+          .counter({"get"});
+      return true;
+    }();
+    (void)once;
+    return m;
+  }
+};
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// API v1's routes (0.25 still serves them; tocsin answers 410): label = the route below /api/v1.
+std::string v1_label(const std::string& m, std::string_view sub) {
+  const bool get = m == "GET";
+  if (sub == "/status" || sub == "/receivers" || sub == "/alerts/groups") return get ? std::string(sub) : "";
+  if (sub == "/alerts" || sub == "/silences") return get || m == "POST" ? std::string(sub) : "";
+  if (starts_with(sub, "/silence/") && sub.size() > 9 && sub.find('/', 9) == std::string_view::npos) {
+    return get || m == "DELETE" ? "/silence/:sid" : "";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string http_handler_label(const std::string& m, const std::string& path) {
+  const bool get = m == "GET";
+  const bool head = m == "HEAD";
+  if (path == "/" || path == "/metrics" || path == "/script.js" || path == "/favicon.ico") return get ? path : "";
+  if (path == "/-/healthy" || path == "/-/ready") return get || head ? path : "";
+  if (path == "/-/reload") return m == "POST" ? path : "";
+  if (starts_with(path, "/lib/")) return get ? "/lib/*path" : "";
+  if (starts_with(path, "/debug/")) return get || m == "POST" ? "/debug/*subpath" : "";
+  if (starts_with(path, "/api/v1/")) return v1_label(m, std::string_view(path).substr(7));
+  return "";
+}
+
+net::HttpHandler with_http_metrics(net::HttpHandler inner, std::string route_prefix) {
+  while (!route_prefix.empty() && route_prefix.back() == '/') route_prefix.pop_back();
+  HttpMetrics::get();
+  return [inner = std::move(inner), prefix = std::move(route_prefix)](const net::HttpRequest& req) -> net::HttpResponse {
+    auto& m = HttpMetrics::get();
+    const bool get = req.method == "GET";
+    if (get) m.in_flight.inc();
+    const auto start = std::chrono::steady_clock::now();
+    net::HttpResponse resp;
+    try {
+      resp = inner(req);
+    } catch (...) {
+      if (get) m.in_flight.dec();
+      throw;
+    }
+    if (get) m.in_flight.dec();
+    std::string label;
+    if (!resp.deferred && starts_with(req.path, prefix)) {
+      std::string path = req.path.substr(prefix.size());
+      if (path.empty()) path = "/";
+      label = http_handler_label(req.method, path);
+    }
+    if (!label.empty()) {
+      const std::vector<std::string> lv{label, lower(req.method)};
+      m.duration.histogram(lv).observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      m.size.histogram(lv).observe(req.method == "HEAD" ? 0.0 : static_cast<double>(resp.body.size()));
+    }
+    return resp;
+  };
+}
+
+void register_idle_metrics(bool cluster_enabled) {
+  auto& r = metrics::global();
+  for (const char* what : {"nflog", "silences"}) {
+    const std::string p = std::string("alertmanager_") + what;
+    const std::string noun = std::string(what) == "nflog" ? "notification log" : "silence";
+    r.summary(p + "_snapshot_duration_seconds", "Duration of the last " + noun + " snapshot.").summary();
+    r.gauge(p + "_snapshot_size_bytes", "Size of the last " + noun + " snapshot in bytes.").gauge();
+    r.counter(p + "_gossip_messages_propagated_total", "Number of received gossip messages that have been further gossiped.")
+        .counter();
+  }
+  if (!cluster_enabled) return;
+  // A cluster of one: this node, healthy, first in line.
+  r.gauge("alertmanager_cluster_members", "Number indicating current number of members in cluster.").gauge().set(1);
+  r.gauge("alertmanager_cluster_failed_peers", "Number indicating the current number of failed peers in the cluster.").gauge();
+  r.gauge("alertmanager_cluster_health_score", "Health score of the cluster. Lower values are better and zero means 'totally healthy'.")
+      .gauge();
+  r.gauge("alertmanager_peer_position", "Position the Alertmanager instance believes it's in. The position determines a peer's behavior in the cluster.")
+      .gauge();
+  r.gauge("alertmanager_cluster_messages_queued", "Number of cluster messages which are queued.").gauge();
+  for (const char* c : {"alertmanager_cluster_messages_pruned_total", "alertmanager_cluster_peers_joined_total",
+                        "alertmanager_cluster_peers_left_total", "alertmanager_cluster_peers_update_total",
+                        "alertmanager_cluster_reconnections_failed_total", "alertmanager_cluster_reconnections_total",
+                        "alertmanager_cluster_refresh_join_failed_total", "alertmanager_cluster_refresh_join_total"}) {
+    r.counter(c, "Always zero: tocsin does not gossip.").counter();
+  }
+  for (const char* c : {"alertmanager_cluster_messages_received_total", "alertmanager_cluster_messages_received_size_total",
+                        "alertmanager_cluster_messages_sent_total", "alertmanager_cluster_messages_sent_size_total"}) {
+    auto& f = r.counter(c, "Always zero: tocsin does not gossip.", {"msg_type"});
+    f.counter({"full_state"});
+    f.counter({"update"});
+  }
+  for (const char* c : {"alertmanager_oversized_gossip_message_dropped_total", "alertmanager_oversized_gossip_message_failure_total",
+                        "alertmanager_oversized_gossip_message_sent_total"}) {
+    auto& f = r.counter(c, "Always zero: tocsin does not gossip.", {"key"});
+    f.counter({"nfl"});
+    f.counter({"sil"});
+  }
+  auto& h = r.histogram("alertmanager_oversize_gossip_message_duration_seconds", "Duration of oversized gossip message requests.",
+                        {"key"}, {.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10});
+  h.histogram({"nfl"});
+  h.histogram({"sil"});
+}
+
+}  // namespace tocsin::app
