@@ -168,9 +168,14 @@ class Reader {
     if (!node_.IsMap()) fail("cannot unmarshal " + std::string(kind_name(node_)) + " into a mapping");
     std::set<std::string> seen;
     for (auto it = node_.begin(); it != node_.end(); ++it) {
+      if (is_merge_key(it->first)) {
+        merge(it->second, 0);
+        continue;
+      }
       std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string();
       if (!seen.insert(k).second) fail_at(it->first, join_key(path_, k), "key " + quote(k) + " already set in map");
       keys_.emplace_back(k, it->first);
+      entries_.push_back({k, it->second, false});
     }
   }
 
@@ -187,11 +192,23 @@ class Reader {
   // The value under `key` (undefined when absent); marks the key known.
   YAML::Node take(const std::string& key) {
     known_.insert(key);
-    if (!node_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-    for (auto it = node_.begin(); it != node_.end(); ++it) {
-      if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
+    const Entry* merged = nullptr;
+    for (const auto& e : entries_) {
+      if (e.key != key) continue;
+      if (!e.merged) return e.value;  // the mapping's own key wins over any merged one
+      if (merged == nullptr) merged = &e;
     }
-    return YAML::Node(YAML::NodeType::Undefined);
+    return merged ? merged->value : YAML::Node(YAML::NodeType::Undefined);
+  }
+  // Every value under `key`, merged ones included, in document order: yaml.v2 decodes a merged
+  // mapping into the same struct, so the matcher lists and label maps of both add up.
+  std::vector<YAML::Node> take_all(const std::string& key) {
+    known_.insert(key);
+    std::vector<YAML::Node> out;
+    for (const auto& e : entries_) {
+      if (e.key == key) out.push_back(e.value);
+    }
+    return out;
   }
   bool present(const YAML::Node& n) const { return n.IsDefined() && !n.IsNull(); }
 
@@ -448,11 +465,43 @@ class Reader {
     return kind_name(n);
   }
 
+  // YAML merge keys ("<<: *anchor", or a list of anchors), as yaml.v2 reads them: the merged
+  // mapping's keys are added unless the mapping sets them itself; in a list, earlier ones win.
+  static bool is_merge_key(const YAML::Node& k) {
+    return k.IsScalar() && k.Scalar() == "<<" && (k.Tag() == "?" || k.Tag() == "tag:yaml.org,2002:merge");
+  }
+  void merge(const YAML::Node& from, int depth) {
+    if (depth > 32) fail("map merge nested too deeply");
+    if (from.IsSequence()) {
+      for (size_t i = 0; i < from.size(); ++i) {
+        if (!from[i].IsMap()) fail_at(from[i], path_, "map merge requires map or sequence of maps as the value");
+        merge(from[i], depth + 1);
+      }
+      return;
+    }
+    if (!from.IsMap()) fail_at(from, path_, "map merge requires map or sequence of maps as the value");
+    for (auto it = from.begin(); it != from.end(); ++it) {
+      if (is_merge_key(it->first)) {
+        merge(it->second, depth + 1);
+        continue;
+      }
+      std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string();
+      keys_.emplace_back(k, it->first);
+      entries_.push_back({k, it->second, true});
+    }
+  }
+
+  struct Entry {
+    std::string key;
+    YAML::Node value;
+    bool merged;  // from a "<<" merge key
+  };
   Ctx& ctx_;
   YAML::Node node_;
   std::string path_;
   int line_ = 0;
   std::vector<std::pair<std::string, YAML::Node>> keys_;
+  std::vector<Entry> entries_;  // in document order, merge keys expanded where they stand
   std::set<std::string> known_;
 };
 
@@ -707,32 +756,34 @@ void sort_matchers(Matchers& ms) { std::stable_sort(ms.begin(), ms.end(), matche
 
 std::map<std::string, std::string> read_label_map(Reader& r, const std::string& key, bool regex, Matchers& into) {
   std::map<std::string, std::string> m;
-  YAML::Node n = r.take(key);
-  if (!r.present(n)) return m;
-  if (!n.IsMap()) r.fail_at(n, r.sub(key), "cannot unmarshal " + std::string(kind_name(n)) + " into map[string]string");
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    std::string k = r.scalar_string(it->first, key);
-    std::string path = r.sub(key) + "." + k;
-    if (m.count(k)) r.fail_at(it->first, path, "key " + quote(k) + " already set in map");
-    if (!is_classic_label_name(k)) r.fail_at(it->first, path, "invalid label name " + quote(k));
-    std::string v = r.scalar_string(it->second, key);
-    auto mt = Matcher::make(regex ? MatchType::kRegex : MatchType::kEqual, k, v);
-    if (!mt) r.fail_at(it->second, path, regex ? "invalid regexp value for " + quote(k) + ": " + mt.error() : mt.error());
-    into.push_back(*mt);
-    m[k] = v;
+  for (const YAML::Node& n : r.take_all(key)) {
+    if (!r.present(n)) continue;
+    if (!n.IsMap()) r.fail_at(n, r.sub(key), "cannot unmarshal " + std::string(kind_name(n)) + " into map[string]string");
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      std::string k = r.scalar_string(it->first, key);
+      std::string path = r.sub(key) + "." + k;
+      if (m.count(k)) r.fail_at(it->first, path, "key " + quote(k) + " already set in map");
+      if (!is_classic_label_name(k)) r.fail_at(it->first, path, "invalid label name " + quote(k));
+      std::string v = r.scalar_string(it->second, key);
+      auto mt = Matcher::make(regex ? MatchType::kRegex : MatchType::kEqual, k, v);
+      if (!mt) r.fail_at(it->second, path, regex ? "invalid regexp value for " + quote(k) + ": " + mt.error() : mt.error());
+      into.push_back(*mt);
+      m[k] = v;
+    }
   }
   return m;
 }
 
 Matchers read_matchers(Reader& r, const std::string& key) {
   Matchers out;
-  YAML::Node n = r.take(key);
-  if (!r.present(n)) return out;
-  std::vector<std::string> lines = r.string_seq(n, r.sub(key));
-  for (size_t i = 0; i < lines.size(); ++i) {
-    auto ms = parse_matchers(lines[i]);
-    if (!ms) r.fail_at(n[i], join_index(r.sub(key), i), ms.error());
-    out.insert(out.end(), ms->begin(), ms->end());
+  for (const YAML::Node& n : r.take_all(key)) {
+    if (!r.present(n)) continue;
+    std::vector<std::string> lines = r.string_seq(n, r.sub(key));
+    for (size_t i = 0; i < lines.size(); ++i) {
+      auto ms = parse_matchers(lines[i]);
+      if (!ms) r.fail_at(n[i], join_index(r.sub(key), i), ms.error());
+      out.insert(out.end(), ms->begin(), ms->end());
+    }
   }
   sort_matchers(out);
   return out;
@@ -746,6 +797,7 @@ std::shared_ptr<Route> read_route(Ctx& ctx, const YAML::Node& node, const std::s
   if (recv.IsDefined()) {
     rt.receiver = r.scalar_string(recv, "receiver");
     rt.receiver_set = !rt.receiver.empty();
+    ctx.lines.emplace(r.sub("receiver"), line_of(recv));  // for "undefined receiver", checked later
   }
   YAML::Node gb = r.take("group_by");
   if (r.present(gb)) {

@@ -250,3 +250,36 @@ TEST_CASE("templates are joined with the file's directory") {
   REQUIRE_MESSAGE(c.ok(), why(c));
   CHECK(c->templates[0] == TOCSIN_SOURCE_DIR "/tests/config/fixtures/t/*.tmpl");
 }
+
+#include <filesystem>
+
+// tests/config/fixtures/diff: configurations checked side by side with the reference (amtool
+// check-config 0.25, see tests/integration/test_config_diff.py). The first line says what tocsin does:
+//   # expect: ok          both accept it
+//   # expect: ok-newer    tocsin accepts it (schema of newer releases), 0.25 refuses it
+//   # expect: error TEXT  both refuse it; tocsin's message holds TEXT (the field's path and why) and the file
+// Template errors are found by check-config, not by the loader: those fixtures are skipped here.
+TEST_CASE("diff fixtures: accepted and refused as the reference does, with the field and the reason") {
+  const std::string dir = TOCSIN_SOURCE_DIR "/tests/config/fixtures/diff";
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".yml") continue;
+    const std::string text = read_all(e.path().string());
+    const std::string first = text.substr(0, text.find('\n'));
+    REQUIRE_MESSAGE(first.rfind("# expect: ", 0) == 0, e.path().string());
+    const std::string expect = first.substr(10);
+    if (expect.rfind("error template:", 0) == 0) continue;
+    auto c = load_file(e.path().string());
+    CAPTURE(e.path().filename().string());
+    if (expect == "ok" || expect == "ok-newer") {
+      CHECK_MESSAGE(c.ok(), why(c));
+    } else {
+      REQUIRE(expect.rfind("error ", 0) == 0);
+      REQUIRE_FALSE(c.ok());
+      CHECK_MESSAGE(c.error().find(expect.substr(6)) != std::string::npos, c.error());
+      CHECK_MESSAGE(c.error().find(e.path().filename().string()) != std::string::npos, c.error());
+    }
+    ++n;
+  }
+  CHECK(n >= 100);
+}
