@@ -429,22 +429,42 @@ class Exec {
 
   Value eval_field(const Value& dot, const std::string& name, const Node& n, const Node* cmd,
                    const std::optional<Value>& final, const Value& receiver) {
-    node_ = &n;
+    // Go reports a failing field of a chain ("(index .A 0).Nope") at the node it evaluated last.
+    const bool chain = n.kind == Node::Kind::Chain;
+    if (!chain) {
+      node_ = &n;
+    }
     if (receiver.is_null()) {
       return Value();
     }
     bool has_args = (cmd != nullptr && cmd->children.size() > 1) || final.has_value();
+    // The parameter types of the methods that take arguments, for Go's errors on literal arguments.
+    const bool timeish = receiver.kind() == Value::Kind::Time || receiver.kind() == Value::Kind::Duration;
+    const std::optional<ArgType> param =
+        name == "Remove" && !timeish                                  ? std::optional(ArgType::StringList)
+        : timeish && name == "Format"                                 ? std::optional(ArgType::String)
+        : timeish && (name == "Add" || name == "Round" || name == "Truncate" || name == "AddDate")
+            ? std::optional(ArgType::Int)
+        : timeish && (name == "Sub" || name == "Before" || name == "After" || name == "Equal")
+            ? std::optional(ArgType::Time)
+            : std::nullopt;
     auto args = [&]() {
       std::vector<Value> a;
       if (cmd != nullptr) {
         for (size_t i = 1; i < cmd->children.size(); ++i) {
-          a.push_back(eval_arg(dot, *cmd->children[i]));
+          const Node& arg = *cmd->children[i];
+          a.push_back(eval_arg(dot, arg));
+          if (param && is_literal(arg)) {
+            check_arg(*param, a.back(), &arg);
+          }
         }
       }
       if (final) {
         a.push_back(*final);
       }
-      node_ = &n;
+      if (!chain) {
+        node_ = &n;
+      }
       return a;
     };
     if (const TypeInfo* t = receiver.type(); t != nullptr && t->method) {
@@ -739,25 +759,33 @@ class Exec {
         check_arg(params[std::min(args.size() - 1, params.size() - 1)], args.back(), nullptr);
       }
     }
-    // Go reports a failing call at the whole command ("at <index .L 5>").
+    // Go reports a failing call at the whole command ("at <index .L 5>"); after a call that succeeds, the
+    // node evaluated last stays its argument's.
+    const Node* last_evaluated = node_;
     node_ = cmd != nullptr ? cmd : &n;
     if (builtin) {
-      return call_builtin(name, args);
+      Value v = call_builtin(name, args);
+      node_ = last_evaluated;
+      return v;
     }
     auto r = it->second.fn(opt_.ctx, args);
     if (!r.ok()) {
       errorf("error calling " + name + ": " + r.error());
     }
+    node_ = last_evaluated;
     return std::move(r).value();
   }
 
   // Checks one argument against a parameter type. A literal of the wrong type is reported at the literal
   // in Go's words ("expected string; found 1"); any other value at the node evaluated last.
+  static bool is_literal(const Node& n) {
+    return n.kind == Node::Kind::Number || n.kind == Node::Kind::String || n.kind == Node::Kind::Bool ||
+           n.kind == Node::Kind::Nil;
+  }
+
   void check_arg(ArgType t, const Value& v, const Node* arg) {
     auto bad = [&](const char* want) {
-      const bool literal = arg != nullptr && (arg->kind == Node::Kind::Number || arg->kind == Node::Kind::String ||
-                                              arg->kind == Node::Kind::Bool || arg->kind == Node::Kind::Nil);
-      if (literal) {
+      if (arg != nullptr && is_literal(*arg)) {
         node_ = arg;
         if (arg->kind == Node::Kind::Nil) {
           errorf(std::string("cannot assign nil to ") + want);

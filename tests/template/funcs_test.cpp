@@ -193,3 +193,14 @@ TEST_CASE("Pairs and Alerts with fmt verbs, eq on structs (recorded from amtool 
   CHECK(render("{{ range .Alerts }}{{ (.EndsAt.Sub .StartsAt).Hours | printf \"%.0f\" }} {{ end }}") ==
         "-2562048 -2562048 1 ");
 }
+
+TEST_CASE("errors after a chain or on a method's literal argument, where amtool reports them") {
+  CHECK(render("{{ (index .Alerts 0).Nope }}") ==
+        "ERR template: :1:18: executing \"\" at <0>: can't evaluate field Nope in type template.Alert");
+  CHECK(render("{{ (index .Alerts 0).StartsAt.Format }}") ==
+        "ERR template: :1:18: executing \"\" at <0>: wrong number of args for Format: want 1 got 0");
+  CHECK(render("{{ (index .Alerts 0).StartsAt.Format 1 }}") ==
+        "ERR template: :1:37: executing \"\" at <1>: expected string; found 1");
+  CHECK(render("{{ .CommonLabels.Remove \"job\" }}") ==
+        "ERR template: :1:24: executing \"\" at <\"job\">: can't handle \"job\" for arg of type []string");
+}
