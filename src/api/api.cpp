@@ -355,7 +355,7 @@ class Api {
       return redirect(req, 301, location);
     }
     if (path == "/api/v2") return redirect(req, 301, prefix_ + "/api/v2/" + (req.query.empty() ? "" : "?" + req.query));
-    if (path.substr(0, 8) == "/api/v2/") return handle_v2(req, path);
+    if (path.substr(0, 8) == "/api/v2/") return with_cors(req, path);
     if (path.substr(0, 8) == "/api/v1/" || path == "/api/v1") {
       return json_response(410, R"({"status":"deprecated","error":"The Alertmanager v1 API was removed; use the equivalent route of the v2 API (/api/v2/)."})");
     }
@@ -415,6 +415,87 @@ class Api {
     HttpResponse r = text_response(200, metrics::global().render());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
+  }
+
+  // rs/cors with its defaults around the API v2, as the reference wraps it: any origin, the methods
+  // GET, POST and HEAD, the headers Origin, Accept, Content-Type and X-Requested-With; preflights
+  // answered here, "Vary: Origin" on every answer.
+  HttpResponse with_cors(const HttpRequest& req, std::string_view path) {
+    const std::string* origin = req.headers.get("Origin");
+    const bool has_origin = origin != nullptr && !origin->empty();
+    const std::string* preflight = req.method == "OPTIONS" ? req.headers.get("Access-Control-Request-Method") : nullptr;
+    if (preflight != nullptr && !preflight->empty()) {
+      HttpResponse r;
+      r.status = 200;
+      r.content_type.clear();
+      // (The reference sends three Vary lines; one with the three names means the same.)
+      r.headers.set("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+      const std::string method = upper(*preflight);
+      if (!has_origin || !cors_method(method)) return r;
+      const std::string* requested = req.headers.get("Access-Control-Request-Headers");
+      const auto wanted = cors_header_list(requested ? *requested : std::string());
+      for (const auto& h : wanted) {
+        if (h != "Origin" && h != "Accept" && h != "Content-Type" && h != "X-Requested-With") return r;
+      }
+      r.headers.set("Access-Control-Allow-Origin", "*");
+      r.headers.set("Access-Control-Allow-Methods", method);
+      if (!wanted.empty()) {
+        std::string joined;
+        for (const auto& h : wanted) joined += (joined.empty() ? "" : ", ") + h;
+        r.headers.set("Access-Control-Allow-Headers", joined);
+      }
+      return r;
+    }
+    const bool allow = has_origin && cors_method(upper(req.method));
+    auto add = [allow](HttpResponse& r) {
+      r.headers.set("Vary", "Origin");
+      if (allow) r.headers.set("Access-Control-Allow-Origin", "*");
+    };
+    if (req.defer) {
+      // A deferred answer gets the headers when it is sent.
+      req.defer = [defer = std::move(req.defer), add] {
+        net::Responder r = defer();
+        r.send = [send = std::move(r.send), add](HttpResponse res) {
+          add(res);
+          send(std::move(res));
+        };
+        return r;
+      };
+    }
+    HttpResponse r = handle_v2(req, path);
+    if (!r.deferred) add(r);
+    return r;
+  }
+
+  static std::string upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+    return s;
+  }
+  static bool cors_method(const std::string& m) { return m == "GET" || m == "POST" || m == "HEAD" || m == "OPTIONS"; }
+  // rs/cors's parseHeaderList: names split at spaces and commas, canonicalised ("content-type" ->
+  // "Content-Type"), any other byte dropped.
+  static std::vector<std::string> cors_header_list(const std::string& list) {
+    std::vector<std::string> out;
+    std::string h;
+    bool up = true;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const char b = list[i];
+      if (b >= 'a' && b <= 'z') {
+        h += up ? static_cast<char>(b - 32) : b;
+      } else if (b >= 'A' && b <= 'Z') {
+        h += up ? b : static_cast<char>(b + 32);
+      } else if (b == '-' || b == '_' || (b >= '0' && b <= '9')) {
+        h += b;
+      }
+      if (b == ' ' || b == ',' || i + 1 == list.size()) {
+        if (!h.empty()) out.push_back(std::move(h));
+        h.clear();
+        up = true;
+      } else {
+        up = b == '-' || b == '_';
+      }
+    }
+    return out;
   }
 
   // The API v2 (go-swagger's router): JSON errors, 405 for a known path with another method, a
@@ -669,8 +750,8 @@ class Api {
       }
       valid.push_back(std::move(a));
     }
-    if (firing > 0) metrics.received.counter({"firing", "v2"}).inc(static_cast<double>(firing));
-    if (resolved > 0) metrics.received.counter({"resolved", "v2"}).inc(static_cast<double>(resolved));
+    if (firing > 0) metrics.received.counter({"firing"}).inc(static_cast<double>(firing));
+    if (resolved > 0) metrics.received.counter({"resolved"}).inc(static_cast<double>(resolved));
     HttpResponse answer;
     if (!errors.empty()) {
       answer = string_error(400, errors);
