@@ -897,6 +897,32 @@ void build_child_index(Route& rt) {
   rt.child_index = std::move(idx);
 }
 
+// The route's matchers as the reference's Route.Key() prints them: a match_re value is the anchored
+// pattern 0.25's config.Regexp holds ("^(?:v)$"), and all are sorted by name, value, then type on
+// those values. The group keys in notifications start with this.
+std::string key_matchers_string(const Route& rt) {
+  struct Shown {
+    std::string name, value;
+    MatchType type;
+  };
+  std::vector<Shown> shown;
+  for (const auto& [k, v] : rt.match) shown.push_back({k, v, MatchType::kEqual});
+  for (const auto& [k, v] : rt.match_re) shown.push_back({k, "^(?:" + v + ")$", MatchType::kRegex});
+  for (const auto& m : rt.matchers_written) shown.push_back({m.name(), m.value(), m.type()});
+  std::stable_sort(shown.begin(), shown.end(), [](const Shown& a, const Shown& b) {
+    if (a.name != b.name) return a.name < b.name;
+    if (a.value != b.value) return a.value < b.value;
+    return static_cast<int>(a.type) < static_cast<int>(b.type);
+  });
+  Matchers ms;
+  for (const auto& sh : shown) {
+    auto m = Matcher::make(sh.type, sh.name, sh.value);
+    if (!m) m = Matcher::make(MatchType::kEqual, sh.name, sh.value);  // only printed
+    if (m) ms.push_back(*m);
+  }
+  return matchers_to_string(ms);
+}
+
 // Children take the parent's receiver, grouping and timers when they do not set them (the reference
 // does this in dispatch.NewRoute; we resolve once at load), and get their Key()/ID() strings.
 void resolve_route(Route& rt, const Route* parent, size_t index) {
@@ -912,7 +938,7 @@ void resolve_route(Route& rt, const Route* parent, size_t index) {
     if (!rt.group_interval_set) rt.group_interval = parent->group_interval;
     if (!rt.repeat_interval_set) rt.repeat_interval = parent->repeat_interval;
   }
-  std::string ms = matchers_to_string(rt.matchers);
+  std::string ms = key_matchers_string(rt);
   rt.key_ = parent != nullptr ? parent->key_ + "/" + ms : ms;
   rt.id_ = parent != nullptr ? parent->id_ + "/" + ms + "/" + std::to_string(index) : ms;
   for (size_t i = 0; i < rt.routes.size(); ++i) resolve_route(*rt.routes[i], &rt, i);

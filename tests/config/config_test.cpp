@@ -172,7 +172,7 @@ receivers:
   CHECK(r00.id() == "{}/{team=\"x\"}/0/{sev=\"crit\"}/0");
   const Route& r1 = *root.routes[1];
   CHECK(r1.group_by_all);
-  CHECK(r1.id() == "{}/{svc=~\"db|api\"}/1");
+  CHECK(r1.id() == "{}/{svc=~\"^(?:db|api)$\"}/1");  // match_re anchored, as in the key
   REQUIRE(r1.matchers.size() == 1);
   CHECK(r1.matchers[0].matches("db"));
   CHECK_FALSE(r1.matchers[0].matches("xdb"));  // match_re is anchored
@@ -282,4 +282,16 @@ TEST_CASE("diff fixtures: accepted and refused as the reference does, with the f
     ++n;
   }
   CHECK(n >= 100);
+}
+
+TEST_CASE("route keys print match_re values anchored, as 0.25's Route.Key() (the group keys start with them)") {
+  auto c = load_string(
+      "route:\n  receiver: r\n  routes:\n  - match_re: {z: '.*', a: 'b|c'}\n    match: {a: 'Z'}\n"
+      "    routes:\n    - matchers: ['y=~\"q\"', 'x!=\"w\"']\n"
+      "receivers:\n- name: r\n",
+      "k.yml");
+  REQUIRE_MESSAGE(c.ok(), why(c));
+  const Route& child = *c->route->routes[0];
+  CHECK(child.key() == R"({}/{a="Z",a=~"^(?:b|c)$",z=~"^(?:.*)$"})");
+  CHECK(child.routes[0]->key() == R"({}/{a="Z",a=~"^(?:b|c)$",z=~"^(?:.*)$"}/{x!="w",y=~"q"})");
 }

@@ -174,6 +174,33 @@ def main():
     R.check("retry: 3 attempts, delivered once",
             len(ours[1]) == 3 and len(ours[0]) == 1, "attempts %s" % ours[1])
 
+    # 9. Group keys: a match_re route's key carries the anchored pattern ("^(?:v)$", as 0.25 prints
+    # it); group_by ['...'] and a group_by label the alert lacks.
+    route_extra = """  routes:
+    - match_re: {svc: 'a|b.*'}
+      match: {k: '1'}
+      receiver: keys
+      group_by: ['...']
+    - matchers: ['k="2"']
+      receiver: keys
+      group_by: [cluster, absent]
+"""
+
+    def keys_cfg(s):
+        rx = f"""  - name: keys
+    webhook_configs:
+      - url: {s.url}/keys
+"""
+        return config(s, route_extra=route_extra, receivers_extra=rx, group_wait="500ms")
+    ours, ref = scenario("group keys", keys_cfg, [
+        (0.0, lambda d: d.post_alerts([alert("A", svc="a", k="1"), alert("A", svc="bb", k="1"),
+                                       alert("B", k="2", cluster="c"), alert("C", k="2")])),
+    ], 1.6)
+    compare("group keys", ours, ref)
+    keys = sorted(n[2]["groupKey"] for n in ours[0])
+    R.check("group keys: anchored match_re in the key",
+            '{}/{k="1",svc=~"^(?:a|b.*)$"}:{alertname="A", k="1", svc="a"}' in keys, keys)
+
     R.finish()
 
 
