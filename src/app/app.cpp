@@ -353,6 +353,12 @@ class Daemon {
       cluster_.enabled = true;
       cluster_.name = random_name();
       cluster_.address = flags_.cluster_listen_address;
+      auto& r = metrics::global();
+      r.gauge("alertmanager_cluster_peer_info", "A metric with a constant '1' value labeled by peer name.", {"peer"})
+          .gauge({cluster_.name})
+          .set(1);
+      r.counter("alertmanager_cluster_alive_messages_total", "Total number of received alive messages.", {"peer"})
+          .counter({cluster_.name});
       LOG_INFO({"component", "cluster"},
                {"msg", "clustering requested but tocsin does not replicate state between peers yet; running as a single node"},
                {"listen", flags_.cluster_listen_address});
@@ -561,8 +567,8 @@ class Daemon {
     auto& r = metrics::global();
     r.gauge("alertmanager_build_info",
             "A metric with a constant '1' value labeled by version, revision, branch, goversion from which alertmanager was built, and the goos and goarch for the build.",
-            {"branch", "goarch", "goos", "goversion", "revision", "tags", "version"})
-        .gauge({"tocsin", "amd64", "linux", "none", "tocsin-" TOCSIN_VERSION, "", "0.25.0"})
+            {"branch", "goarch", "goos", "goversion", "revision", "version"})
+        .gauge({"tocsin", "amd64", "linux", "none", "tocsin-" TOCSIN_VERSION, "0.25.0"})
         .set(1);
     r.gauge("alertmanager_cluster_enabled", "Indicates whether the clustering is enabled or not.").gauge().set(
         flags_.cluster_listen_address.empty() ? 0 : 1);

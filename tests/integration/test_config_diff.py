@@ -122,6 +122,9 @@ def check_metrics():
         R.check("metric %s exists as a %s" % (fam, kind), ot.get(fam) == kind, ot.get(fam))
     extra = sorted(f for f in ot if f.startswith("alertmanager_") and f not in rt and f not in TOCSIN_ONLY)
     R.check("no alertmanager_* family the reference lacks", not extra, extra)
+    names = lambda series: {tuple(k for k, _ in labels) for labels in series}  # noqa: E731
+    R.check("alertmanager_build_info label names", names(os_.get("alertmanager_build_info", set())) ==
+            names(rs.get("alertmanager_build_info", set())), os_.get("alertmanager_build_info"))
     # Label names and values, ignoring values that name the build or time a request.
     skip_values = {"alertmanager_build_info"}
     for name in sorted(rs):
@@ -197,9 +200,44 @@ def check_reload():
     R.check("same config hash", config_hash(ours[2]) == config_hash(ref[2]), (config_hash(ours[2]), config_hash(ref[2])))
 
 
+def check_cluster_metrics():
+    """With a cluster listen address, the cluster's families are there too (tocsin: a cluster of one)."""
+    from harness import free_port
+
+    def run(binary):
+        d = Daemon(binary, RELOAD_GOOD, name=os.path.basename(binary))
+        args = [binary, "--config.file=" + d.config_path, "--storage.path=" + d.storage,
+                "--web.listen-address=127.0.0.1:%d" % d.port, "--cluster.listen-address=127.0.0.1:%d" % free_port(),
+                "--cluster.advertise-address=127.0.0.1:%d" % free_port()]
+        d.log = open(d.log_path, "ab")
+        d.proc = subprocess.Popen(args, stdout=d.log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and d.proc.poll() is None:
+                try:
+                    if d.request("GET", "/-/healthy")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.05)
+            return d.request("GET", "/metrics")[1]
+        finally:
+            d.cleanup()
+
+    ours, ref = run_parallel([lambda: run(TOCSIN), lambda: run(REFERENCE)])
+    ot, os_ = parse_metrics(ours)
+    rt, rs = parse_metrics(ref)
+    missing = sorted(f for f in rt if f.startswith("alertmanager_") and ot.get(f) != rt[f])
+    R.check("cluster enabled: every alertmanager_* family of the reference, same type", not missing, missing)
+    for s in ("alertmanager_cluster_enabled", "alertmanager_cluster_members", "alertmanager_peer_position"):
+        R.check("cluster enabled: %s" % s, os_.get(s) == rs.get(s) and re.search(r"^%s 1|^%s 0" % (s, s), ours, re.M),
+                os_.get(s))
+
+
 def main():
     check_fixtures()
     check_metrics()
+    check_cluster_metrics()
     check_reload()
     R.finish()
 
