@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <set>
 #include <stdexcept>
 
 #include "template/ast.hpp"
@@ -228,8 +229,7 @@ class Lexer {
         } else {
           toks_.push_back({Tok::Field, s_.substr(start + 1, p - start - 1), start, line_at(start), space});
         }
-      } else if (is_digit(c) || ((c == '-' || c == '+') && p + 1 < s_.size() &&
-                                 (is_digit(s_[p + 1]) || s_[p + 1] == '.'))) {
+      } else if (is_digit(c) || c == '-' || c == '+') {  // Go lexes any sign as a number
         p = lex_number(p);
         emit(Tok::Number, start, p, space);
       } else if (is_alnum(c)) {
@@ -245,22 +245,48 @@ class Lexer {
     }
   }
 
+  // Go's scanNumber: a sign, a base prefix, digits, a fraction, an exponent, an imaginary 'i'; a letter or
+  // digit right after it makes the whole "bad number syntax".
   size_t lex_number(size_t p) {
-    size_t start = p;
-    if (s_[p] == '+' || s_[p] == '-') {
-      ++p;
-    }
-    while (p < s_.size()) {
-      char c = s_[p];
-      if (is_alnum(c) || c == '.' ||
-          ((c == '+' || c == '-') && (s_[p - 1] == 'e' || s_[p - 1] == 'E' || s_[p - 1] == 'p' ||
-                                      s_[p - 1] == 'P'))) {
+    const size_t start = p;
+    auto accept = [&](std::string_view set) {
+      if (p < s_.size() && set.find(s_[p]) != std::string_view::npos) {
         ++p;
-      } else {
-        break;
+        return true;
+      }
+      return false;
+    };
+    auto accept_run = [&](std::string_view set) {
+      while (accept(set)) {
+      }
+    };
+    accept("+-");
+    std::string_view digits = "0123456789_";
+    if (accept("0")) {
+      if (accept("xX")) {
+        digits = "0123456789abcdefABCDEF_";
+      } else if (accept("oO")) {
+        digits = "01234567_";
+      } else if (accept("bB")) {
+        digits = "01_";
       }
     }
-    (void)start;
+    accept_run(digits);
+    if (accept(".")) {
+      accept_run(digits);
+    }
+    if (digits.size() == 11 && accept("eE")) {
+      accept("+-");
+      accept_run("0123456789_");
+    }
+    if (digits.size() == 23 && accept("pP")) {
+      accept("+-");
+      accept_run("0123456789_");
+    }
+    accept("i");
+    if (p < s_.size() && (is_alnum(s_[p]) || static_cast<unsigned char>(s_[p]) >= 0x80)) {
+      throw ParseError{line_at(start), "bad number syntax: " + quote(s_.substr(start, p + 1 - start))};
+    }
     return p;
   }
 
@@ -384,8 +410,8 @@ bool unquote(const std::string& q, std::string& out, uint32_t* rune = nullptr) {
     }
   }
   if (rune != nullptr) {
-    if (count != 1 && !(count > 1 && out.size() > 1 && static_cast<unsigned char>(out[0]) >= 0x80)) {
-      // count is chars consumed; a valid char literal decodes to exactly one rune
+    if (count != 1) {
+      return false;  // a character constant is exactly one rune ('ab' is malformed)
     }
     *rune = last;
   }
@@ -483,7 +509,10 @@ class Parser {
 
   NodePtr make(Node::Kind k, size_t pos) { return std::make_unique<Node>(k, pos, last_line_); }
 
+  // Go's item.String(): keywords as <if>, other items quoted (%q, cut at 10 runes with "...").
   static std::string describe(const Token& t) {
+    static const std::set<std::string, std::less<>> kKeywords = {
+        "block", "break", "continue", "define", "else", "end", "if", "range", "nil", "template", "with"};
     switch (t.type) {
       case Tok::Eof:
         return "EOF";
@@ -491,13 +520,35 @@ class Parser {
         return "\"}}\"";
       case Tok::LeftDelim:
         return "\"{{\"";
-      case Tok::Field:
-        return "<." + t.val + ">";
+      case Tok::Dot:
+        return "<.>";
       case Tok::Identifier:
-        return "<" + t.val + ">";
+        if (kKeywords.count(t.val) != 0) {
+          return "<" + t.val + ">";
+        }
+        break;
       default:
-        return "\"" + t.val + "\"";
+        break;
     }
+    std::string val = t.type == Tok::Field ? "." + t.val : t.val;
+    size_t cut = 0;
+    int runes = 0;
+    while (cut < val.size() && runes < 10) {
+      ++cut;
+      while (cut < val.size() && (static_cast<unsigned char>(val[cut]) & 0xC0) == 0x80) {
+        ++cut;
+      }
+      ++runes;
+    }
+    const bool longer = cut < val.size();
+    std::string q = "\"";
+    for (char c : val.substr(0, cut)) {
+      if (c == '"' || c == '\\') {
+        q += '\\';
+      }
+      q += c;
+    }
+    return q + "\"" + (longer ? "..." : "");
   }
 
   void expect(Tok type, const char* context) {
@@ -530,6 +581,21 @@ class Parser {
     t->parse_name = name_;
     t->source = src_;
     t->root = std::move(list);
+    // Within one text, a second non-empty definition of a name is an error, as Go's Tree.add; an empty
+    // one never replaces a non-empty one.
+    for (auto& old : defined_) {
+      if (old->name != tname) {
+        continue;
+      }
+      if (is_empty_tree(*old)) {
+        old = std::move(t);
+        return;
+      }
+      if (!is_empty_tree(*t)) {
+        fail("template: multiple definition of template \"" + tname + "\"");
+      }
+      return;
+    }
     defined_.push_back(std::move(t));
   }
 
@@ -575,8 +641,9 @@ class Parser {
       }
       if (kw == "else") {
         next();
-        if (peek().type == Tok::Identifier && (peek().val == "if" || peek().val == "with")) {
-          // {{else if}}: the caller parses the nested control, which shares the outer {{end}}.
+        if (peek().type == Tok::Identifier && peek().val == "if") {
+          // {{else if}}: the caller parses the nested control, which shares the outer {{end}}. Go 1.19
+          // (the reference's) has no {{else with}}.
           return {nullptr, Marker::Else};
         }
         expect(Tok::RightDelim, "else");
@@ -593,7 +660,7 @@ class Parser {
         if (range_depth_ == 0) {
           fail("{{" + kw + "}} outside {{range}}");
         }
-        expect(Tok::RightDelim, kw.c_str());
+        expect(Tok::RightDelim, ("{{" + kw + "}}").c_str());
         return {make(kw == "break" ? Node::Kind::Break : Node::Kind::Continue, pos), Marker::None};
       }
       if (kw == "template" || kw == "block") {
@@ -648,7 +715,7 @@ class Parser {
       if (peek().type == Tok::Identifier && (peek().val == "if" || peek().val == "with")) {
         if (kind == Node::Kind::Range || (peek().val == "with") != (kind == Node::Kind::With)) {
           if (kind != Node::Kind::If || peek().val != "if") {
-            fail("unexpected " + describe(peek()) + " after {{else}}");
+            fail("unexpected " + describe(peek()) + " in input");
           }
         }
         const Token& kt = next();
@@ -680,6 +747,8 @@ class Parser {
         if (assign) {
           check_var(v.val);
         }
+      } else if (peek(1).type == Tok::Comma && peek(2).type == Tok::Variable && peek(3).type == Tok::Comma) {
+        fail(std::string("too many declarations in ") + context);  // range $i, $j, $k := ...
       } else if (peek(1).type == Tok::Comma && peek(2).type == Tok::Variable &&
                  (peek(3).type == Tok::Declare || peek(3).type == Tok::Assign)) {
         if (std::string(context) != "range") {
@@ -703,10 +772,21 @@ class Parser {
         next();
         fail("unexpected " + describe(t) + " in operand");
       }
+      if (t.type == Tok::Pipe || t.type == Tok::Comma || t.type == Tok::Declare || t.type == Tok::Assign) {
+        fail("unexpected " + describe(t) + " in " + context);  // no operand starts a command here
+      }
       pipe->children.push_back(command(end));
     }
     if (pipe->children.empty()) {
       fail(std::string("missing value for ") + context);
+    }
+    // Only the first command may start with a constant.
+    for (size_t i = 1; i < pipe->children.size(); ++i) {
+      const Node::Kind k = pipe->children[i]->children[0]->kind;
+      if (k == Node::Kind::Bool || k == Node::Kind::Dot || k == Node::Kind::Nil || k == Node::Kind::Number ||
+          k == Node::Kind::String) {
+        fail("non executable command in pipeline stage " + std::to_string(i + 1));
+      }
     }
     if (!pipe->is_assign) {
       for (const auto& v : pipe->idents) {
@@ -729,11 +809,7 @@ class Parser {
         break;
       }
       if (t.type == Tok::Pipe) {
-        next();
-        if (peek().type == end) {
-          next();
-          fail("missing command");
-        }
+        next();  // a trailing "|" ends the pipeline, as Go 1.19 accepts it
         break;
       }
       if (t.type == Tok::RightDelim || t.type == Tok::RightParen || t.type == Tok::Eof) {
@@ -863,7 +939,7 @@ class Parser {
         char* end = nullptr;
         double d = std::strtod(s.c_str(), &end);
         if (end == s.c_str() || *end != '\0') {
-          fail("bad number syntax: \"" + t.val + "\"");
+          fail("illegal number syntax: \"" + t.val + "\"");
         }
         if (t.val.find_first_of(".eEpP") == std::string::npos) {
           // A float-parsable integer: too large for int64, which Go rejects at parse time.

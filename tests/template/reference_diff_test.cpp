@@ -123,3 +123,20 @@ TEST_CASE("html: the context around an action picks its escaper, as html/templat
   // Comments dropped, title content escaped, a stray '<' escaped.
   CHECK(render("<!-- {{ .S }} -->a < b<title>{{ \"<x>\" }}</title>", true) == "a &lt; b<title>&lt;x&gt;</title>");
 }
+
+TEST_CASE("parse errors and leniencies of Go 1.19's text/template") {
+  CHECK(render("{{ .S | }}") == "firing");  // a trailing pipe is accepted
+  CHECK(render("{{ | .S }}") == "ERR template: :1: unexpected \"|\" in command");
+  CHECK(render("{{ 'ab' }}") == "ERR template: :1: malformed character constant: 'ab'");
+  CHECK(render("{{ define \"a\" }}A{{ end }}{{ define \"a\" }}B{{ end }}") ==
+        "ERR template: :1: template: multiple definition of template \"a\"");
+  CHECK(render("{{ define \"a\" }}A{{ end }}{{ define \"a\" }}{{ end }}{{ template \"a\" }}") == "A");
+  CHECK(render("{{ template .S }}") == "ERR template: :1: unexpected \".S\" in template clause");
+  CHECK(render("{{ range .L }}{{ continue 1 }}{{ end }}") == "ERR template: :1: unexpected \"1\" in {{continue}}");
+  CHECK(render("{{ - 3 }}") == "ERR template: :1: illegal number syntax: \"-\"");
+  CHECK(render("{{ 1x }}") == "ERR template: :1: bad number syntax: \"1x\"");
+  CHECK(render("{{ range $i, $j, $k := .L }}{{ end }}") == "ERR template: :1: too many declarations in range");
+  CHECK(render("{{ with .S }}{{ else with .S }}{{ end }}") == "ERR template: :1: unexpected <with> in else");
+  CHECK(render("{{ range .L }}{{ else if true }}{{ end }}") == "ERR template: :1: unexpected <if> in input");
+  CHECK(render("{{ 1 | 2 }}") == "ERR template: :1: non executable command in pipeline stage 2");
+}
