@@ -391,6 +391,7 @@ class Api {
     }
     if (m == "OPTIONS") return router_options(allow);
     if (!allows(*route)) return router_method_not_allowed(allow);
+    if (path == "/-/ready" && d_.ready && !d_.ready()) return text_response(503, "Service Unavailable");
     if (m == "HEAD") {
       HttpResponse r;
       r.status = 200;
