@@ -2,6 +2,8 @@
 #include "app/subcommands.hpp"
 
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 #include <iostream>
 #include <string>
 
@@ -19,7 +21,15 @@ int check_config(int argc, char** argv) {
     std::fprintf(stderr, "usage: tocsin check-config FILE...\n");
     return 1;
   }
-  bool all_ok = true;
+  // As amtool's kingpin ExistingFiles argument: a missing path stops everything before any check.
+  for (int i = 2; i < argc; ++i) {
+    std::error_code ec;
+    if (!std::filesystem::exists(argv[i], ec)) {
+      std::fprintf(stderr, "tocsin: error: path '%s' does not exist\n", argv[i]);
+      return 1;
+    }
+  }
+  int failed = 0;
   for (int i = 2; i < argc; ++i) {
     bool ok = false;
     // Template files are parsed as the daemon would load them, on top of the default templates.
@@ -32,10 +42,14 @@ int check_config(int argc, char** argv) {
       return {};
     };
     std::cout << config::check_config_report(argv[i], &ok, check_templates);
-    all_ok = all_ok && ok;
-    if (i + 1 < argc) std::cout << "\n";
+    if (!ok) ++failed;
   }
-  return all_ok ? 0 : 1;
+  std::cout.flush();
+  if (failed > 0) {
+    std::fprintf(stderr, "tocsin: error: failed to validate %d file(s)\n", failed);
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace

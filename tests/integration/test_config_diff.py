@@ -48,6 +48,23 @@ def check_fixtures():
             R.check("amtool agrees on %s" % name, ref_ok == (expect == "ok"), (a.stdout + a.stderr)[-300:])
 
 
+def check_report_shape():
+    """Several files in one run: the report's lines and blank lines as amtool's, the failure count on
+    stderr; a missing path stops the run as amtool's argument check does."""
+    files = [os.path.join(FIXTURES, n) for n in ("ok_min.yml", "dup_recv.yml", "global_ok.yml", "tmpl_glob_none.yml")]
+    t = subprocess.run([TOCSIN, "check-config"] + files, capture_output=True, text=True, timeout=10)
+    R.check("check-config of 4 files: exit 1, failure count on stderr",
+            t.returncode == 1 and t.stderr.strip().endswith("error: failed to validate 1 file(s)"), t.stderr)
+    if AMTOOL:
+        a = subprocess.run([AMTOOL, "check-config"] + files, capture_output=True, text=True, timeout=10)
+        strip = lambda out: [re.sub(r"FAILED: .*", "FAILED", l) for l in out.splitlines()]  # noqa: E731
+        R.check("check-config of 4 files: the report's shape is amtool's", strip(t.stdout) == strip(a.stdout),
+                "\n%s\n%s" % (t.stdout, a.stdout))
+    t = subprocess.run([TOCSIN, "check-config", files[0], "/nonexistent/x.yml"], capture_output=True, text=True, timeout=10)
+    R.check("check-config of a missing path: refused before any check",
+            t.returncode == 1 and t.stdout == "" and "path '/nonexistent/x.yml' does not exist" in t.stderr, t.stdout + t.stderr)
+
+
 def parse_metrics(text):
     types, series = {}, {}
     for line in text.splitlines():
@@ -236,6 +253,7 @@ def check_cluster_metrics():
 
 def main():
     check_fixtures()
+    check_report_shape()
     check_metrics()
     check_cluster_metrics()
     check_reload()
