@@ -252,7 +252,73 @@ std::string fmt_container(const Value& v, char verb, const Spec& sp) {
   return out + "]";
 }
 
+// %#v: the value in Go syntax (template.KV{"a":"b"}, []string{"x"}, time.Date(...)).
+std::string go_syntax(const Value& v) {
+  static const char* const kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                                        "July",    "August",   "September", "October", "November", "December"};
+  switch (v.kind()) {
+    case Value::Kind::Null:
+      return "<nil>";
+    case Value::Kind::Bool:
+    case Value::Kind::Double:
+      return v.to_string();
+    case Value::Kind::Int:
+    case Value::Kind::Duration:
+      return std::to_string(v.as_int());
+    case Value::Kind::String:
+      return go_quote_string(v.as_string());
+    case Value::Kind::Time: {
+      const TimeValue& t = v.as_time();
+      const int month = std::stoi(go_time_format(t, "1"));
+      std::string loc = t.offset_seconds == 0 && (t.zone == "UTC" || t.zone.empty())
+                            ? "time.UTC"
+                            : "time.Location(" + go_quote_string(t.zone) + ")";
+      const int64_t nanos = t.go_zero ? 0 : ((t.at.time_since_epoch().count() % 1000000000) + 1000000000) % 1000000000;
+      return "time.Date(" + std::to_string(std::stoi(go_time_format(t, "2006"))) + ", time." + kMonths[month - 1] + ", " +
+             go_time_format(t, "2") + ", " + std::to_string(std::stoi(go_time_format(t, "15"))) + ", " +
+             go_time_format(t, "4") + ", " + go_time_format(t, "5") + ", " + std::to_string(nanos) + ", " + loc + ")";
+    }
+    case Value::Kind::List: {
+      std::string out = v.type_name() + "{";
+      bool first = true;
+      for (const auto& e : v.as_list()) {
+        out += first ? "" : ", ";
+        first = false;
+        out += go_syntax(e);
+      }
+      return out + "}";
+    }
+    case Value::Kind::Map: {
+      std::string out = v.type_name() + "{";
+      bool first = true;
+      const TypeInfo* t = v.type();
+      if (t != nullptr && t->is_struct) {
+        for (const auto& f : t->field_order) {
+          auto it = v.as_map().find(f);
+          if (it == v.as_map().end()) {
+            continue;
+          }
+          out += first ? "" : ", ";
+          first = false;
+          out += f + ":" + go_syntax(it->second);
+        }
+        return out + "}";
+      }
+      for (const auto& [k, e] : v.as_map()) {
+        out += first ? "" : ", ";
+        first = false;
+        out += go_quote_string(k) + ":" + go_syntax(e);
+      }
+      return out + "}";
+    }
+  }
+  return "";
+}
+
 std::string fmt_value(const Value& v, char verb, const Spec& sp) {
+  if (verb == 'v' && sp.sharp) {
+    return pad(go_syntax(v), sp, false);
+  }
   switch (v.kind()) {
     case Value::Kind::Null:
       return verb == 'v' ? pad("<nil>", sp, false) : bad_verb(verb, v);
@@ -301,6 +367,31 @@ std::string fmt_value(const Value& v, char verb, const Spec& sp) {
         case 'g':
         case 'G':
           return fmt_float(v.as_double(), verb, sp);
+        case 'x':
+        case 'X': {
+          // Hexadecimal float as strconv's 'x' format: C's %a with a two-digit exponent.
+          const double d = v.as_double();
+          if (std::isinf(d) || std::isnan(d)) {
+            return fmt_float(d, 'g', sp);
+          }
+          char fmt[16];
+          char buf[128];
+          if (sp.prec >= 0) {
+            std::snprintf(fmt, sizeof fmt, "%%%s.%d%c", sp.plus ? "+" : "", std::min(sp.prec, 60), verb == 'x' ? 'a' : 'A');
+          } else {
+            std::snprintf(fmt, sizeof fmt, "%%%s%c", sp.plus ? "+" : "", verb == 'x' ? 'a' : 'A');
+          }
+          std::snprintf(buf, sizeof buf, fmt, d);
+          std::string out = buf;
+          const size_t e = out.find_first_of("pP");
+          if (e != std::string::npos && e + 2 < out.size() + 1) {
+            const size_t digits = out.size() - (e + 2);
+            if (digits == 1) {
+              out.insert(e + 2, "0");
+            }
+          }
+          return pad(out, sp, true);
+        }
         default:
           return bad_verb(verb, v);
       }

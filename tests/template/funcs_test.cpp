@@ -204,3 +204,14 @@ TEST_CASE("errors after a chain or on a method's literal argument, where amtool 
   CHECK(render("{{ .CommonLabels.Remove \"job\" }}") ==
         "ERR template: :1:24: executing \"\" at <\"job\">: can't handle \"job\" for arg of type []string");
 }
+
+TEST_CASE("%#v prints Go syntax and %x a float in hex (recorded from amtool 0.25)") {
+  CHECK(render("{{ printf \"%#v|%#v|%#v|%#v\" \"s\" 1 true nil }}") == "\"s\"|1|true|<nil>");
+  CHECK(render("{{ printf \"%#v\" .CommonLabels }}") == "template.KV{\"alertname\":\"DiskFull\", \"severity\":\"critical\"}");
+  CHECK(render("{{ printf \"%#v\" .CommonLabels.SortedPairs }}") ==
+        "template.Pairs{template.Pair{Name:\"alertname\", Value:\"DiskFull\"}, template.Pair{Name:\"severity\", "
+        "Value:\"critical\"}}");
+  CHECK(render("{{ printf \"%#v\" (index .Alerts 2).StartsAt }} {{ printf \"%#v\" (index .Alerts 0).EndsAt }}") ==
+        "time.Date(2024, time.January, 2, 1, 0, 0, 0, time.UTC) time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC)");
+  CHECK(render("{{ printf \"%x|%X|%x|%.2x\" 3.5 3.5 1.0 3.14159 }}") == "0x1.cp+01|0X1.CP+01|0x1p+00|0x1.92p+01");
+}
