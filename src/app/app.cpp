@@ -30,6 +30,7 @@
 #include "api/auth.hpp"
 #include "app/flags.hpp"
 #include "app/http_metrics.hpp"
+#include "app/process_metrics.hpp"
 #include "app/subcommands.hpp"
 #include "config/config.hpp"
 #include "config/web_config.hpp"
@@ -600,6 +601,7 @@ class Daemon {
     r.gauge_func("alertmanager_marked_alerts", "How many alerts by state are currently marked in the Alertmanager regardless of their expiry.",
                  {"state"}, [by_state] { return by_state(true); });
     register_idle_metrics(!flags_.cluster_listen_address.empty());
+    register_process_metrics();
     r.gauge_func("alertmanager_dispatcher_aggregation_groups", "Number of active aggregation groups", {}, [this] {
       std::vector<std::pair<std::vector<std::string>, double>> out;
       out.push_back({{}, dispatcher_ ? static_cast<double>(dispatcher_->group_count()) : 0});

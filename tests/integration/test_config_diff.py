@@ -137,6 +137,9 @@ def check_metrics():
         if not fam.startswith("alertmanager_"):
             continue
         R.check("metric %s exists as a %s" % (fam, kind), ot.get(fam) == kind, ot.get(fam))
+    for fam, kind in sorted(rt.items()):
+        if fam.startswith("process_"):
+            R.check("metric %s exists as a %s" % (fam, kind), ot.get(fam) == kind, ot.get(fam))
     extra = sorted(f for f in ot if f.startswith("alertmanager_") and f not in rt and f not in TOCSIN_ONLY)
     R.check("no alertmanager_* family the reference lacks", not extra, extra)
     names = lambda series: {tuple(k for k, _ in labels) for labels in series}  # noqa: E731
