@@ -582,17 +582,18 @@ class Exec {
       want(0);
       return Value(go_time_string(t));
     }
-    if (name == "Unix") {
+    if (name == "Unix" || name == "UnixMilli" || name == "UnixMicro" || name == "UnixNano") {
       want(0);
-      return Value(floor_div(ns, 1000000000));
-    }
-    if (name == "UnixMilli") {
-      want(0);
-      return Value(floor_div(ns, 1000000));
-    }
-    if (name == "UnixNano") {
-      want(0);
-      return Value(ns);
+      if (t.go_zero) {
+        // Go's zero time (year 1); UnixNano wraps around int64 as Go's multiplication does.
+        constexpr int64_t kZeroUnix = -62135596800LL;
+        return Value(name == "Unix"        ? kZeroUnix
+                     : name == "UnixMilli" ? kZeroUnix * 1000
+                     : name == "UnixMicro" ? kZeroUnix * 1000000
+                                           : static_cast<int64_t>(static_cast<uint64_t>(kZeroUnix) * 1000000000ULL));
+      }
+      const int64_t unit = name == "Unix" ? 1000000000 : name == "UnixMilli" ? 1000000 : name == "UnixMicro" ? 1000 : 1;
+      return Value(floor_div(ns, unit));
     }
     if (name == "IsZero") {
       want(0);
@@ -645,10 +646,6 @@ class Exec {
     if (name == "Nanosecond") {
       want(0);
       return Value(t.go_zero ? int64_t{0} : ((ns % 1000000000) + 1000000000) % 1000000000);
-    }
-    if (name == "UnixMicro") {
-      want(0);
-      return Value(floor_div(ns, 1000));
     }
     if (name == "IsDST") {
       want(0);

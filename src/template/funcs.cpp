@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -1080,7 +1081,23 @@ Result<TimeValue> time_in_zone(const TimeValue& t, std::string_view zone) {
     return utc_time(t.at);
   }
   std::string name(zone);
-  std::string path = name == "Local" ? "/etc/localtime" : "/usr/share/zoneinfo/" + name;
+  std::string path = "/usr/share/zoneinfo/" + name;
+  if (name == "Local") {
+    // Go's local zone: $TZ when set (":" prefix dropped; an absolute path, or a zone name; "" or "UTC" or an
+    // unknown one is UTC), else /etc/localtime.
+    const char* tz = std::getenv("TZ");
+    std::string zone_env = tz != nullptr ? tz : "";
+    if (!zone_env.empty() && zone_env[0] == ':') {
+      zone_env.erase(0, 1);
+    }
+    if (tz == nullptr) {
+      path = "/etc/localtime";
+    } else if (zone_env.empty() || zone_env == "UTC" || zone_env.find("..") != std::string::npos) {
+      return utc_time(t.at);
+    } else {
+      path = zone_env[0] == '/' ? zone_env : "/usr/share/zoneinfo/" + zone_env;
+    }
+  }
   bool bad_name = name.find("..") != std::string::npos || name[0] == '/' || name[0] == '\\';
   static std::mutex mu;
   static std::map<std::string, Zone> cache;

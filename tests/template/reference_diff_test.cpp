@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <string>
 
 #include "template/template.hpp"
 #include "template/value.hpp"
@@ -139,4 +141,18 @@ TEST_CASE("parse errors and leniencies of Go 1.19's text/template") {
   CHECK(render("{{ with .S }}{{ else with .S }}{{ end }}") == "ERR template: :1: unexpected <with> in else");
   CHECK(render("{{ range .L }}{{ else if true }}{{ end }}") == "ERR template: :1: unexpected <if> in input");
   CHECK(render("{{ 1 | 2 }}") == "ERR template: :1: non executable command in pipeline stage 2");
+}
+
+TEST_CASE("Unix times of Go's zero time, and Local from $TZ") {
+  CHECK(render("{{ .Zero.Unix }} {{ .Zero.UnixMilli }} {{ .Zero.UnixMicro }} {{ .Zero.UnixNano }}") ==
+        "-62135596800 -62135596800000 -62135596800000000 -6795364578871345152");
+  const char* old = std::getenv("TZ");
+  const std::string saved = old != nullptr ? old : "";
+  setenv("TZ", "Europe/Berlin", 1);
+  CHECK(render("{{ .Start.Local }}") == "2024-03-01 00:15:42 +0100 CET");
+  if (old != nullptr) {
+    setenv("TZ", saved.c_str(), 1);
+  } else {
+    unsetenv("TZ");
+  }
 }
