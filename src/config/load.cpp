@@ -266,7 +266,12 @@ class Reader {
     out = Secret(s);
     record(key, n);
   }
-  void plain_secret_url(const std::string& key, Secret& out, Omit o) { secret_url(key, out, o); }
+  // A URL 0.25 keeps as a plain URL (the webhook's): printed in clear, so "<secret>" is no URL here.
+  void plain_secret_url(const std::string& key, Secret& out, Omit o) {
+    std::string s = out.value();
+    url(key, s, o);
+    out = Secret(s);
+  }
   void url_unless(const std::string& key, std::string& out, const char* /*dflt*/) { url(key, out, fields::kOmit); }
   void hostport(const std::string& key, std::string& out, Omit) {
     YAML::Node n = take(key);
@@ -565,12 +570,7 @@ void validate(Reader& r, HttpClientConfig& c) {
     }
     if (c.oauth2->token_url.empty()) r.fail("oauth2 token_url must be configured");
   }
-  if (!c.proxy_url.empty()) {
-    if (auto err = check_url(c.proxy_url)) {
-      // Proxies may use other schemes (socks5); only a missing host is an error there.
-      if (err->find("missing host") != std::string::npos) r.fail("proxy_url: " + *err);
-    }
-  }
+  // proxy_url is only parsed (url.Parse) by the reference: any scheme, even no host, loads.
   if (c.proxy_from_environment && !c.proxy_url.empty()) {
     r.fail("if proxy_from_environment is configured, proxy_url must not be configured");
   }
@@ -622,7 +622,7 @@ void validate(Reader& r, EmailConfig& c) {
     normalized[n] = v;
   }
   c.headers = std::move(normalized);
-  at_most_one(r, !c.auth_password.empty(), !c.auth_password_file.empty(), "auth_password & auth_password_file");
+  // auth_password and auth_password_file together load, as in 0.25 (the file wins when sending).
   at_most_one(r, !c.auth_secret.empty(), !c.auth_secret_file.empty(), "auth_secret & auth_secret_file");
 }
 
