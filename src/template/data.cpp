@@ -11,6 +11,22 @@ namespace tocsin::tmpl {
 
 namespace {
 
+// A time read from JSON as Go's time.Parse leaves it: "Z" is UTC; an offset is the local zone when that
+// has the same offset at that instant, else a fixed zone without a name.
+TimeValue parsed_time(TimePoint at, const std::optional<int>& offset) {
+  TimeValue t = alert_time(at);
+  if (!offset || t.go_zero) {
+    return t;
+  }
+  auto local = time_in_zone(t, "Local");
+  if (local.ok() && local->offset_seconds == *offset) {
+    return *local;
+  }
+  t.offset_seconds = *offset;
+  t.zone.clear();
+  return t;
+}
+
 
 std::shared_ptr<const TypeInfo> pair_type() {
   static auto t = [] {
@@ -200,8 +216,8 @@ Value make_alert(const AlertData& a) {
   Map m{{"Status", Value(a.status)},
         {"Labels", make_kv(a.labels)},
         {"Annotations", make_kv(a.annotations)},
-        {"StartsAt", Value(alert_time(a.starts_at))},
-        {"EndsAt", Value(alert_time(a.ends_at))},
+        {"StartsAt", Value(parsed_time(a.starts_at, a.starts_offset))},
+        {"EndsAt", Value(parsed_time(a.ends_at, a.ends_offset))},
         {"GeneratorURL", Value(a.generator_url)},
         {"Fingerprint", Value(a.fingerprint)}};
   return Value(std::move(m)).with_type(alert_type());

@@ -3,6 +3,7 @@
 // .Names, .Values, .Remove) and .ExternalURL.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,9 @@ struct AlertData {
   LabelSet labels, annotations;
   TimePoint starts_at, ends_at;
   std::string generator_url, fingerprint;
+  // The UTC offset a time was written with ("+01:00"), when not "Z": Go keeps it (in the local zone when
+  // that has the same offset then, else as a nameless fixed zone).
+  std::optional<int> starts_offset, ends_offset;
 };
 
 struct NotificationData {

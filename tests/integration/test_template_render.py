@@ -160,7 +160,20 @@ check(rc == 0 and out == "", "an empty text renders nothing", out)
 bad_json = os.path.join(CORPUS, "..", "corpus-bad-data.json.tmp")
 with open(bad_json, "w") as f:
     f.write("nope")
+# Data files encoding/json rejects, each with its message (and one it reads: keys in any case, offsets kept).
+typed = {}
+for key, body in [("receiver a number", '{"receiver": 5}'),
+                  ("data an array", '[1, 2]'),
+                  ("label value a number", '{"alerts": [{"labels": {"a": 1}}]}'),
+                  ("startsAt out of range", '{"alerts": [{"startsAt": "2024-13-01T00:00:00Z"}]}'),
+                  ("keys in any case, offsets kept", '{"Receiver": "r", "ALERTS": [{"StartsAt": "2024-01-01T01:00:00.5+01:00"}]}')]:
+    typed[key] = os.path.join(CORPUS, "..", "corpus-typed-%d.json.tmp" % len(typed))
+    with open(typed[key], "w") as f:
+        f.write(body)
 try:
+    for key, path in typed.items():
+        same("data file: " + key, [NO_FILES], [REF_DEFAULT],
+             "{{ .Receiver }}{{ range .Alerts }} {{ .StartsAt }} {{ .StartsAt.Format \"15:04 MST\" }}{{ end }}", path)
     error_cases = [
         ("undefined template", [NO_FILES], '{{ template "nope" . }}', None, None),
         ("unknown field", [NO_FILES], "{{ .Foo }}", None, None),
@@ -181,6 +194,8 @@ try:
                   f"tocsin: {err1.strip()}\namtool: {err2.strip()}")
 finally:
     os.unlink(bad_json)
+    for path in typed.values():
+        os.unlink(path)
 for args, what in [(["--template.text=x"], "required flag --template.glob not provided"),
                    ([f"--template.glob={NO_FILES}"], "required flag --template.text not provided")]:
     p = subprocess.run([TOCSIN, "template", "render"] + args, capture_output=True, timeout=60)
