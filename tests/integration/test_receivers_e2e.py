@@ -32,6 +32,7 @@ PATHS = {
     "slack-retry": "/services/T000/B000/retry",
     "pd-v2": "/v2/enqueue",
     "pd-v1": "/generic/2010-04-15/create_event.json",
+    "webhook": "/hooks/tocsin",
 }
 EMAIL_TEXT = ('{{ .Status }} {{ len .Alerts }} alert(s) for {{ .GroupLabels.alertname }}\n'
               '{{ range .Alerts }}- {{ .Labels.alertname }} on {{ .Labels.instance }}: {{ .Annotations.summary }}\n{{ end }}')
@@ -58,6 +59,7 @@ route:
     - {{matchers: ['rx="pd-v2"'], receiver: pd-v2}}
     - {{matchers: ['rx="pd-v1"'], receiver: pd-v1}}
     - {{matchers: ['rx="email"'], receiver: email}}
+    - {{matchers: ['rx="webhook"'], receiver: webhook}}
 receivers:
   - name: slack-default
     slack_configs:
@@ -140,6 +142,10 @@ receivers:
           proxy_url: '{u}'
           tls_config:
             insecure_skip_verify: true
+  - name: webhook
+    webhook_configs:
+      - url: '{u}{PATHS["webhook"]}'
+        max_alerts: 1
   - name: email
     email_configs:
       - to: 'oncall@example.org, second@example.org'
@@ -157,6 +163,13 @@ def alert(rx, name, instance, severity="warning", ends=None):
     return a
 
 
+def webhook_alert(instance, ends=None):
+    """An alert whose annotation holds what encoding/json escapes: <, >, & and U+2028."""
+    a = alert("webhook", "HookAlert", instance, ends=ends)
+    a["annotations"]["description"] = "a <b>bold</b> & \u2028 claim"
+    return a
+
+
 def firing_batch():
     return [
         alert("slack-default", "DiskFull", "db-1:9100"), alert("slack-default", "DiskFull", "db-2:9100"),
@@ -167,6 +180,7 @@ def firing_batch():
         alert("pd-v2", "PdV2Alert", "pd-1:9100", "critical"),
         alert("pd-v1", "PdV1Alert", "pd-2:9100"),
         alert("email", "MailAlert", "mail-1:25"), alert("email", "MailAlert", "mail-2:25"),
+        webhook_alert("hook-1"), webhook_alert("hook-2"),
     ]
 
 
@@ -179,6 +193,7 @@ def resolved_batch():
         alert("slack-custom", "HighLatency", "web-2:80", "critical", ends=end),
         alert("pd-v2", "PdV2Alert", "pd-1:9100", "critical", ends=end),
         alert("pd-v1", "PdV1Alert", "pd-2:9100", ends=end),
+        webhook_alert("hook-1", ends=end), webhook_alert("hook-2", ends=end),
     ]
 
 
@@ -186,7 +201,7 @@ def expected_done(http, smtp):
     def n(key):
         return len(http.received(PATHS[key]))
     return (n("slack-default") >= 2 and n("slack-custom") >= 2 and n("slack-bot") >= 1 and n("slack-retry") >= 1
-            and n("pd-v2") >= 2 and n("pd-v1") >= 2 and len(smtp.received()) >= 1)
+            and n("pd-v2") >= 2 and n("pd-v1") >= 2 and n("webhook") >= 2 and len(smtp.received()) >= 1)
 
 
 def run(binary, tag):
@@ -517,6 +532,19 @@ def check_email(ours, ref):
             and "MailAlert" in ha and "mail-1:25" in ha and "mail-2:25" in ha, (ha or "")[:500])
 
 
+def check_webhook_bytes(ours, ref):
+    """The webhook bodies byte for byte (times, which each daemon sets itself, and the notification_reason
+    only tocsin sends, aside): key order, escapes of <, >, & and U+2028, the final newline, max_alerts."""
+    def norm(body):
+        text = body.decode("utf-8", "replace")
+        text = re.sub(r'"notification_reason":"[^"]*",', "", text)
+        return re.sub(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z', "<time>", text)
+    a = [norm(r.body) for r in ours["http"].received(PATHS["webhook"])]
+    b = [norm(r.body) for r in ref["http"].received(PATHS["webhook"])]
+    R.check("webhook: reference sent firing then resolved", len(b) == 2, "got %d" % len(b))
+    R.check("webhook: tocsin body bytes == reference's", a == b, "\n  tocsin:    %r\n  reference: %r" % (a, b))
+
+
 def check_request_headers(ours, ref):
     """Every HTTP request carries the reference's headers, values included (Go's client sends no Accept and,
     with compression disabled by Prometheus' round tripper, no Accept-Encoding)."""
@@ -552,6 +580,7 @@ def main():
     check_pagerduty(ours, ref, "pd-v1", pd_v1_format_errors, ("details",))
     check_email(ours, ref)
     check_request_headers(ours, ref)
+    check_webhook_bytes(ours, ref)
     R.finish()
 
 

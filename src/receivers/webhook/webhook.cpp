@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "receivers/http_options.hpp"
+#include "receivers/notify_util.hpp"
 
 namespace tocsin::receivers {
 
@@ -39,9 +40,8 @@ std::string webhook_payload(const NotifyContext& ctx, const AlertList& all, uint
     ja["fingerprint"] = fingerprint_hex(a->fingerprint);
     arr.push_back(std::move(ja));
   }
-  // The status and the common labels are those of the whole group, as the reference computes
-  // them before truncating.
-  for (const auto& a : all) any_firing |= !a->resolved_at(ctx.now);
+  // The status and the common labels and annotations are those of the alerts sent: the reference
+  // truncates to max_alerts before it builds the template data.
   nlohmann::ordered_json j;
   j["receiver"] = quote_meta(ctx.receiver);
   j["status"] = any_firing ? "firing" : "resolved";
@@ -49,13 +49,14 @@ std::string webhook_payload(const NotifyContext& ctx, const AlertList& all, uint
   // Newer releases (0.32+) say why this notification went out.
   j["notification_reason"] = ctx.notification_reason;
   j["groupLabels"] = kv(ctx.group_labels);
-  j["commonLabels"] = kv(common_labels(all, false));
-  j["commonAnnotations"] = kv(common_labels(all, true));
+  j["commonLabels"] = kv(common_labels(alerts, false));
+  j["commonAnnotations"] = kv(common_labels(alerts, true));
   j["externalURL"] = ctx.external_url;
   j["version"] = "4";
   j["groupKey"] = ctx.group_key;
   j["truncatedAlerts"] = truncated;
-  return j.dump();
+  // As encoding/json's Encoder writes it: <, > and & escaped, a final newline; invalid UTF-8 replaced.
+  return go_json_text(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 NotifyResult WebhookNotifier::notify(const NotifyContext& ctx, const AlertList& alerts) {
