@@ -88,9 +88,12 @@ net::HttpHandler with_http_metrics(net::HttpHandler inner, std::string route_pre
     }
     if (get) m.in_flight.dec();
     std::string label;
-    if (!resp.deferred && starts_with(req.path, prefix)) {
-      std::string path = req.path.substr(prefix.size());
-      if (path.empty()) path = "/";
+    if (!resp.deferred && !prefix.empty() && req.path == "/") {
+      // With a route prefix the reference's root router still answers "/" (a redirect to the prefix).
+      if (get) label = "/";
+    } else if (!resp.deferred && starts_with(req.path, prefix)) {
+      // The bare prefix ("/p") is the router's redirect to "/p/", which no handler observes.
+      const std::string path = req.path.substr(prefix.size());
       label = http_handler_label(req.method, path);
     }
     if (!label.empty()) {

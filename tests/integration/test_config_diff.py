@@ -254,11 +254,36 @@ def check_cluster_metrics():
                 os_.get(s))
 
 
+def check_http_metrics_prefix():
+    """With --web.route-prefix, the router's handlers are labelled without the prefix, "/" included."""
+    def run(binary):
+        d = Daemon(binary, RELOAD_GOOD, name=os.path.basename(binary), extra=["--web.route-prefix=/p"])
+        root = d.url
+        d.url = root + "/p"  # the harness polls <url>/-/ready
+        try:
+            d.start()
+            d.request("HEAD", "/-/healthy")
+            d.request("POST", "/-/reload")
+            d.request("GET", "/")
+            d.request("GET", "/api/v2/status")
+            d.url = root
+            d.request("GET", "/")
+            d.url = root + "/p"
+            return d.request("GET", "/metrics")[1]
+        finally:
+            d.cleanup()
+
+    ours, ref = run_parallel([lambda: run(TOCSIN), lambda: run(REFERENCE)])
+    pick = lambda t: sorted(l for l in t.splitlines() if l.startswith("alertmanager_http_request_duration_seconds_count"))  # noqa: E731
+    R.check("route prefix: request counts by handler and method", pick(ours) == pick(ref), "\n%s\n%s" % (pick(ours), pick(ref)))
+
+
 def main():
     check_fixtures()
     check_report_shape()
     check_metrics()
     check_cluster_metrics()
+    check_http_metrics_prefix()
     check_reload()
     R.finish()
 
