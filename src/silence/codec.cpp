@@ -305,8 +305,10 @@ Result<Silence> parse_postable_silence(std::string_view body, PostableError* err
   json doc;
   try {
     doc = json::parse(body.substr(0, scan.end));
-  } catch (const json::exception& e) {  // out_of_range for a number like 1e999999
-    return fail(body_error(std::string("invalid JSON: ") + e.what()));
+  } catch (const json::exception&) {
+    // A number too large for a double (1e999): every number here is a type error, whatever its size.
+    doc = json::parse(zero_json_numbers(body.substr(0, scan.end)), nullptr, false);
+    if (doc.is_discarded()) return fail(body_error("invalid JSON"));
   }
   // null decodes to an empty silence, which then fails validation on its first required field.
   if (doc.is_null()) {

@@ -656,6 +656,35 @@ JsonScan scan_go_json(std::string_view body) {
   return out;
 }
 
+std::string zero_json_numbers(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < json.size()) {
+        out += json[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '-' || is_digit(c)) {
+      while (i + 1 < json.size() && (is_digit(json[i + 1]) || json[i + 1] == '.' || json[i + 1] == 'e' ||
+                                     json[i + 1] == 'E' || json[i + 1] == '+' || json[i + 1] == '-')) {
+        ++i;
+      }
+      out += '0';
+      continue;
+    }
+    in_string = c == '"';
+    out += c;
+  }
+  return out;
+}
+
 bool go_swagger_bool(std::string_view s) {
   std::string lower;
   for (char c : s) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);

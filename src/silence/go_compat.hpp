@@ -26,6 +26,10 @@ struct JsonScan {
 };
 JsonScan scan_go_json(std::string_view body);
 
+// `json` (syntactically valid) with every number replaced by 0: for the bodies whose numbers are all
+// type errors anyway, so that one too large for a double (1e999) reads like any other number.
+std::string zero_json_numbers(std::string_view json);
+
 // swag.ConvertBool: "true", "1", "yes", "ok", "y", "on", "selected", "checked", "t", "enabled" (any
 // case) are true, anything else false.
 bool go_swagger_bool(std::string_view s);

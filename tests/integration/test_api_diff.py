@@ -142,7 +142,8 @@ def post_alerts():
         compare("POST alerts: " + name, "POST", "/api/v2/alerts", json.dumps(body).encode(), J)
     for name, body in [("not JSON", b"{bad"), ("empty", b""), ("blank", b" \n"), ("cut short", b'[{"labels":'),
                        ("trailing bytes", b'[{"labels":{"alertname":"Trail"}}] x'), ("byte order mark", b"\xef\xbb\xbf[]"),
-                       ("an unknown escape", b'[{"labels":{"a":"\\q"}}]')]:
+                       ("an unknown escape", b'[{"labels":{"a":"\\q"}}]'), ("a huge number", b'[{"labels":{"a":1e999}}]'),
+                       ("a huge time", b'[{"labels":{"a":"b"},"startsAt":-1e999}]'), ("a huge body", b"1e999")]:
         compare("POST alerts: body " + name, "POST", "/api/v2/alerts", body, J)
     for ct in ("", "text/plain", "Application/JSON; charset=utf-8", "application/vnd.api+json", "foo"):
         compare("POST alerts: Content-Type %r" % ct, "POST", "/api/v2/alerts", b"[]", {"Content-Type": ct} if ct else {})
@@ -182,7 +183,7 @@ def silences():
     ]
     for name, body in cases:
         compare("POST silence: " + name, "POST", "/api/v2/silences", json.dumps(body).encode(), J)
-    for name, body in [("not JSON", b"{x"), ("an array", b"[]"), ("null", b"null"), ("trailing bytes", json.dumps(s()).encode() + b" x")]:
+    for name, body in [("not JSON", b"{x"), ("an array", b"[]"), ("null", b"null"), ("a huge number", b'{"comment":1e999}'), ("trailing bytes", json.dumps(s()).encode() + b" x")]:
         compare("POST silence: body " + name, "POST", "/api/v2/silences", body, J)
     compare("POST silence: text/plain", "POST", "/api/v2/silences", json.dumps(s()).encode(), {"Content-Type": "text/plain"})
     for q in ["", "?filter=alertname%3DX", "?filter=a%3D~%28", "?filter=bad"]:

@@ -100,3 +100,8 @@ TEST_CASE("regexp errors in Go's words") {
   CHECK(go_regexp_error("[a") == "error parsing regexp: missing closing ]: `[a`");
   CHECK(go_regexp_error("*") == "error parsing regexp: missing argument to repetition operator: `*`");
 }
+
+TEST_CASE("numbers zeroed for type errors") {
+  CHECK(zero_json_numbers(R"([{"a":1e999,"b":"1e5 \"-3\"","c":[-1.5E+3,2]}])") ==
+        R"([{"a":0,"b":"1e5 \"-3\"","c":[0,0]}])");
+}
