@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <string_view>
 
 #include "core/time.hpp"
 
@@ -199,11 +200,39 @@ std::string help_text() {
       "usage: tocsin [<flags>] | tocsin check-config FILE... | tocsin routes show|test ... | "
       "tocsin template render ...\n\n"
       "tocsin, an Alertmanager-compatible alert router.\n\nFlags:\n"
-      "  -h, --help  Show context-sensitive help.\n";
+      "  -h, --help  Show context-sensitive help (also try --help-long and --help-man).\n";
   for (const auto& d : defs()) {
-    std::string line = std::string("      --") + (d.is_bool ? "[no-]" : "") + d.name;
+    std::string line = std::string("      --") + d.name;  // kingpin v2 prints a boolean without [no-]
     if (!d.is_bool) line += std::string("=") + (d.def[0] ? "\"" + std::string(d.def) + "\"" : "\"\"");
     s += line + "\n          " + d.help + "\n";
+  }
+  // The flags tocsin accepts and does not use (no gossip yet), listed so every flag of the
+  // reference's --help is found here too.
+  struct Listed {
+    const char* name;
+    const char* def;
+    const char* help;
+  };
+  static const Listed kAccepted[] = {
+      {"web.ui-path", "/usr/share/prometheus/alertmanager/ui/", "Accepted for compatibility; tocsin has no web UI."},
+      {"cluster.peer-timeout", "15s", "Time to wait between peers to send notifications."},
+      {"cluster.gossip-interval", "200ms", "Interval between sending gossip messages."},
+      {"cluster.pushpull-interval", "1m0s", "Interval for gossip state syncs."},
+      {"cluster.tcp-timeout", "10s", "Timeout for establishing a stream connection with a remote node for a full state sync."},
+      {"cluster.probe-timeout", "500ms", "Timeout to wait for an ack from a probed node before assuming it is unhealthy."},
+      {"cluster.probe-interval", "1s", "Interval between random node probes."},
+      {"cluster.settle-timeout", "1m0s", "Maximum time to wait for cluster connections to settle before evaluating notifications."},
+      {"cluster.reconnect-interval", "10s", "Interval between attempting to reconnect to lost peers."},
+      {"cluster.reconnect-timeout", "6h0m0s", "Length of time to attempt to reconnect to a lost peer."},
+      {"cluster.tls-config", "", "Path to config yaml file that can enable mutual TLS within the gossip protocol."},
+      {"cluster.allow-insecure-public-advertise-address-discovery", nullptr,
+       "Allow alertmanager to discover and listen on a public IP address."},
+  };
+  for (const auto& a : kAccepted) {
+    std::string line = std::string("      --") + a.name;
+    if (a.def) line += std::string("=\"") + a.def + "\"";
+    const bool cluster = std::string_view(a.name).substr(0, 8) == "cluster.";
+    s += line + "\n          " + a.help + (cluster ? " (accepted; clustering is not implemented)" : "") + "\n";
   }
   s += "      --version  Show application version.\n";
   return s;

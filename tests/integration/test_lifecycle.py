@@ -105,6 +105,14 @@ def main():
                             "--web.listen-address=127.0.0.1:0"], capture_output=True, text=True, timeout=10)
         R.check("an unusable --storage.path is an error, not a crash", r.returncode == 1 and "storage directory" in r.stderr,
                 "%s %s" % (r.returncode, r.stderr))
+    ref = "/usr/bin/prometheus-alertmanager"
+    if os.path.exists(ref):
+        import re
+        ref_help = subprocess.run([ref, "--help"], capture_output=True, text=True, timeout=10)
+        ours_help = subprocess.run([TOCSIN, "--help"], capture_output=True, text=True, timeout=10).stdout
+        names = sorted(set(re.findall(r"--[a-z][a-z0-9.-]*[a-z0-9]", ref_help.stdout + ref_help.stderr)))
+        R.check("every flag of the reference's --help is in tocsin's", names and all(n in ours_help for n in names),
+                [n for n in names if n not in ours_help])
     r = subprocess.run([TOCSIN, "--version"], capture_output=True, text=True, timeout=10)
     R.check("--version has the reference's shape", r.returncode == 0 and r.stdout.startswith("tocsin, version ")
             and "(branch: " in r.stdout and "\n  platform:" in r.stdout, r.stdout)
