@@ -753,8 +753,8 @@ class Api {
       }
       valid.push_back(std::move(a));
     }
-    if (firing > 0) metrics.received.counter({"firing"}).inc(static_cast<double>(firing));
-    if (resolved > 0) metrics.received.counter({"resolved"}).inc(static_cast<double>(resolved));
+    if (firing > 0) metrics.received.counter({"firing", "v2"}).inc(static_cast<double>(firing));
+    if (resolved > 0) metrics.received.counter({"resolved", "v2"}).inc(static_cast<double>(resolved));
     HttpResponse answer;
     if (!errors.empty()) {
       answer = string_error(400, errors);
