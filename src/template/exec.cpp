@@ -82,8 +82,15 @@ class Exec {
 
   std::string run(const Tree& tree, const Value& data) {
     tree_ = &tree;
+    if (opt_.html) {
+      std::set<const Tree*> seen;
+      check_templates_exist(tree, *tree.root, seen);
+    }
     vars_.push_back({"$", data});
     walk(data, *tree.root);
+    if (opt_.html && !html_ctx_.at_text()) {
+      throw ExecError{"html/template: ends in a non-text context: " + html_ctx_.go_context()};
+    }
     return std::move(out_);
   }
 
@@ -100,6 +107,40 @@ class Exec {
     int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
     throw ExecError{"template: " + tree_->parse_name + ":" + std::to_string(line) + ":" + std::to_string(col) +
                     ": executing \"" + tree_->name + "\" at <" + node_->to_string() + ">: " + msg};
+  }
+
+  // "name:line:col" of a node in a tree's source, as Go's ErrorContext.
+  static std::string location(const Tree& tree, const Node& n) {
+    const std::string& src = *tree.source;
+    size_t pos = std::min(n.pos, src.size());
+    std::string_view before(src.data(), pos);
+    size_t nl = before.rfind('\n');
+    size_t col = nl == std::string_view::npos ? pos : pos - (nl + 1);
+    int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+    return tree.parse_name + ":" + std::to_string(line) + ":" + std::to_string(col);
+  }
+
+  // html/template escapes every branch before executing, so a {{template}} of an undefined name fails
+  // even where it would not run.
+  void check_templates_exist(const Tree& tree, const Node& n, std::set<const Tree*>& seen) {
+    if (n.kind == Node::Kind::Template) {
+      auto it = set_.find(n.text);
+      if (it == set_.end()) {
+        throw ExecError{"html/template:" + location(tree, n) + ": no such template \"" + n.text + "\""};
+      }
+      const Tree* called = it->second.get();
+      if (seen.insert(called).second) {
+        check_templates_exist(*called, *called->root, seen);
+      }
+    }
+    for (const auto& c : n.children) {
+      check_templates_exist(tree, *c, seen);
+    }
+    for (const NodePtr* p : {&n.list, &n.else_list}) {
+      if (*p) {
+        check_templates_exist(tree, **p, seen);
+      }
+    }
   }
 
   void step() {
@@ -177,6 +218,10 @@ class Exec {
   void print_value(const Node& n, const Value& v) {
     node_ = &n;
     if (opt_.html) {
+      if (html_ctx_.in_js_template()) {
+        throw ExecError{"html/template:" + location(*tree_, n) + ": " + n.to_string() +
+                        " appears in a JS template literal"};
+      }
       write(html_ctx_.escape(v, predefined_));
       return;
     }

@@ -409,6 +409,7 @@ size_t HtmlContext::step_text(std::string_view s, size_t i, std::string& out) {
                  : name == "style" ? Element::Style
                  : (name == "title" || name == "textarea") ? Element::RCData
                  : Element::None;
+        title_ = name == "title";
       }
       return j;
     }
@@ -520,10 +521,12 @@ size_t HtmlContext::step_attr_value(std::string_view s, size_t i, std::string& o
     for (size_t k = 0; k < value.size(); ++k) {
       const char c = value[k];
       if (js_ == JsString::None) {
-        js_ = c == '"' ? JsString::Double : c == '\'' ? JsString::Single : JsString::None;
+        js_ = c == '"' ? JsString::Double : c == '\'' ? JsString::Single : c == '`' ? JsString::Backtick
+                                                                                  : JsString::None;
       } else if (c == '\\') {
         ++k;
-      } else if ((js_ == JsString::Double && c == '"') || (js_ == JsString::Single && c == '\'')) {
+      } else if ((js_ == JsString::Double && c == '"') || (js_ == JsString::Single && c == '\'') ||
+                 (js_ == JsString::Backtick && c == '`')) {
         js_ = JsString::None;
       }
     }
@@ -597,7 +600,8 @@ size_t HtmlContext::step_element(std::string_view s, size_t i, std::string& out)
       out += c;
       if (c == '\\' && k + 1 < body.size()) {
         out += body[++k];
-      } else if ((js_ == JsString::Double && c == '"') || (js_ == JsString::Single && c == '\'')) {
+      } else if ((js_ == JsString::Double && c == '"') || (js_ == JsString::Single && c == '\'') ||
+                 (js_ == JsString::Backtick && c == '`')) {
         js_ = JsString::None;
       }
       continue;
@@ -607,8 +611,8 @@ size_t HtmlContext::step_element(std::string_view s, size_t i, std::string& out)
       ++k;
       continue;
     }
-    if (state_ == State::Script && (c == '"' || c == '\'')) {
-      js_ = c == '"' ? JsString::Double : JsString::Single;
+    if (state_ == State::Script && (c == '"' || c == '\'' || c == '`')) {
+      js_ = c == '"' ? JsString::Double : c == '\'' ? JsString::Single : JsString::Backtick;
     }
     out += c;
   }
@@ -648,6 +652,49 @@ std::string html_unescape_basic(std::string_view s) {
 }
 
 }  // namespace
+
+std::string HtmlContext::go_context() const {
+  std::string state;
+  switch (state_) {
+    case State::Text: state = "stateText"; break;
+    case State::Tag: state = "stateTag"; break;
+    case State::AttrName: state = "stateAttrName"; break;
+    case State::AfterName: state = "stateAfterName"; break;
+    case State::BeforeValue: state = "stateBeforeValue"; break;
+    case State::Comment: state = "stateHTMLCmt"; break;
+    case State::RCData: state = "stateRCDATA"; break;
+    case State::Attr:
+      state = attr_ == AttrType::Url ? "stateURL" : attr_ == AttrType::Css ? "stateCSS" : "stateAttr";
+      if (attr_ == AttrType::Js) {
+        state = js_ == JsString::Double ? "stateJSDqStr" : js_ == JsString::Single ? "stateJSSqStr"
+              : js_ == JsString::Backtick ? "stateJSBqStr" : "stateJS";
+      }
+      break;
+    case State::Script:
+      state = comment_ == Comment::Line ? "stateJSLineCmt" : comment_ == Comment::Block ? "stateJSBlockCmt"
+            : js_ == JsString::Double ? "stateJSDqStr" : js_ == JsString::Single ? "stateJSSqStr"
+            : js_ == JsString::Backtick ? "stateJSBqStr" : "stateJS";
+      break;
+    case State::Style:
+      state = comment_ == Comment::Block ? "stateCSSBlockCmt" : "stateCSS";
+      break;
+  }
+  const char* delim = delim_ == Delim::Double ? "delimDoubleQuote" : delim_ == Delim::Single ? "delimSingleQuote"
+                    : delim_ == Delim::Space ? "delimSpaceOrTagEnd" : "delimNone";
+  const bool in_attr = state_ == State::Attr || state_ == State::AttrName || state_ == State::AfterName ||
+                       state_ == State::BeforeValue;
+  const char* url = state_ == State::Attr && attr_ == AttrType::Url
+                        ? (url_ == UrlPart::PreQuery ? "urlPartPreQuery" : url_ == UrlPart::QueryOrFrag ? "urlPartQueryOrFrag"
+                                                                                                    : "urlPartNone")
+                        : "urlPartNone";
+  const char* attr = !in_attr ? "attrNone"
+                   : attr_ == AttrType::Url ? "attrURL" : attr_ == AttrType::Js ? "attrScript"
+                   : attr_ == AttrType::Css ? "attrStyle" : attr_ == AttrType::ScriptType ? "attrScriptType"
+                   : "attrNone";
+  const char* element = element_ == Element::Script ? "elementScript" : element_ == Element::Style ? "elementStyle"
+                      : element_ == Element::RCData ? (title_ ? "elementTitle" : "elementTextarea") : "elementNone";
+  return "{" + state + " " + delim + " " + url + " jsCtxRegexp " + attr + " " + element + " <nil>}";
+}
 
 std::string HtmlContext::escape(const Value& v, Predefined predefined) {
   const bool html = v.is_safe_html();

@@ -23,6 +23,12 @@ class HtmlContext {
   std::string escape(const Value& v, Predefined predefined = Predefined::None);
   // Inside a comment, where actions print nothing.
   bool in_comment() const { return state_ == State::Comment; }
+  // Back in text, where html/template requires a template to end.
+  bool at_text() const { return state_ == State::Text; }
+  // Inside a JS template literal (`...`), where html/template refuses an action.
+  bool in_js_template() const { return js_ == JsString::Backtick; }
+  // The context as Go prints it in "ends in a non-text context: {stateURL delimDoubleQuote ...}".
+  std::string go_context() const;
 
  private:
   enum class State { Text, Tag, AttrName, AfterName, BeforeValue, Attr, Script, Style, RCData, Comment };
@@ -30,7 +36,7 @@ class HtmlContext {
   enum class AttrType { Plain, Url, Js, Css, ScriptType };
   enum class Element { None, Script, Style, RCData };
   enum class UrlPart { None, PreQuery, QueryOrFrag };
-  enum class JsString { None, Double, Single };
+  enum class JsString { None, Double, Single, Backtick };
   enum class Comment { None, Line, Block };  // a JS or CSS comment inside <script> or <style>
 
   // Advances through s from i in the current state; appends what is written to out.
@@ -49,6 +55,7 @@ class HtmlContext {
   JsString js_ = JsString::None;
   Comment comment_ = Comment::None;
   std::string script_type_;  // the value of a <script type=...> attribute so far
+  bool title_ = false;       // the RCDATA element is <title> (else <textarea>)
 };
 
 }  // namespace tocsin::tmpl

@@ -156,3 +156,13 @@ TEST_CASE("Unix times of Go's zero time, and Local from $TZ") {
     unsetenv("TZ");
   }
 }
+
+TEST_CASE("html: html/template's own errors") {
+  CHECK(render("x{{ if false }}{{ template \"nope\" . }}{{ end }}", true) ==
+        "ERR html/template::1:27: no such template \"nope\"");
+  CHECK(render("<a href=\"{{ .S }}", true) ==
+        "ERR html/template: ends in a non-text context: {stateURL delimDoubleQuote urlPartNone jsCtxRegexp attrURL "
+        "elementNone <nil>}");
+  CHECK(render("<script>var x = `{{ .S }}`;</script>", true) ==
+        "ERR html/template::1:20: {{.S}} appears in a JS template literal");
+}
