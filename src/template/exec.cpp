@@ -1049,10 +1049,13 @@ class Exec {
       }
       int64_t size = item.is_list() ? static_cast<int64_t>(item.as_list().size())
                                     : static_cast<int64_t>(item.as_string().size());
-      if (a.size() > 3 || (item.is_string() && a.size() > 3)) {
+      if (a.size() > 4) {
         errorf("error calling slice: too many slice indexes: " + std::to_string(a.size() - 1));
       }
-      int64_t idx[2] = {0, size};
+      if (item.is_string() && a.size() == 4) {
+        errorf("error calling slice: cannot 3-index slice a string");
+      }
+      int64_t idx[3] = {0, size, size};
       for (size_t i = 1; i < a.size(); ++i) {
         if (!a[i].is_int()) {
           errorf("error calling slice: cannot index slice/array with type " + a[i].type_name());
@@ -1065,6 +1068,10 @@ class Exec {
       if (idx[0] > idx[1]) {
         errorf("error calling slice: invalid slice index: " + std::to_string(idx[0]) + " > " +
                std::to_string(idx[1]));
+      }
+      if (a.size() == 4 && idx[1] > idx[2]) {
+        errorf("error calling slice: invalid slice index: " + std::to_string(idx[1]) + " > " +
+               std::to_string(idx[2]));
       }
       if (item.is_string()) {
         return Value(item.as_string().substr(static_cast<size_t>(idx[0]), static_cast<size_t>(idx[1] - idx[0])));
@@ -1125,6 +1132,13 @@ class Exec {
         return Value(c > 0);
       }
       return Value(c >= 0);
+    }
+    if (name == "call") {
+      // Template data holds no functions: whatever is called is not one.
+      if (a[0].is_null()) {
+        errorf("error calling call: call of nil");
+      }
+      errorf("error calling call: non-function of type " + a[0].type_name());
     }
     errorf("\"" + name + "\" is not a defined function");
   }

@@ -96,6 +96,9 @@ std::string pad(std::string s, const Spec& sp, bool numeric) {
     size_t at = (!s.empty() && (s[0] == '-' || s[0] == '+' || s[0] == ' ')) ? 1 : 0;
     return s.insert(at, std::string(n, '0'));
   }
+  if (sp.zero) {
+    return std::string(n, '0') + s;  // Go 1.19 pads any operand with zeros under the 0 flag ("%08s")
+  }
   return std::string(n, ' ') + s;
 }
 
@@ -425,9 +428,13 @@ std::string fmt_value(const Value& v, char verb, const Spec& sp) {
         case 'X': {
           std::string out;
           char buf[4];
+          const char* prefix = verb == 'x' ? "0x" : "0X";
           for (unsigned char c : s) {
             if (sp.space && !out.empty()) {
               out += ' ';  // "% x": the bytes apart
+            }
+            if (sp.sharp && (sp.space || out.empty())) {
+              out += prefix;  // "%#x": 0x once, "% #x": 0x on every byte
             }
             std::snprintf(buf, sizeof buf, verb == 'x' ? "%02x" : "%02X", c);
             out += buf;

@@ -215,3 +215,12 @@ TEST_CASE("%#v prints Go syntax and %x a float in hex (recorded from amtool 0.25
         "time.Date(2024, time.January, 2, 1, 0, 0, 0, time.UTC) time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC)");
   CHECK(render("{{ printf \"%x|%X|%x|%.2x\" 3.5 3.5 1.0 3.14159 }}") == "0x1.cp+01|0X1.CP+01|0x1p+00|0x1.92p+01");
 }
+
+TEST_CASE("slice with three indexes, call, zero padding of any operand (recorded from amtool 0.25)") {
+  CHECK(render("{{ len (slice .Alerts 0 1 2) }}") == "1");
+  CHECK(render("{{ slice \"abc\" 0 1 2 }}") ==
+        "ERR template: :1:3: executing \"\" at <slice \"abc\" 0 1 2>: error calling slice: cannot 3-index slice a string");
+  CHECK(render("{{ call \"x\" }}") ==
+        "ERR template: :1:3: executing \"\" at <call \"x\">: error calling call: non-function of type string");
+  CHECK(render("{{ printf \"%08s|%05t|%#x|% #x\" \"ab\" true \"abc\" \"ab\" }}") == "000000ab|0true|0x616263|0x61 0x62");
+}
