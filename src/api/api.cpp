@@ -291,6 +291,32 @@ void append_unescaped_html(std::string& out, Write write) {
   }
 }
 
+// Go's path.Clean, keeping a trailing slash (ServeMux's cleanPath): no empty, "." or ".." segments.
+std::string clean_path(std::string_view p) {
+  if (p.empty()) return "/";
+  std::vector<std::string_view> segments;
+  size_t i = 0;
+  while (i < p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string_view::npos) j = p.size();
+    const std::string_view seg = p.substr(i, j - i);
+    if (seg == "..") {
+      if (!segments.empty()) segments.pop_back();
+    } else if (!seg.empty() && seg != ".") {
+      segments.push_back(seg);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (std::string_view seg : segments) {
+    out += '/';
+    out += seg;
+  }
+  if (out.empty()) return "/";
+  if (p.back() == '/') out += '/';
+  return out;
+}
+
 // The plain-text answers of the reference's router (httprouter) for paths outside /api/v2/.
 HttpResponse router_not_found() { return text_response(404, "404 page not found\n"); }
 HttpResponse router_method_not_allowed(const std::string& allow) {
@@ -332,6 +358,11 @@ class Api {
     std::string_view path = req.path;
     const std::string& m = req.method;
     const bool get = m == "GET";
+    // Go's ServeMux answers a path with empty or dot segments by a redirect to its clean form.
+    if (std::string clean = clean_path(path); clean != path) {
+      if (!req.query.empty()) clean += "?" + req.query;
+      return redirect(req, 301, clean);
+    }
     if (!prefix_.empty()) {
       // With a route prefix the reference sends "/" to the prefix and the prefix to its index page.
       if (path == "/") {
@@ -342,17 +373,6 @@ class Api {
       if (path == prefix_) return get ? redirect(req, 301, prefix_ + "/") : router_not_found();
       if (path.substr(0, prefix_.size() + 1) != prefix_ + "/") return router_not_found();
       path.remove_prefix(prefix_.size());
-    }
-    // Go's ServeMux answers a path with empty or dot segments by a redirect to its clean form.
-    if (path.find("//") != std::string_view::npos) {
-      std::string clean;
-      for (char c : path) {
-        if (c == '/' && !clean.empty() && clean.back() == '/') continue;
-        clean += c;
-      }
-      std::string location = prefix_ + clean;
-      if (!req.query.empty()) location += "?" + req.query;
-      return redirect(req, 301, location);
     }
     if (path == "/api/v2") return redirect(req, 301, prefix_ + "/api/v2/" + (req.query.empty() ? "" : "?" + req.query));
     if (path.substr(0, 8) == "/api/v2/") return with_cors(req, path);

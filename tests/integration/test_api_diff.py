@@ -196,7 +196,8 @@ def silences():
 def router():
     for m in ("GET", "HEAD", "POST", "PUT", "OPTIONS"):
         for p in ("/-/healthy", "/-/ready", "/-/reload", "/metrics", "/nope", "/api/v2", "/api/v2/", "/api/v2/nope",
-                  "/api/v2/status/", "/api/v2/alerts/groups/", "/-/healthy/", "/api/v2//receivers"):
+                  "/api/v2/status/", "/api/v2/alerts/groups/", "/-/healthy/", "/api/v2//receivers",
+                  "/api/v2/./receivers", "/api/v2/silences/../receivers?x=1", "/-/healthy/.", "/../-/ready"):
             if (m, p) in (("POST", "/-/reload"),):
                 continue
             compare("router", m, p, b"" if m in ("POST", "PUT") else None,
