@@ -1001,8 +1001,12 @@ class Api {
       AlertStatus status;
       std::vector<std::string_view> receivers;
     };
+    size_t in_groups = 0;
+    for (const auto& g : groups) in_groups += g.alerts.size();
     std::unordered_map<const Alert*, Listed> listed;
+    listed.reserve(in_groups);
     std::vector<const Alert*> flat;  // in listing order, to prefetch across group boundaries
+    flat.reserve(in_groups);
     for (const auto& g : groups) {
       if (f.receiver && !f.receiver->matches(g.receiver)) continue;
       for (const auto& a : g.alerts) {
