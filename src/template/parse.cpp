@@ -1,8 +1,12 @@
 // parse.cpp: lexer and parser of Go's text/template syntax into the trees of ast.hpp. Errors follow Go's
 // wording ("template: name:3: unexpected EOF") so users can search for them.
+#include <locale.h>
+#include <wctype.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 #include <stdexcept>
@@ -15,7 +19,8 @@ namespace {
 
 enum class Tok {
   Text, LeftDelim, RightDelim, Field, Variable, Identifier, String, RawString, Char, Number,
-  Dot, LeftParen, RightParen, Pipe, Declare, Assign, Comma, Eof
+  Dot, LeftParen, RightParen, Pipe, Declare, Assign, Comma, Eof,
+  Other  // any other printable ASCII character, which the parser reports as unexpected
 };
 
 struct Token {
@@ -33,10 +38,30 @@ struct ParseError {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool is_alnum(char c) {
-  return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         static_cast<unsigned char>(c) >= 0x80;
+  return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The length of the letter, digit or '_' at s[p] (Go's isAlphaNumeric on the rune there), else 0.
+size_t alnum_at(const std::string& s, size_t p) {
+  const auto c = static_cast<unsigned char>(s[p]);
+  if (c < 0x80) {
+    return is_alnum(static_cast<char>(c)) ? 1 : 0;
+  }
+  const size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  uint32_t cp = c & (0xFF >> (n + 1));
+  for (size_t k = 1; k < n; ++k) {
+    if (p + k >= s.size() || (static_cast<unsigned char>(s[p + k]) & 0xC0) != 0x80) {
+      return 0;
+    }
+    cp = (cp << 6) | (static_cast<unsigned char>(s[p + k]) & 0x3F);
+  }
+  static const locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  if (n == 1 || loc == static_cast<locale_t>(nullptr)) {
+    return n == 1 ? 0 : n;
+  }
+  return iswalnum_l(static_cast<wint_t>(cp), loc) != 0 ? n : 0;
+}
 
 class Lexer {
  public:
@@ -212,8 +237,8 @@ class Lexer {
         emit(Tok::Char, start, p, space);
       } else if (c == '$') {
         ++p;
-        while (p < s_.size() && is_alnum(s_[p])) {
-          ++p;
+        for (size_t n = 0; p < s_.size() && (n = alnum_at(s_, p)) != 0;) {
+          p += n;
         }
         emit(Tok::Variable, start, p, space);
       } else if (c == '.' && p + 1 < s_.size() && is_digit(s_[p + 1])) {
@@ -221,8 +246,8 @@ class Lexer {
         emit(Tok::Number, start, p, space);
       } else if (c == '.') {
         ++p;
-        while (p < s_.size() && is_alnum(s_[p])) {
-          ++p;
+        for (size_t n = 0; p < s_.size() && (n = alnum_at(s_, p)) != 0;) {
+          p += n;
         }
         if (p == start + 1) {
           emit(Tok::Dot, start, p, space);
@@ -232,14 +257,32 @@ class Lexer {
       } else if (is_digit(c) || c == '-' || c == '+') {  // Go lexes any sign as a number
         p = lex_number(p);
         emit(Tok::Number, start, p, space);
-      } else if (is_alnum(c)) {
-        while (p < s_.size() && is_alnum(s_[p])) {
-          ++p;
+      } else if (alnum_at(s_, p) != 0) {
+        for (size_t n = 0; p < s_.size() && (n = alnum_at(s_, p)) != 0;) {
+          p += n;
         }
         emit(Tok::Identifier, start, p, space);
+      } else if (static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f) {
+        ++p;
+        emit(Tok::Other, start, p, space);
       } else {
-        std::string ch(1, c);
-        throw ParseError{line_at(p), "unrecognized character in action: " + quote(ch)};
+        // Go's %#U: U+00E9 'é' (the quoted form only for a printable rune).
+        uint32_t cp = static_cast<unsigned char>(c);
+        size_t n = 1;
+        if (cp >= 0xC0) {
+          n = cp >= 0xF0 ? 4 : cp >= 0xE0 ? 3 : 2;
+          cp &= 0xFF >> (n + 1);
+          for (size_t k = 1; k < n && p + k < s_.size(); ++k) {
+            cp = (cp << 6) | (static_cast<unsigned char>(s_[p + k]) & 0x3F);
+          }
+        }
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "U+%04X", cp);
+        std::string desc = buf;
+        if (cp >= 0xA0 && p + n <= s_.size()) {
+          desc += " '" + s_.substr(p, n) + "'";
+        }
+        throw ParseError{line_at(p), "unrecognized character in action: " + desc};
       }
       space = false;
     }
@@ -284,7 +327,7 @@ class Lexer {
       accept_run("0123456789_");
     }
     accept("i");
-    if (p < s_.size() && (is_alnum(s_[p]) || static_cast<unsigned char>(s_[p]) >= 0x80)) {
+    if (p < s_.size() && alnum_at(s_, p) != 0) {
       throw ParseError{line_at(start), "bad number syntax: " + quote(s_.substr(start, p + 1 - start))};
     }
     return p;
@@ -772,7 +815,9 @@ class Parser {
         next();
         fail("unexpected " + describe(t) + " in operand");
       }
-      if (t.type == Tok::Pipe || t.type == Tok::Comma || t.type == Tok::Declare || t.type == Tok::Assign) {
+      if (t.type == Tok::Pipe || t.type == Tok::Comma || t.type == Tok::Declare || t.type == Tok::Assign ||
+          t.type == Tok::Other) {
+        next();
         fail("unexpected " + describe(t) + " in " + context);  // no operand starts a command here
       }
       pipe->children.push_back(command(end));
@@ -801,7 +846,9 @@ class Parser {
     while (true) {
       auto op = operand();
       if (!op) {
-        fail("unexpected " + describe(peek()) + " in operand");
+        const std::string what = describe(peek());
+        next();  // Go reports the line of the token it read
+        fail("unexpected " + what + " in operand");
       }
       cmd->children.push_back(std::move(op));
       const Token& t = peek();

@@ -166,3 +166,10 @@ TEST_CASE("html: html/template's own errors") {
   CHECK(render("<script>var x = `{{ .S }}`;</script>", true) ==
         "ERR html/template::1:20: {{.S}} appears in a JS template literal");
 }
+
+TEST_CASE("other characters in an action are unexpected items, as Go's lexer emits them") {
+  CHECK(render("{{ .S \n{{ end }}") == "ERR template: :2: unexpected \"{\" in operand");
+  CHECK(render("{{ ; }}") == "ERR template: :1: unexpected \";\" in command");
+  CHECK(render("{{ \xe2\x82\xac }}") == "ERR template: :1: unrecognized character in action: U+20AC '\xe2\x82\xac'");
+  CHECK(render("{{ \xc3\xa9 }}") == "ERR template: :1: function \"\xc3\xa9\" not defined");
+}
