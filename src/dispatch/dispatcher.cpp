@@ -219,7 +219,9 @@ void Dispatcher::process(const std::vector<AlertPtr>& alerts, TimePoint now) {
 Dispatcher::RouteSlot& Dispatcher::slot_of(const config::Route& r) {
   auto it = slots_.find(&r);
   if (it != slots_.end()) return it->second;
-  RouteSlot slot{&by_route_[r.key()], sorted_group_by(r)};
+  // By the route's id (its key and its position in the tree): two sibling routes with the same
+  // matchers (one with continue: true) have the same key but their own groups, as in the reference.
+  RouteSlot slot{&by_route_[r.id()], sorted_group_by(r)};
   return slots_.emplace(&r, std::move(slot)).first->second;
 }
 
@@ -382,13 +384,13 @@ void Dispatcher::reload(RoutePtr root) {
   std::lock_guard lock(mu_);
   // The cached slots point at the old tree's routes and at maps erased below.
   slots_.clear();
-  // Index the new tree's routes by key.
+  // Index the new tree's routes by id (key and position).
   std::unordered_map<std::string, const config::Route*> fresh;
   std::vector<const config::Route*> stack{root.get()};
   while (!stack.empty()) {
     const config::Route* r = stack.back();
     stack.pop_back();
-    fresh.emplace(r->key(), r);
+    fresh.emplace(r->id(), r);
     for (const auto& c : r->routes) stack.push_back(c.get());
   }
   for (auto rit = by_route_.begin(); rit != by_route_.end();) {
@@ -421,13 +423,12 @@ std::vector<GroupView> Dispatcher::groups() const {
   std::lock_guard lock(mu_);
   std::vector<GroupView> out;
   for (const auto& entry : by_route_) {
-    const std::string& route_key = entry.first;  // not a structured binding: clang 14 cannot capture one
     entry.second.for_each([&](const std::unique_ptr<AggregationGroup>& g) {
       if (g->alerts.empty()) return;
       GroupView v;
       v.labels = g->labels;
       v.receiver = g->opts.receiver;
-      v.route_key = route_key;
+      v.route_key = g->route_key;
       g->alerts.for_each([&](const AlertPtr& a) { v.alerts.push_back(a); });
       sort_alerts(v.alerts);
       out.push_back(std::move(v));

@@ -104,7 +104,7 @@ class Dispatcher {
   // Removes an alert (garbage-collected by the alert store) from every group.
   void remove_alert(Fingerprint fp);
 
-  // Swaps the routing tree. Groups whose route has the same key and options in the new tree keep
+  // Swaps the routing tree. Groups whose route has the same id (key and position) and options in the new tree keep
   // their alerts and timers; the others are dropped. Callers then re-feed every alert with process().
   void reload(RoutePtr root);
 
@@ -122,7 +122,7 @@ class Dispatcher {
   // What process_locked() needs of a route of the current tree, found by its address instead of
   // hashing its key string for every alert.
   struct RouteSlot {
-    Groups* groups;                          // by_route_[route key]
+    Groups* groups;                          // by_route_[route id]
     std::vector<std::string_view> group_by;  // sorted_group_by(route)
   };
   RouteSlot& slot_of(const config::Route& r);
@@ -142,7 +142,7 @@ class Dispatcher {
   mutable std::mutex mu_;
   RoutePtr root_;
   uint64_t next_id_ = 1;
-  // route key -> group labels fingerprint -> group
+  // route id (key and position: sibling routes may share a key) -> group labels fingerprint -> group
   std::unordered_map<std::string, Groups> by_route_;
   std::unordered_map<const config::Route*, RouteSlot> slots_;  // for root_'s routes; cleared by reload()
   std::vector<const config::Route*> matched_;                  // process_locked()'s routes, reused

@@ -1,6 +1,8 @@
 // dispatcher_test.cpp: routing and aggregation-group timing on an explicit timeline (no sleeping).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "dispatch/dispatcher.hpp"
@@ -387,4 +389,46 @@ TEST_CASE("groups are listed by label set (model.LabelSet.Before), equal sets by
   CHECK(groups[0].receiver == "db-pager");
   CHECK(groups[1].receiver == "default");
   CHECK(groups[2].receiver == "web");
+}
+
+TEST_CASE("sibling routes with the same matchers keep their own groups (continue fan-out to two receivers)") {
+  auto cfg = load(R"(
+route:
+  receiver: default
+  group_by: [alertname]
+  group_wait: 30s
+  routes:
+    - matchers: ['severity="critical"']
+      receiver: chat
+      continue: true
+    - matchers: ['severity="critical"']
+      receiver: pager
+receivers: [{name: default}, {name: chat}, {name: pager}]
+)");
+  dispatch::Dispatcher d(cfg->route);
+  d.process(alert(LabelSet{{"alertname", "A"}, {"severity", "critical"}}, t0), t0);
+  CHECK(d.group_count() == 2);
+  auto jobs = d.take_due(t0 + 30s);
+  REQUIRE(jobs.size() == 2);
+  std::vector<std::string> receivers{jobs[0].opts.receiver, jobs[1].opts.receiver};
+  std::sort(receivers.begin(), receivers.end());
+  CHECK(receivers == std::vector<std::string>{"chat", "pager"});
+  // Both carry the reference's group key, the same string for both routes.
+  CHECK(jobs[0].group_key == R"({}/{severity="critical"}:{alertname="A"})");
+  CHECK(jobs[1].group_key == jobs[0].group_key);
+  // A reload of the same tree keeps both groups.
+  d.reload(load(R"(
+route:
+  receiver: default
+  group_by: [alertname]
+  group_wait: 30s
+  routes:
+    - matchers: ['severity="critical"']
+      receiver: chat
+      continue: true
+    - matchers: ['severity="critical"']
+      receiver: pager
+receivers: [{name: default}, {name: chat}, {name: pager}]
+)")->route);
+  CHECK(d.group_count() == 2);
 }

@@ -201,6 +201,30 @@ def main():
     R.check("group keys: anchored match_re in the key",
             '{}/{k="1",svc=~"^(?:a|b.*)$"}:{alertname="A", k="1", svc="a"}' in keys, keys)
 
+    # 10. Two sibling routes with the same matchers, the first with continue: each has its own group
+    # (the same group key), so both receivers get the alert.
+    route_extra = """  routes:
+    - matchers: ['sev="crit"']
+      receiver: chat
+      continue: true
+    - matchers: ['sev="crit"']
+      receiver: pager
+"""
+
+    def twins_cfg(s):
+        rx = f"""  - name: chat
+    webhook_configs:
+      - url: {s.url}/chat
+  - name: pager
+    webhook_configs:
+      - url: {s.url}/pager
+"""
+        return config(s, route_extra=route_extra, receivers_extra=rx, group_wait="500ms")
+    ours, ref = scenario("twin routes", twins_cfg, [(0.0, lambda d: d.post_alerts([alert("A", sev="crit")]))], 1.4)
+    compare("twin routes", ours, ref)
+    R.check("twin routes: chat and pager both notified", sorted(n[1] for n in ours[0]) == ["/chat", "/pager"],
+            [n[1] for n in ours[0]])
+
     R.finish()
 
 
