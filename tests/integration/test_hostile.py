@@ -159,7 +159,8 @@ def cases():
         # DELETE silence
         ("DELETE silence: not a UUID", http_request("DELETE", "/api/v2/silence/nope"), True, 4),
         ("DELETE silence: unknown UUID", http_request("DELETE", "/api/v2/silence/" + str(uuid.uuid4())), True, 4),
-        ("DELETE silence: traversal", http_request("DELETE", "/api/v2/silence/../../alerts"), False, 4),
+        ("DELETE silence: traversal (a redirect to the clean path, as Go's ServeMux answers)",
+         http_request("DELETE", "/api/v2/silence/../../alerts"), True, 3),
         ("DELETE silences (collection)", http_request("DELETE", S), True, 4),
         # /-/reload
         ("reload: GET", http_request("GET", "/-/reload"), True, 4),
@@ -231,7 +232,7 @@ def main():
                 ok = klass(status) in (2, 4) or (status is not None and status == ref_status)
             else:
                 ref_body = body_of(raw(ref.port, req)[1]).strip() if (compare and ref is not None and want == 4) else "x"
-                ok = klass(status) == want and (want == 2 or len(body) > 0 or not ref_body)
+                ok = klass(status) == want and (want in (2, 3) or len(body) > 0 or not ref_body)
             if not ok and name in KNOWN_DIVERGENCES and klass(status) in (2, 4):
                 print("NOTE  %s: differs from the reference (%s)" % (label, KNOWN_DIVERGENCES[name]), flush=True)
                 ok = True
