@@ -948,6 +948,7 @@ class Api {
     if (!parse_alert_filter(req, f, err)) return err;
     auto rt = d_.runtime();
     const auto now = d_.clock->now();
+    if (d_.dispatcher) d_.dispatcher->note_listing(now);  // the reference's listing sets every alert's state
     const auto all = d_.alerts->list();
     // Sorted as (fingerprint, raw pointer) pairs (`all` keeps the alerts alive): cheaper to swap than
     // shared_ptrs, and a comparison reads no alert.
@@ -994,6 +995,7 @@ class Api {
     if (!parse_alert_filter(req, f, err)) return err;
     auto rt = d_.runtime();
     const auto now = d_.clock->now();
+    d_.dispatcher->note_listing(now);  // the reference's listing sets every alert's state
     const auto groups = d_.dispatcher->groups();
     // First pass: the alerts that pass the filters, each with its status and, as the reference lists
     // them, the receivers (sorted) of the listed groups it is in.

@@ -580,9 +580,19 @@ class Daemon {
       if (!alerts_) return out;
       const TimePoint now = clock_.now();
       auto gen = current();
-      double active = 0, suppressed = 0;
+      double active = 0, suppressed = 0, unprocessed = 0;
       std::vector<std::string> ids;
-      for (const auto& a : alerts_->list()) {
+      const auto all = alerts_->list();
+      // Until a flush or an API listing sets its state, an alert is "unprocessed" (the reference's
+      // marker); the marked-alerts gauge leaves those out.
+      const std::vector<bool> processed =
+          dispatcher_ ? dispatcher_->processed(all) : std::vector<bool>(all.size(), true);
+      for (size_t i = 0; i < all.size(); ++i) {
+        const auto& a = all[i];
+        if (!processed[i]) {
+          if (!include_resolved && !a->resolved_at(now)) unprocessed += 1;
+          continue;
+        }
         if (a->resolved_at(now)) {
           if (include_resolved) active += 1;
           continue;
@@ -594,7 +604,7 @@ class Daemon {
       }
       out.push_back({{"active"}, active});
       out.push_back({{"suppressed"}, suppressed});
-      out.push_back({{"unprocessed"}, 0});
+      out.push_back({{"unprocessed"}, unprocessed});
       return out;
     };
     r.gauge_func("alertmanager_alerts", "How many alerts by state.", {"state"}, [by_state] { return by_state(false); });

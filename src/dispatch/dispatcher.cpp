@@ -315,6 +315,7 @@ std::vector<FlushJob> Dispatcher::take_due(TimePoint now) {
     job.now = now;
     job.alerts.reserve(g.alerts.size());
     g.alerts.for_each([&](const AlertPtr& a) {
+      flushed_.insert(a->fingerprint);
       if (a->resolved_at(now)) {
         job.alerts.push_back(a);
       } else {
@@ -378,6 +379,20 @@ size_t Dispatcher::drop_empty() {
 void Dispatcher::remove_alert(Fingerprint fp) {
   std::lock_guard lock(mu_);
   for (auto& [_, g] : by_id_) g->alerts.erase(fp);
+  flushed_.erase(fp);
+}
+
+void Dispatcher::note_listing(TimePoint now) {
+  std::lock_guard lock(mu_);
+  if (now > listed_at_) listed_at_ = now;
+}
+
+std::vector<bool> Dispatcher::processed(const std::vector<AlertPtr>& alerts) const {
+  std::lock_guard lock(mu_);
+  std::vector<bool> out;
+  out.reserve(alerts.size());
+  for (const auto& a : alerts) out.push_back(a->updated_at <= listed_at_ || flushed_.count(a->fingerprint) > 0);
+  return out;
 }
 
 void Dispatcher::reload(RoutePtr root) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "alerts/alert_table.hpp"
@@ -104,6 +105,13 @@ class Dispatcher {
   // Removes an alert (garbage-collected by the alert store) from every group.
   void remove_alert(Fingerprint fp);
 
+  // The reference's marker keeps an alert "unprocessed" until a flush of one of its groups (the
+  // pipeline's mute stages) or an API listing (GET alerts or groups) sets its state. A listing at
+  // `now` counts every alert updated until then as processed.
+  void note_listing(TimePoint now);
+  // For each alert, whether it was processed in that sense.
+  std::vector<bool> processed(const std::vector<AlertPtr>& alerts) const;
+
   // Swaps the routing tree. Groups whose route has the same id (key and position) and options in the new tree keep
   // their alerts and timers; the others are dropped. Callers then re-feed every alert with process().
   void reload(RoutePtr root);
@@ -150,6 +158,8 @@ class Dispatcher {
   std::unordered_map<uint64_t, AggregationGroup*> by_id_;
   std::set<std::pair<TimePoint, uint64_t>> timers_;
   std::function<void(TimePoint)> on_earlier_;
+  std::unordered_set<Fingerprint> flushed_;  // alerts that were in a flush (the marker's "processed")
+  TimePoint listed_at_{};                    // the last API listing
 };
 
 // Sorting helpers the API shares.

@@ -432,3 +432,20 @@ receivers: [{name: default}, {name: chat}, {name: pager}]
 )")->route);
   CHECK(d.group_count() == 2);
 }
+
+TEST_CASE("an alert is processed once a flush carried it or an API listing came after it (the reference's marker)") {
+  auto cfg = load("route:\n  receiver: r\n  group_by: [alertname]\n  group_wait: 30s\nreceivers: [{name: r}]\n");
+  dispatch::Dispatcher d(cfg->route);
+  auto a = alert(LabelSet{{"alertname", "A"}}, t0);
+  auto b = alert(LabelSet{{"alertname", "B"}}, t0 + 40s);
+  d.process(a, t0);
+  CHECK(d.processed({a}) == std::vector<bool>{false});
+  CHECK(d.take_due(t0 + 30s).size() == 1);
+  d.process(b, t0 + 40s);
+  CHECK(d.processed({a, b}) == std::vector<bool>{true, false});
+  d.note_listing(t0 + 41s);
+  CHECK(d.processed({a, b}) == std::vector<bool>{true, true});
+  d.remove_alert(a->fingerprint);
+  auto a2 = alert(LabelSet{{"alertname", "A"}}, t0 + 60s);  // after GC: a new alert again
+  CHECK(d.processed({a2}) == std::vector<bool>{false});
+}

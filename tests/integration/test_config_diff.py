@@ -278,12 +278,46 @@ def check_http_metrics_prefix():
     R.check("route prefix: request counts by handler and method", pick(ours) == pick(ref), "\n%s\n%s" % (pick(ours), pick(ref)))
 
 
+UNPROCESSED_CFG = """
+route:
+  receiver: hook
+  group_wait: 30s
+receivers:
+  - name: hook
+    webhook_configs: [{url: 'http://127.0.0.1:1/'}]
+"""
+
+
+def check_unprocessed():
+    """Before its group's first flush an alert is "unprocessed"; an API listing sets its state."""
+    def gauges(d):
+        body = d.request("GET", "/metrics")[1]
+        return tuple(re.search(r'^alertmanager_alerts\{state="%s"\} (\S+)$' % st, body, re.M).group(1)
+                     for st in ("active", "suppressed", "unprocessed"))
+
+    def run(binary):
+        d = Daemon(binary, UNPROCESSED_CFG, name=os.path.basename(binary))
+        try:
+            d.start()
+            d.post_alerts([{"labels": {"alertname": "U", "i": str(i)}} for i in range(3)])
+            before = gauges(d)
+            d.request("GET", "/api/v2/alerts")
+            return before, gauges(d)
+        finally:
+            d.cleanup()
+
+    ours, ref = run_parallel([lambda: run(TOCSIN), lambda: run(REFERENCE)])
+    R.check("alerts before the first flush: unprocessed", ours[0] == ref[0] == ("0", "0", "3"), (ours[0], ref[0]))
+    R.check("alerts after an API listing: active", ours[1] == ref[1] == ("3", "0", "0"), (ours[1], ref[1]))
+
+
 def main():
     check_fixtures()
     check_report_shape()
     check_metrics()
     check_cluster_metrics()
     check_http_metrics_prefix()
+    check_unprocessed()
     check_reload()
     R.finish()
 
