@@ -98,6 +98,14 @@ def main():
                        (["--data.maintenance-interval=0s"], "maintenance interval must not be 0")):
         r = subprocess.run([TOCSIN] + args, capture_output=True, text=True, timeout=10)
         R.check("flags %s refused" % args, r.returncode == 1 and want in r.stderr + r.stdout, r.stderr + r.stdout)
+    # With clustering on, a malformed gossip address stops the start, as the reference's does.
+    for args, want in ((["--cluster.listen-address=bad"], "invalid listen address: address bad: missing port in address"),
+                       (["--cluster.listen-address=127.0.0.1:0", "--cluster.peer=nohost"],
+                        "split host/port for peer nohost")):
+        with tempfile.TemporaryDirectory() as t:
+            r = subprocess.run([TOCSIN, "--config.file=" + os.path.join(tdir, "c.yml"), "--storage.path=" + t,
+                                "--web.listen-address=127.0.0.1:0"] + args, capture_output=True, text=True, timeout=10)
+            R.check("cluster %s refused" % args, r.returncode == 1 and want in r.stdout + r.stderr, r.stdout + r.stderr)
     with tempfile.TemporaryDirectory() as t:
         blocker = os.path.join(t, "file")
         open(blocker, "w").close()
