@@ -17,6 +17,8 @@ struct HttpMetrics {
   metrics::Family& duration;
   metrics::Family& size;
   metrics::Gauge& in_flight;
+  metrics::Gauge& scrapes_in_flight;
+  metrics::Family& scrapes;
   static HttpMetrics& get() {
     auto& r = metrics::global();
     static HttpMetrics m{
@@ -26,12 +28,15 @@ struct HttpMetrics {
                     {"handler", "method"}, {100, 1000, 10000, 100000, 1e+06, 1e+07, 1e+08}),
         r.gauge("alertmanager_http_requests_in_flight", "Current number of HTTP requests being processed.", {"method"})
             .gauge({"get"}),
+        r.gauge("promhttp_metric_handler_requests_in_flight", "Current number of scrapes being served.").gauge(),
+        r.counter("promhttp_metric_handler_requests_total", "Total number of scrapes by HTTP status code.", {"code"}),
     };
     // tocsin does not refuse GETs over a concurrency limit: the counter stays at zero.
     static const bool once = [&r] {
       r.counter("alertmanager_http_concurrency_limit_exceeded_total",
                 "Total number of times an HTTP request failed because the concurrency limit was reached.", {"method"})
           .counter({"get"});
+      for (const char* code : {"200", "500", "503"}) m.scrapes.counter({code});
       return true;
     }();
     (void)once;
@@ -77,16 +82,25 @@ net::HttpHandler with_http_metrics(net::HttpHandler inner, std::string route_pre
   return [inner = std::move(inner), prefix = std::move(route_prefix)](const net::HttpRequest& req) -> net::HttpResponse {
     auto& m = HttpMetrics::get();
     const bool get = req.method == "GET";
+    // A scrape counts itself in flight while it renders, and by its code once answered (promhttp).
+    const bool scrape = get && req.path.size() == prefix.size() + 8 && starts_with(req.path, prefix) &&
+                        req.path.compare(prefix.size(), 8, "/metrics") == 0;
     if (get) m.in_flight.inc();
+    if (scrape) m.scrapes_in_flight.inc();
     const auto start = std::chrono::steady_clock::now();
     net::HttpResponse resp;
     try {
       resp = inner(req);
     } catch (...) {
       if (get) m.in_flight.dec();
+      if (scrape) m.scrapes_in_flight.dec();
       throw;
     }
     if (get) m.in_flight.dec();
+    if (scrape) {
+      m.scrapes_in_flight.dec();
+      if (resp.status == 200) m.scrapes.counter({"200"}).inc();
+    }
     std::string label;
     if (!resp.deferred && !prefix.empty() && req.path == "/") {
       // With a route prefix the reference's root router still answers "/" (a redirect to the prefix).

@@ -138,7 +138,7 @@ def check_metrics():
             continue
         R.check("metric %s exists as a %s" % (fam, kind), ot.get(fam) == kind, ot.get(fam))
     for fam, kind in sorted(rt.items()):
-        if fam.startswith("process_"):
+        if fam.startswith("process_") or fam.startswith("promhttp_"):
             R.check("metric %s exists as a %s" % (fam, kind), ot.get(fam) == kind, ot.get(fam))
     extra = sorted(f for f in ot if f.startswith("alertmanager_") and f not in rt and f not in TOCSIN_ONLY)
     R.check("no alertmanager_* family the reference lacks", not extra, extra)
@@ -166,7 +166,9 @@ def check_metrics():
               'alertmanager_integrations', 'alertmanager_dispatcher_aggregation_groups', 'alertmanager_config_hash',
               'alertmanager_dispatcher_alert_processing_duration_seconds_count',
               'alertmanager_http_request_duration_seconds_count{handler="/metrics",method="get"}',
-              'alertmanager_http_request_duration_seconds_count{handler="/-/healthy",method="get"}'):
+              'alertmanager_http_request_duration_seconds_count{handler="/-/healthy",method="get"}',
+              'alertmanager_http_requests_in_flight{method="get"}', 'promhttp_metric_handler_requests_in_flight',
+              'promhttp_metric_handler_requests_total{code="200"}'):
         R.check("value of %s" % s, value(ours, s) == value(ref, s) and value(ours, s) is not None,
                 "ours %s ref %s" % (value(ours, s), value(ref, s)))
 
