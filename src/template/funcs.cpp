@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 
 namespace tocsin::tmpl {
 
@@ -673,10 +674,26 @@ std::string expand(const re2::RE2& re, std::string_view repl, const std::vector<
   return out;
 }
 
+// RE2 accepts \C (any byte), which Go's regexp refuses: the only escape of RE2's syntax Go lacks.
+std::optional<std::string> go_only_syntax_error(const std::string& pattern) {
+  for (size_t i = 0; i + 1 < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      if (pattern[i + 1] == 'C') {
+        return std::string("error parsing regexp: invalid escape sequence: `\\C`");
+      }
+      ++i;
+    }
+  }
+  return std::nullopt;
+}
+
 Result<std::string> re_replace_all(const std::string& pattern, const std::string& repl, const std::string& text) {
   re2::RE2 re(pattern, re2::RE2::Quiet);
   if (!re.ok()) {
     return make_error("regexp: Compile(`" + pattern + "`): " + go_regexp_error(re));
+  }
+  if (auto e = go_only_syntax_error(pattern)) {
+    return make_error("regexp: Compile(`" + pattern + "`): " + *e);
   }
   int n = re.NumberOfCapturingGroups() + 1;
   std::vector<re2::StringPiece> groups(static_cast<size_t>(n));
@@ -1482,6 +1499,9 @@ const std::map<std::string, FuncSpec, std::less<>>& alertmanager_funcs() {
           re2::RE2 re(a[0].as_string(), re2::RE2::Quiet);
           if (!re.ok()) {
             return make_error(go_regexp_error(re));
+          }
+          if (auto e = go_only_syntax_error(a[0].as_string())) {
+            return make_error(*e);
           }
           return Value(re2::RE2::PartialMatch(a[1].as_string(), re));
         }}},

@@ -224,3 +224,9 @@ TEST_CASE("slice with three indexes, call, zero padding of any operand (recorded
         "ERR template: :1:3: executing \"\" at <call \"x\">: error calling call: non-function of type string");
   CHECK(render("{{ printf \"%08s|%05t|%#x|% #x\" \"ab\" true \"abc\" \"ab\" }}") == "000000ab|0true|0x616263|0x61 0x62");
 }
+
+TEST_CASE("RE2's \\C is refused as Go's regexp refuses it") {
+  CHECK(render("{{ match \"\\\\C\" \"a\" }}") ==
+        "ERR template: :1:3: executing \"\" at <match \"\\\\C\" \"a\">: error calling match: error parsing regexp: "
+        "invalid escape sequence: `\\C`");
+}
