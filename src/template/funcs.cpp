@@ -854,10 +854,33 @@ std::string case_map(std::string s, bool upper) {
 }
 
 // Go's cases.Title(language.AmericanEnglish): each word's first letter upper case, the rest lower.
+// Title case of a word's first letter: upper case but for the Latin digraphs (ǆ → ǅ) and the letters
+// whose title case is two (ß → Ss, ﬁ → Fi), as Unicode's SpecialCasing.
+void put_title(std::string& out, uint32_t c) {
+  static const std::pair<uint32_t, const char*> kSpecial[] = {
+      {0xDF, "Ss"},  {0xFB00, "Ff"}, {0xFB01, "Fi"}, {0xFB02, "Fl"}, {0xFB03, "Ffi"}, {0xFB04, "Ffl"},
+      {0xFB05, "St"}, {0xFB06, "St"}, {0x149, "\xCA\xBCN"}, {0x1F0, "J\xCC\x8C"}};
+  for (const auto& [cp, title] : kSpecial) {
+    if (c == cp) {
+      out += title;
+      return;
+    }
+  }
+  uint32_t up = rune_case(c, true);
+  for (uint32_t first : {0x1C4u, 0x1C7u, 0x1CAu, 0x1F1u}) {
+    if (up == first) {
+      up = first + 1;
+    }
+  }
+  put_rune(out, up);
+}
+
+// Go's cases.Title(language.AmericanEnglish): each word's first letter in title case, the rest lower
+// case (a final capital sigma as ς); words broken as Unicode's UAX #29.
 std::string title_case(const std::string& s) {
-  std::vector<uint32_t> runes;
+  std::vector<uint32_t> orig;
   for (size_t i = 0; i < s.size();) {
-    runes.push_back(rune_case(next_rune(s, i), false));
+    orig.push_back(next_rune(s, i));
   }
   const locale_t loc = utf8_ctype();
   auto wordish = [&](uint32_t cp) {
@@ -869,27 +892,39 @@ std::string title_case(const std::string& s) {
     }
     return iswspace_l(static_cast<wint_t>(cp), loc) == 0 && iswpunct_l(static_cast<wint_t>(cp), loc) == 0;
   };
-  auto digit_at = [&](size_t j) { return runes[j] < 0x80 && std::isdigit(static_cast<int>(runes[j])) != 0; };
+  auto digit_at = [&](size_t j) { return orig[j] < 0x80 && std::isdigit(static_cast<int>(orig[j])) != 0; };
+  // UAX #29's MidNumLet join letters and digits, MidLetter letters only, MidNum digits only.
+  auto mid_num_let = [](uint32_t c) {
+    return c == '.' || c == '\'' || c == 0x2018 || c == 0x2019 || c == 0x2024 || c == 0xFE52 || c == 0xFF07 ||
+           c == 0xFF0E;
+  };
+  auto mid_letter = [](uint32_t c) {
+    return c == ':' || c == 0xB7 || c == 0x387 || c == 0x5F4 || c == 0x2027 || c == 0xFE13 || c == 0xFE55 ||
+           c == 0xFF1A;
+  };
+  auto mid_num = [](uint32_t c) {
+    return c == ',' || c == ';' || c == 0x37E || c == 0x589 || c == 0x60C || c == 0x60D || c == 0x66C ||
+           c == 0x7F8 || c == 0x2044 || c == 0xFE10 || c == 0xFE14 || c == 0xFE50 || c == 0xFE54 || c == 0xFF0C ||
+           c == 0xFF1B;
+  };
   std::string out;
   bool in_word = false;
   bool cased = false;
-  for (size_t i = 0; i < runes.size(); ++i) {
-    const uint32_t c = runes[i];
+  for (size_t i = 0; i < orig.size(); ++i) {
+    const uint32_t c = orig[i];
     bool word = wordish(c);
-    // Unicode word breaking (UAX #29), as Go's cases.Title: '.' and '\'' join letter to letter and digit
-    // to digit ("x.y" is one word, "1.example" two), ':' joins letter to letter only.
-    if (c == '.' || c == '\'' || c == ':') {
+    if (mid_num_let(c) || mid_letter(c) || mid_num(c)) {
       word = false;
-      if (in_word && i > 0 && i + 1 < runes.size()) {
-        bool letters = rune_is_letter(runes[i - 1]) && rune_is_letter(runes[i + 1]);
-        bool digits = digit_at(i - 1) && digit_at(i + 1);
-        word = letters || (c != ':' && digits);
+      if (in_word && i > 0 && i + 1 < orig.size()) {
+        const bool letters = rune_is_letter(orig[i - 1]) && rune_is_letter(orig[i + 1]);
+        const bool digits = digit_at(i - 1) && digit_at(i + 1);
+        word = (letters && !mid_num(c)) || (digits && !mid_letter(c));
       }
     }
     if (!word) {
       in_word = false;
       cased = false;
-      put_rune(out, c);
+      put_rune(out, rune_case(c, false));
       continue;
     }
     if (!in_word) {
@@ -898,17 +933,19 @@ std::string title_case(const std::string& s) {
     }
     if (rune_is_letter(c) && !cased) {
       cased = true;
-      // Title case, which differs from upper case for the Latin digraphs (ǆ → ǅ, not Ǆ).
-      uint32_t up = rune_case(c, true);
-      for (uint32_t first : {0x1C4u, 0x1C7u, 0x1CAu, 0x1F1u}) {
-        if (up == first) {
-          up = first + 1;
-        }
-      }
-      put_rune(out, up);
+      put_title(out, c);
       continue;
     }
-    put_rune(out, c);
+    uint32_t lower = rune_case(c, false);
+    if (c == 0x3A3) {
+      // Final sigma: after a letter and not before one.
+      const bool before = i > 0 && rune_is_letter(orig[i - 1]);
+      const bool after = i + 1 < orig.size() && rune_is_letter(orig[i + 1]);
+      if (before && !after) {
+        lower = 0x3C2;
+      }
+    }
+    put_rune(out, lower);
   }
   return out;
 }

@@ -173,3 +173,9 @@ TEST_CASE("other characters in an action are unexpected items, as Go's lexer emi
   CHECK(render("{{ \xe2\x82\xac }}") == "ERR template: :1: unrecognized character in action: U+20AC '\xe2\x82\xac'");
   CHECK(render("{{ \xc3\xa9 }}") == "ERR template: :1: function \"\xc3\xa9\" not defined");
 }
+
+TEST_CASE("title as Go's cases.Title: special title cases, final sigma, UAX #29 joiners") {
+  CHECK(render("{{ title \"\xce\xa3\xce\x91\xce\xa3 \xef\xac\x81ne stra\xc3\x9f" "e \xc3\x9f\" }}") ==
+        "\xce\xa3\xce\xb1\xcf\x82 Fine Stra\xc3\x9f" "e Ss");
+  CHECK(render("{{ title \"\xc4\xb0stanbul m\xe2\x80\x99n 1,5x a,b\" }}") == "\xc4\xb0stanbul M\xe2\x80\x99n 1,5X A,B");
+}
