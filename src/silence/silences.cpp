@@ -563,12 +563,13 @@ void Silences::silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now
                            std::vector<std::string>& out, bool count_query) const {
   out.clear();
   if (!has_silences_.load(std::memory_order_acquire)) {
-    // Nothing to evaluate: counted as a query that took no time. A listing of 10,000 alerts then
-    // takes no lock and reads no clock per alert (two clock reads were 8% of its profile).
-    if (count_query) observe_query({});
+    // Nothing to evaluate, and, as the reference's silencer (which queries only when the silences
+    // changed since it last looked at the alert, or when silences matched it then), no query counted.
+    // A listing of 10,000 alerts then takes no lock and reads no clock per alert.
     return;
   }
   auto start = std::chrono::steady_clock::now();
+  bool queried = false;
   {
     std::lock_guard lock(mu_);
     if (!silences_.empty()) {
@@ -600,7 +601,19 @@ void Silences::silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now
         for (const auto& id : unindexed_) {
           consider(id);
         }
+        if (!count_query) {
+          // A look that is no query (a scrape) leaves the cache alone, so the next real query of
+          // this alert still counts as the first one since the change.
+          for (const Silence* c : candidates) {
+            if (state_at(*c, now) == SilenceState::kActive) out.push_back(c->id);
+          }
+          std::sort(out.begin(), out.end());
+          return;
+        }
         slot = cache_insert(fp, candidates);
+        queried = true;  // the silences changed since this alert was last looked at
+      } else if (slot->count > 0) {
+        queried = true;  // silences matched it: the reference re-reads them by id
       }
       for (uint32_t i = slot->first; i < slot->first + slot->count; ++i) {
         const CachedSilence& s = cache_pool_[i];
@@ -611,7 +624,7 @@ void Silences::silenced_by(const LabelSet& labels, Fingerprint fp, TimePoint now
     }
   }
   std::sort(out.begin(), out.end());
-  if (count_query) observe_query(std::chrono::steady_clock::now() - start);
+  if (count_query && queried) observe_query(std::chrono::steady_clock::now() - start);
 }
 
 namespace {
@@ -716,15 +729,20 @@ size_t Silences::gc() {
 
 StateCounts Silences::count_states() const {
   StateCounts c;
-  std::lock_guard lock(mu_);
-  const TimePoint now = clock_.now();
-  for (const auto& [id, s] : silences_) {
-    switch (state_at(s, now)) {
-      case SilenceState::kActive: ++c.active; break;
-      case SilenceState::kPending: ++c.pending; break;
-      case SilenceState::kExpired: ++c.expired; break;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mu_);
+    const TimePoint now = clock_.now();
+    for (const auto& [id, s] : silences_) {
+      switch (state_at(s, now)) {
+        case SilenceState::kActive: ++c.active; break;
+        case SilenceState::kPending: ++c.pending; break;
+        case SilenceState::kExpired: ++c.expired; break;
+      }
     }
   }
+  const auto third = (std::chrono::steady_clock::now() - start) / 3;
+  for (int i = 0; i < 3; ++i) observe_query(third);
   return c;
 }
 

@@ -138,6 +138,8 @@ class Silences {
   // Removes silences that ended more than `retention` ago, from memory and the store. Returns how many.
   size_t gc();
 
+  // Counted as three queries, one a state, as the reference's CountState that its
+  // alertmanager_silences gauge calls on every scrape.
   StateCounts count_states() const;
   SilenceMetrics metrics() const;
   // Bumped on every change to the set of silences (set, expire, gc, load).
