@@ -36,6 +36,7 @@ std::shared_ptr<const TypeInfo> string_list_type() {
 // ---- fmt ----
 
 uint32_t next_rune(std::string_view s, size_t& i);
+void put_rune(std::string& out, uint32_t cp);
 
 // strconv.Quote (or QuoteToASCII): go_quote_string's escapes, plus non-ASCII runes that are invalid
 // (\x..), not printable, or, with ascii_only, any (\u00e9, \U0001f600).
@@ -70,7 +71,10 @@ std::string bad_verb(char verb, const Value& v) {
   if (v.is_null()) {
     return std::string("%!") + verb + "(<nil>)";
   }
-  return std::string("%!") + verb + "(" + v.type_name() + "=" + v.to_string() + ")";
+  // Go prints the operand without its String method here: a time.Duration or time.Month as a number.
+  const bool stringer_int = v.kind() == Value::Kind::Duration || (v.is_int() && v.type() != nullptr);
+  return std::string("%!") + verb + "(" + v.type_name() + "=" +
+         (stringer_int ? std::to_string(v.as_int()) : v.to_string()) + ")";
 }
 
 struct Spec {
@@ -333,6 +337,9 @@ std::string fmt_value(const Value& v, char verb, const Spec& sp) {
       }
       return bad_verb(verb, v);
     case Value::Kind::Int:
+      if (v.type() != nullptr && !v.type()->int_names.empty() && (verb == 'x' || verb == 'X')) {
+        return fmt_value(Value(v.to_string()), verb, sp);  // a Stringer: its string in hex
+      }
       if (v.type() != nullptr && !v.type()->int_names.empty() && (verb == 'v' || verb == 's' || verb == 'q')) {
         // A Stringer (time.Month): %v, %s and %q print its name.
         return pad(verb == 'q' ? go_quote_string(v.to_string()) : v.to_string(), sp, false);
@@ -346,8 +353,14 @@ std::string fmt_value(const Value& v, char verb, const Spec& sp) {
         case 'O':
         case 'b':
           return fmt_int(v.as_int(), verb == 'v' ? 'd' : verb, sp);
-        case 'c':
-          return pad(quote_rune(v.as_int()).substr(1, quote_rune(v.as_int()).size() - 2), sp, false);
+        case 'c': {
+          // The rune itself, unescaped; an invalid code point is U+FFFD.
+          const int64_t r = v.as_int();
+          const bool valid = r >= 0 && r <= 0x10FFFF && !(r >= 0xD800 && r <= 0xDFFF);
+          std::string out;
+          put_rune(out, valid ? static_cast<uint32_t>(r) : 0xFFFD);
+          return pad(out, sp, false);
+        }
         case 'q':
           return pad(quote_rune(v.as_int()), sp, false);
         case 'U': {
@@ -447,8 +460,11 @@ std::string fmt_value(const Value& v, char verb, const Spec& sp) {
       }
     }
     case Value::Kind::Duration:
-      if (verb == 'd') {
-        return fmt_int(v.as_int(), 'd', sp);
+      if (verb == 'd' || verb == 'o' || verb == 'b' || verb == 'c' || verb == 'U') {
+        return fmt_value(Value(v.as_int()), verb, sp);
+      }
+      if (verb == 'x' || verb == 'X') {
+        return fmt_value(Value(v.to_string()), verb, sp);  // a Stringer: its string in hex
       }
       if (verb == 'v' || verb == 's') {
         return pad(v.to_string(), sp, false);
@@ -460,6 +476,18 @@ std::string fmt_value(const Value& v, char verb, const Spec& sp) {
     case Value::Kind::Time:
       if (verb == 'v' || verb == 's') {
         return pad(v.to_string(), sp, false);
+      }
+      if (verb == 'x' || verb == 'X') {
+        return fmt_value(Value(v.to_string()), verb, sp);  // a Stringer: its string in hex
+      }
+      if (verb == 'd' || verb == 'o' || verb == 'b') {
+        // time.Time's fields with an integer verb: {wall ext loc}; without a monotonic reading wall is
+        // the nanoseconds and ext the seconds since year 1 (loc prints as 0 for UTC).
+        const TimeValue& t = v.as_time();
+        const int64_t ns = t.at.time_since_epoch().count();
+        const int64_t secs = t.go_zero ? 0 : ns / 1000000000 - (ns % 1000000000 < 0 ? 1 : 0) + 62135596800LL;
+        const int64_t nanos = t.go_zero ? 0 : ((ns % 1000000000) + 1000000000) % 1000000000;
+        return "{" + fmt_int(nanos, verb, sp) + " " + fmt_int(secs, verb, sp) + " " + fmt_int(0, verb, sp) + "}";
       }
       if (verb == 'q') {
         return pad(go_quote_string(v.to_string()), sp, false);

@@ -179,3 +179,10 @@ TEST_CASE("title as Go's cases.Title: special title cases, final sigma, UAX #29 
         "\xce\xa3\xce\xb1\xcf\x82 Fine Stra\xc3\x9f" "e Ss");
   CHECK(render("{{ title \"\xc4\xb0stanbul m\xe2\x80\x99n 1,5x a,b\" }}") == "\xc4\xb0stanbul M\xe2\x80\x99n 1,5X A,B");
 }
+
+TEST_CASE("Stringers with integer and hex verbs, %c unescaped (recorded from amtool 0.25)") {
+  CHECK(render("{{ printf \"%d|%x|%5d\" .Start .Start .Start }}") ==
+        "{0 63844845342 0}|323032342d30322d32392032333a31353a3432202b3030303020555443|{    0 63844845342     0}");
+  CHECK(render("{{ $m := .Start.Month }}{{ printf \"%x|%d|%e\" $m $m $m }}") == "4665627275617279|2|%!e(time.Month=2)");
+  CHECK(render("{{ printf \"%c|%c|%c\" 2 -1 955 }}") == "\x02|\xef\xbf\xbd|\xce\xbb");
+}
