@@ -1404,6 +1404,51 @@ std::string yaml_error_reason(const YAML::Exception& e) {
   return "yaml: " + m;
 }
 
+// yaml-cpp builds an anchor that contains itself as a cyclic graph, and expands aliases of aliases
+// without limit; the reader below would recurse forever or for ages. Refused up front, as yaml.v2
+// refuses them, by one walk without recursion that stops at a fixed number of nodes.
+void check_graph(const YAML::Node& doc, Ctx& ctx) {
+  constexpr size_t kMaxVisits = 1000000;
+  constexpr size_t kMaxDepth = 1000;
+  struct Frame {
+    YAML::Node node;
+    std::vector<YAML::Node> children;
+    size_t next = 0;
+  };
+  auto children_of = [](const YAML::Node& n) {
+    std::vector<YAML::Node> out;
+    if (n.IsSequence()) {
+      for (size_t i = 0; i < n.size(); ++i) out.push_back(n[i]);
+    } else if (n.IsMap()) {
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        out.push_back(it->first);
+        out.push_back(it->second);
+      }
+    }
+    return out;
+  };
+  std::vector<Frame> path;
+  path.push_back({doc, children_of(doc), 0});
+  size_t visits = 0;
+  while (!path.empty()) {
+    Frame& f = path.back();
+    if (f.next == f.children.size()) {
+      path.pop_back();
+      continue;
+    }
+    YAML::Node child = f.children[f.next++];
+    if (++visits > kMaxVisits) throw ConfigError("", "yaml: document contains excessive aliasing", ctx.file, 0);
+    if (!child.IsMap() && !child.IsSequence()) continue;
+    for (const Frame& up : path) {
+      if (up.node.is(child)) {
+        throw ConfigError("", "yaml: anchor value contains itself", ctx.file, line_of(child));
+      }
+    }
+    if (path.size() >= kMaxDepth) throw ConfigError("", "yaml: exceeded max depth of 1000", ctx.file, line_of(child));
+    path.push_back({child, children_of(child), 0});
+  }
+}
+
 Config parse(std::string_view text, Ctx& ctx) {
   YAML::Node doc;
   try {
@@ -1411,6 +1456,7 @@ Config parse(std::string_view text, Ctx& ctx) {
   } catch (const YAML::Exception& e) {
     throw ConfigError("", yaml_error_reason(e), ctx.file, e.mark.line >= 0 ? e.mark.line + 1 : 0);
   }
+  check_graph(doc, ctx);
   if (!doc.IsDefined() || doc.IsNull()) throw ConfigError("", "no route provided in config", ctx.file, 0);
   Config cfg;
   cfg.original = std::string(text);
