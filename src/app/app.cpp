@@ -344,17 +344,22 @@ class Daemon {
     auto loaded = alerts_->load();
     if (!loaded) return fatal(loaded.error());
 
-    // Config.
+    // Config, logged as the reference's coordinator logs it.
+    LOG_INFO({"component", "configuration"}, {"msg", "Loading configuration file"}, {"file", flags_.config_file});
     auto cfg = config::load_file(flags_.config_file);
     if (!cfg) {
-      LOG_ERROR({"msg", "Loading configuration file failed"}, {"file", flags_.config_file}, {"err", cfg.error()});
+      LOG_ERROR({"component", "configuration"}, {"msg", "Loading configuration file failed"}, {"file", flags_.config_file},
+                {"err", cfg.error()});
       return 1;
     }
     auto gen = build_generation(std::make_shared<const config::Config>(std::move(*cfg)));
     if (!gen) {
-      LOG_ERROR({"msg", "Loading configuration file failed"}, {"file", flags_.config_file}, {"err", gen.error()});
+      LOG_ERROR({"component", "configuration"}, {"msg", "Loading configuration file failed"}, {"file", flags_.config_file},
+                {"err", gen.error()});
       return 1;
     }
+    LOG_INFO({"component", "configuration"}, {"msg", "Completed loading of configuration file"},
+             {"file", flags_.config_file});
     dispatcher_ = std::make_unique<dispatch::Dispatcher>(gen->runtime->config->route);
     install(std::move(*gen));
     config_success();
