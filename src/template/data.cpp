@@ -11,6 +11,17 @@ namespace tocsin::tmpl {
 
 namespace {
 
+// A time as time.Now() gives it: in the local zone, with a monotonic reading.
+TimeValue clock_time(TimePoint at, int64_t mono_ns) {
+  TimeValue t = utc_time(at);
+  auto local = time_in_zone(t, "Local");
+  if (local.ok()) {
+    t = *local;
+  }
+  t.mono_ns = mono_ns;
+  return t;
+}
+
 // A time read from JSON as Go's time.Parse leaves it: "Z" is UTC; an offset is the local zone when that
 // has the same offset at that instant, else a fixed zone without a name.
 TimeValue parsed_time(TimePoint at, const std::optional<int>& offset) {
@@ -216,8 +227,8 @@ Value make_alert(const AlertData& a) {
   Map m{{"Status", Value(a.status)},
         {"Labels", make_kv(a.labels)},
         {"Annotations", make_kv(a.annotations)},
-        {"StartsAt", Value(parsed_time(a.starts_at, a.starts_offset))},
-        {"EndsAt", Value(parsed_time(a.ends_at, a.ends_offset))},
+        {"StartsAt", Value(a.local_now ? clock_time(a.starts_at, a.starts_mono) : parsed_time(a.starts_at, a.starts_offset))},
+        {"EndsAt", Value(a.local_now ? clock_time(a.ends_at, a.ends_mono) : parsed_time(a.ends_at, a.ends_offset))},
         {"GeneratorURL", Value(a.generator_url)},
         {"Fingerprint", Value(a.fingerprint)}};
   return Value(std::move(m)).with_type(alert_type());
@@ -305,6 +316,12 @@ NotificationData example_data(TimePoint now) {
                              {"annotation2", "value2"},
                              {"commonannotationkey1", "commonannotationvalue1"},
                              {"commonannotationkey2", "commonannotationvalue2"}});
+  // amtool's times come from time.Now() at start-up: local, with a monotonic reading (10 ms in, there).
+  constexpr int64_t kMono = 10'000'000;
+  constexpr int64_t kMinute = 60'000'000'000;
+  a1.local_now = true;
+  a1.starts_mono = kMono - 5 * kMinute;
+  a1.ends_mono = kMono;
   a1.starts_at = now - std::chrono::minutes(5);
   a1.ends_at = now;
   a1.generator_url = "https://generatorurl.com";
@@ -319,6 +336,9 @@ NotificationData example_data(TimePoint now) {
                              {"ccc", "ddd"},
                              {"commonannotationkey1", "commonannotationvalue1"},
                              {"commonannotationkey2", "commonannotationvalue2"}});
+  a2.local_now = true;
+  a2.starts_mono = kMono - 10 * kMinute;
+  a2.ends_mono = kMono;
   a2.starts_at = now - std::chrono::minutes(10);
   a2.ends_at = now;
   a2.generator_url = "https://generatorurl.com";

@@ -23,6 +23,10 @@ struct AlertData {
   // The UTC offset a time was written with ("+01:00"), when not "Z": Go keeps it (in the local zone when
   // that has the same offset then, else as a nameless fixed zone).
   std::optional<int> starts_offset, ends_offset;
+  // Times taken from the clock, as Go's time.Now() gives them: in the local zone, with a monotonic
+  // reading (nanoseconds from process start). amtool's example data has them.
+  bool local_now = false;
+  int64_t starts_mono = 0, ends_mono = 0;
 };
 
 struct NotificationData {

@@ -662,6 +662,9 @@ class Exec {
       }
       TimeValue r = t;
       r.at += Duration(a[0].as_int());
+      if (r.mono_ns) {
+        *r.mono_ns += a[0].as_int();
+      }
       return Value(r);
     }
     if (name == "Sub") {
@@ -671,7 +674,10 @@ class Exec {
       }
       // Go saturates at the int64 bounds: a firing alert's zero EndsAt minus its StartsAt is
       // -2562047h47m16.854775808s, not a wrapped value.
-      const __int128 diff = go_abs_ns(t) - go_abs_ns(a[0].as_time());
+      const TimeValue& u = a[0].as_time();
+      // With a monotonic reading on both, Go subtracts those.
+      const __int128 diff = t.mono_ns && u.mono_ns ? static_cast<__int128>(*t.mono_ns) - *u.mono_ns
+                                                    : go_abs_ns(t) - go_abs_ns(u);
       const __int128 lo = std::numeric_limits<int64_t>::min();
       const __int128 hi = std::numeric_limits<int64_t>::max();
       return Value::duration(Duration(static_cast<int64_t>(diff < lo ? lo : diff > hi ? hi : diff)));
@@ -697,20 +703,24 @@ class Exec {
       return Value(false);
     }
     if (name == "Round" || name == "Truncate") {
-      // Relative to Go's zero time, as time.Time.Round and Truncate are; d <= 0 returns t unchanged.
+      // Relative to Go's zero time, as time.Time.Round and Truncate are; d <= 0 returns t unchanged but
+      // for its monotonic reading, which both drop.
       want(1);
       if (a[0].kind() != Value::Kind::Duration && !a[0].is_int()) {
         errorf("wrong type for value; expected time.Duration; got " + a[0].type_name());
       }
       const int64_t d = a[0].as_int();
       if (d <= 0 || t.go_zero) {
-        return recv;
+        TimeValue same = t;
+        same.mono_ns.reset();
+        return Value(same);
       }
       __int128 r = (go_abs_ns(t) + static_cast<__int128>(62135596800LL) * 1000000000) % d;
       if (r < 0) {
         r += d;
       }
       TimeValue out = t;
+      out.mono_ns.reset();
       __int128 shift = (name == "Round" && r + r >= d) ? d - r : -r;
       out.at += Duration(static_cast<int64_t>(shift));
       return Value(out);

@@ -339,7 +339,18 @@ std::string go_time_format(const TimeValue& t, std::string_view layout) {
 }
 
 std::string go_time_string(const TimeValue& t) {
-  return go_time_format(t, "2006-01-02 15:04:05.999999999 -0700 MST");
+  std::string s = go_time_format(t, "2006-01-02 15:04:05.999999999 -0700 MST");
+  if (t.mono_ns) {
+    // Go's " m=±ddd.nnnnnnnnn".
+    const int64_t m = *t.mono_ns;
+    const uint64_t abs = m < 0 ? static_cast<uint64_t>(-(m + 1)) + 1 : static_cast<uint64_t>(m);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, " m=%c%llu.%09llu", m < 0 ? '-' : '+',
+                  static_cast<unsigned long long>(abs / 1000000000ULL),
+                  static_cast<unsigned long long>(abs % 1000000000ULL));
+    s += buf;
+  }
+  return s;
 }
 
 std::string go_duration_string(Duration d) {

@@ -45,6 +45,9 @@ struct TimeValue {
   // Go's zero time.Time (0001-01-01 00:00:00 UTC), outside the range of TimePoint's nanoseconds; shown
   // for unset alert times (kZeroTime).
   bool go_zero = false;
+  // A monotonic clock reading (nanoseconds from process start), as time.Now() carries: String() shows
+  // it as " m=+0.009946981" and Sub uses it; Round, Truncate, UTC, Local and In drop it.
+  std::optional<int64_t> mono_ns;
 };
 
 class Value {
