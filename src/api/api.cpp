@@ -317,12 +317,18 @@ std::string clean_path(std::string_view p) {
   return out;
 }
 
-// The plain-text answers of the reference's router (httprouter) for paths outside /api/v2/.
-HttpResponse router_not_found() { return text_response(404, "404 page not found\n"); }
-HttpResponse router_method_not_allowed(const std::string& allow) {
-  HttpResponse r = text_response(405, "Method Not Allowed\n");
-  r.headers.set("Allow", allow);
+// An answer as Go's http.Error writes it: plain text, and a header that stops browsers sniffing it.
+HttpResponse go_http_error(int status, std::string body) {
+  HttpResponse r = text_response(status, std::move(body));
   r.headers.set("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+// The plain-text answers of the reference's router (httprouter) for paths outside /api/v2/.
+HttpResponse router_not_found() { return go_http_error(404, "404 page not found\n"); }
+HttpResponse router_method_not_allowed(const std::string& allow) {
+  HttpResponse r = go_http_error(405, "Method Not Allowed\n");
+  r.headers.set("Allow", allow);
   return r;
 }
 HttpResponse router_options(const std::string& allow) {
@@ -427,7 +433,7 @@ class Api {
     if (path == "/-/healthy" || path == "/-/ready") return text_response(200, "OK");
     if (path == "/-/reload") {
       auto r = d_.reload();
-      if (!r) return text_response(500, "failed to reload config: " + r.error() + "\n");
+      if (!r) return go_http_error(500, "failed to reload config: " + r.error() + "\n");
       HttpResponse ok;
       ok.status = 200;
       ok.content_type.clear();

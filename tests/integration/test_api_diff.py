@@ -201,7 +201,7 @@ def router():
             if (m, p) in (("POST", "/-/reload"),):
                 continue
             compare("router", m, p, b"" if m in ("POST", "PUT") else None,
-                    check_body=p not in ("/metrics", "/api/v2/status/"))
+                    check_body=p not in ("/metrics", "/api/v2/status/"), check_headers=("x-content-type-options",))
     for m in ("PUT", "DELETE"):
         compare("405 inside /api/v2", m, "/api/v2/status")
     cors = ("vary", "access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers")
