@@ -302,6 +302,9 @@ FIGURES = [
 
 SINK_PORT = 19099
 
+# Phases always measured three times (medians kept).
+ALWAYS_THREE = {"ingest"}
+
 # Reported for context (the ceiling under silence creation), left out of --check's verdict.
 NOT_JUDGED = {"http_floor_per_s"}
 
@@ -376,6 +379,24 @@ def main():
     ceiling = None
     try:
         run_phases(a.phases.split(","), results)
+        # The ingest figures are the ones closest to their targets (CPU per alert at 10x): a shared VM's
+        # noise only ever adds, and one run of a few seconds catches it. The phase is short, so it is
+        # always measured three times and each system's median of each figure is kept (all in "runs").
+        repeat = [p for p in a.phases.split(",") if p in ALWAYS_THREE]
+        if repeat:
+            runs = [results]
+            for _ in range(2):
+                again = {name: {} for name, _, _ in systems}
+                run_phases(repeat, again)
+                runs.append(again)
+            for key, _, _ in FIGURES:
+                if phase_of.get(key) not in repeat:
+                    continue
+                for name, _, _ in systems:
+                    vals = sorted(r[name][key] for r in runs if isinstance(r[name].get(key), (int, float)))
+                    if vals:
+                        results[name][key] = vals[len(vals) // 2]
+                        results[name].setdefault("runs", {})[key] = vals
         if "state" in a.phases.split(","):
             ceiling = do_nothing_ceiling(base + 7, S)
         if a.check:
