@@ -34,6 +34,7 @@ struct Token {
 struct ParseError {
   int line;
   std::string message;
+  int action_line = 0;  // a lexer error inside an action: the line of its {{, as Go reports it
 };
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -113,7 +114,13 @@ class Lexer {
         continue;
       }
       toks_.push_back({Tok::LeftDelim, "{{", open, line_at(open)});
-      pos = lex_action(p, trim_next);
+      const int action_line = line_at(open);
+      try {
+        pos = lex_action(p, trim_next);
+      } catch (ParseError& e) {
+        e.action_line = action_line;
+        throw;
+      }
     }
     toks_.push_back({Tok::Eof, "", s_.size(), line_at(s_.size())});
     return std::move(toks_);
@@ -783,13 +790,12 @@ class Parser {
     // Declarations: $x := ..., $x = ..., and in range $i, $e := ...
     if (peek().type == Tok::Variable) {
       if (peek(1).type == Tok::Declare || peek(1).type == Tok::Assign) {
+        // As Go's parser: the variable is known from here on, for := and for = alike (an assignment to
+        // an undeclared variable fails when it runs, not when it is parsed).
         const Token& v = next();
-        bool assign = next().type == Tok::Assign;
+        pipe->is_assign = next().type == Tok::Assign;
         pipe->idents.push_back(v.val);
-        pipe->is_assign = assign;
-        if (assign) {
-          check_var(v.val);
-        }
+        vars_.push_back(v.val);
       } else if (peek(1).type == Tok::Comma && peek(2).type == Tok::Variable && peek(3).type == Tok::Comma) {
         fail(std::string("too many declarations in ") + context);  // range $i, $j, $k := ...
       } else if (peek(1).type == Tok::Comma && peek(2).type == Tok::Variable &&
@@ -803,6 +809,8 @@ class Parser {
         next();
         pipe->idents.push_back(next().val);
         pipe->is_assign = next().type == Tok::Assign;
+        vars_.push_back(pipe->idents[0]);
+        vars_.push_back(pipe->idents[1]);
       }
     }
     while (true) {
@@ -831,11 +839,6 @@ class Parser {
       if (k == Node::Kind::Bool || k == Node::Kind::Dot || k == Node::Kind::Nil || k == Node::Kind::Number ||
           k == Node::Kind::String) {
         fail("non executable command in pipeline stage " + std::to_string(i + 1));
-      }
-    }
-    if (!pipe->is_assign) {
-      for (const auto& v : pipe->idents) {
-        vars_.push_back(v);
       }
     }
     return pipe;
@@ -1119,7 +1122,14 @@ Result<std::vector<TreePtr>> parse_templates(const std::string& name, std::strin
     Parser p(name, src, is_function);
     return p.run();
   } catch (const ParseError& e) {
-    return make_error("template: " + name + ":" + std::to_string(e.line) + ": " + e.message);
+    // Go names the action's first line when a lexer error inside it is on a later one.
+    std::string extra;
+    if (e.action_line != 0 && e.action_line != e.line) {
+      const bool ends_in_action = e.message.size() >= 7 && e.message.compare(e.message.size() - 7, 7, " action") == 0;
+      extra = std::string(ends_in_action ? " started at " : " in action started at ") + name + ":" +
+              std::to_string(e.action_line);
+    }
+    return make_error("template: " + name + ":" + std::to_string(e.line) + ": " + e.message + extra);
   }
 }
 

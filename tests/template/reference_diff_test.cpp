@@ -143,6 +143,21 @@ TEST_CASE("parse errors and leniencies of Go 1.19's text/template") {
   CHECK(render("{{ 1 | 2 }}") == "ERR template: :1: non executable command in pipeline stage 2");
 }
 
+TEST_CASE("variables: declared where Go's parser declares them, assignments checked when run") {
+  CHECK(render("{{ $x = 1 }}") == "ERR template: :1:8: executing \"\" at <1>: undefined variable: $x");
+  CHECK(render("{{ $x := $x }}") == "ERR template: :1:9: executing \"\" at <$x>: undefined variable: $x");
+  CHECK(render("{{ $x := 2 }}{{ $x = 3 }}{{ $x }}") == "3");
+  CHECK(render("{{ range $i, $e := .L }}{{ end }}{{ $i }}") == "ERR template: :1: undefined variable \"$i\"");
+  CHECK(render("{{ if true }}{{ $y := 1 }}{{ end }}{{ $y }}") == "ERR template: :1: undefined variable \"$y\"");
+}
+
+TEST_CASE("a lexer error on a later line than its action's {{ names the line it started on") {
+  CHECK(render("{{ .S \n") == "ERR template: :2: unclosed action started at :1");
+  CHECK(render("x\n{{ (.S \n }}") == "ERR template: :3: unclosed left paren in action started at :2");
+  CHECK(render("{{ if .S }}\n{{ .S \n") == "ERR template: :3: unclosed action started at :2");
+  CHECK(render("{{ .S ") == "ERR template: :1: unclosed action");
+}
+
 TEST_CASE("Unix times of Go's zero time, and Local from $TZ") {
   CHECK(render("{{ .Zero.Unix }} {{ .Zero.UnixMilli }} {{ .Zero.UnixMicro }} {{ .Zero.UnixNano }}") ==
         "-62135596800 -62135596800000 -62135596800000000 -6795364578871345152");
