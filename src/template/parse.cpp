@@ -20,7 +20,8 @@ namespace {
 enum class Tok {
   Text, LeftDelim, RightDelim, Field, Variable, Identifier, String, RawString, Char, Number,
   Dot, LeftParen, RightParen, Pipe, Declare, Assign, Comma, Eof,
-  Other  // any other printable ASCII character, which the parser reports as unexpected
+  Other,  // any other printable ASCII character, which the parser reports as unexpected
+  Error   // a lexer error the parser reports when it reaches it (val: the message), as Go's itemError
 };
 
 struct Token {
@@ -121,6 +122,9 @@ class Lexer {
         e.action_line = action_line;
         throw;
       }
+      if (stopped_) {
+        break;
+      }
     }
     toks_.push_back({Tok::Eof, "", s_.size(), line_at(s_.size())});
     return std::move(toks_);
@@ -196,10 +200,14 @@ class Lexer {
         emit(Tok::LeftParen, p, p + 1, space);
         ++p;
       } else if (c == ')') {
-        if (--parens < 0) {
-          throw ParseError{line_at(p), "unexpected right paren"};
-        }
         emit(Tok::RightParen, p, p + 1, space);
+        if (--parens < 0) {
+          // As Go's lexer: the ')' is an item first, so the parser usually reports it ("unexpected ")"
+          // in command"); the lexer's own error comes after it, and lexing ends there.
+          toks_.push_back({Tok::Error, "unexpected right paren U+0029 ')'", p, line_at(p)});
+          stopped_ = true;
+          return s_.size();
+        }
         ++p;
       } else if (c == '"') {
         ++p;
@@ -344,6 +352,7 @@ class Lexer {
 
   const std::string& s_;
   std::vector<Token> toks_;
+  bool stopped_ = false;  // a lexer error token ended the input
   size_t line_pos_ = 0;
   int line_ = 1;
 };
@@ -550,6 +559,9 @@ class Parser {
   const Token& next() {
     const Token& t = toks_[std::min(i_, toks_.size() - 1)];
     last_line_ = t.line;
+    if (t.type == Tok::Error) {
+      throw ParseError{t.line, t.val};
+    }
     if (i_ < toks_.size() - 1) {
       ++i_;
     }
@@ -725,8 +737,8 @@ class Parser {
         if (!unquote(nt.val, n->text)) {
           fail("invalid syntax: " + nt.val);
         }
-        if (peek().type != Tok::RightDelim) {
-          n->pipe = pipeline(k.c_str(), Tok::RightDelim);
+        if (k == "block" || peek().type != Tok::RightDelim) {  // a block's pipeline is required
+          n->pipe = pipeline((k + " clause").c_str(), Tok::RightDelim);
         } else {
           next();
         }
@@ -819,12 +831,12 @@ class Parser {
         next();
         break;
       }
-      if (t.type == Tok::Eof || t.type == Tok::RightDelim || t.type == Tok::RightParen) {
+      if (t.type == Tok::Eof || t.type == Tok::RightDelim) {
         next();
         fail("unexpected " + describe(t) + " in operand");
       }
       if (t.type == Tok::Pipe || t.type == Tok::Comma || t.type == Tok::Declare || t.type == Tok::Assign ||
-          t.type == Tok::Other) {
+          t.type == Tok::Other || t.type == Tok::RightParen || t.type == Tok::Error) {
         next();
         fail("unexpected " + describe(t) + " in " + context);  // no operand starts a command here
       }
@@ -862,7 +874,10 @@ class Parser {
         next();  // a trailing "|" ends the pipeline, as Go 1.19 accepts it
         break;
       }
-      if (t.type == Tok::RightDelim || t.type == Tok::RightParen || t.type == Tok::Eof) {
+      if (t.type == Tok::RightParen) {
+        break;  // not this pipeline's end: the pipeline reports it, in its context (Go's command() backs up)
+      }
+      if (t.type == Tok::RightDelim || t.type == Tok::Eof) {
         next();
         fail("unexpected " + describe(t) + " in operand");
       }

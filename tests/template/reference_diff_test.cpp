@@ -151,6 +151,16 @@ TEST_CASE("variables: declared where Go's parser declares them, assignments chec
   CHECK(render("{{ if true }}{{ $y := 1 }}{{ end }}{{ $y }}") == "ERR template: :1: undefined variable \"$y\"");
 }
 
+TEST_CASE("a stray right paren is reported by the parser, in the context it ends up in") {
+  CHECK(render("{{ .S ) }}") == "ERR template: :1: unexpected \")\" in command");
+  CHECK(render("{{ ) }}") == "ERR template: :1: unexpected \")\" in command");
+  CHECK(render("{{ (.S)) }}") == "ERR template: :1: unexpected \")\" in command");
+  CHECK(render("{{ if true ) }}{{ end }}") == "ERR template: :1: unexpected \")\" in if");
+  CHECK(render("{{ template \"x\" ) }}") == "ERR template: :1: unexpected \")\" in template clause");
+  CHECK(render("{{ block \"x\" }}{{ end }}") == "ERR template: :1: missing value for block clause");
+  CHECK(render("{{ (printf \"a\") }}") == "a");
+}
+
 TEST_CASE("a lexer error on a later line than its action's {{ names the line it started on") {
   CHECK(render("{{ .S \n") == "ERR template: :2: unclosed action started at :1");
   CHECK(render("x\n{{ (.S \n }}") == "ERR template: :3: unclosed left paren in action started at :2");
