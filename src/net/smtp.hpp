@@ -17,6 +17,7 @@ struct SmtpMessage {
   std::vector<std::string> to;  // envelope recipients (bare addresses)
   std::string data;       // the full RFC 5322 message, CRLF line ends
   std::string username, password;
+  std::string auth_identity;  // PLAIN's authorization identity (auth_identity); empty: none
   std::string auth_mechanism_hint;  // "PLAIN", "LOGIN", "CRAM-MD5"; empty: the best the server offers
   bool require_tls = true;    // STARTTLS required
   bool implicit_tls = false;  // TLS from the first byte (port 465)

@@ -56,6 +56,8 @@ ClientResponse send_with(CURL* h, const SmtpMessage& msg) {
   if (!msg.username.empty()) {
     curl_easy_setopt(h, CURLOPT_USERNAME, msg.username.c_str());
     curl_easy_setopt(h, CURLOPT_PASSWORD, msg.password.c_str());
+    // PLAIN sends "identity NUL username NUL password"; the other mechanisms have no identity.
+    curl_easy_setopt(h, CURLOPT_SASL_AUTHZID, msg.auth_identity.empty() ? nullptr : msg.auth_identity.c_str());
     std::string options;
     if (!msg.auth_mechanism_hint.empty()) {
       options = "AUTH=" + msg.auth_mechanism_hint;

@@ -1,19 +1,21 @@
 # smtp_sink.py: a throwaway SMTP server (aiosmtpd) for smtp_test.cpp. Writes each message it receives
 # to <outdir>/<n>.eml with the session facts first, prints "<port> <pid>", runs until killed (max 120 s).
-# usage: smtp_sink.py OUTDIR [--auth USER:PASS] [--starttls CERT KEY]
+# usage: smtp_sink.py OUTDIR [--auth USER:PASS] [--starttls CERT KEY] [--host ADDR]
+# With --auth, PLAIN's authorization identity is written too (AUTHZID:), "-" when there was none.
 import os
 import socket
 import ssl
 import sys
 import time
+from base64 import b64decode
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
 
 
-def free_port():
+def free_port(host):
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
+    s.bind((host, 0))
     port = s.getsockname()[1]
     s.close()
     return port
@@ -26,15 +28,30 @@ class Sink:
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
-        head = "EHLO: %s\nFROM: %s\nTO: %s\nAUTH: %s\nTLS: %s\n\n" % (
+        head = "EHLO: %s\nFROM: %s\nTO: %s\nAUTH: %s\nAUTHZID: %s\nTLS: %s\n\n" % (
             session.host_name, envelope.mail_from, ",".join(envelope.rcpt_tos),
-            getattr(session, "tocsin_user", "-"),
+            getattr(session, "tocsin_user", "-"), getattr(session, "tocsin_authzid", "-"),
             "yes" if session.ssl else "no")
         path = os.path.join(self.outdir, "%d.eml" % self.count)
         with open(path + ".tmp", "wb") as f:
             f.write(head.encode() + envelope.original_content)
         os.rename(path + ".tmp", path)
         return "250 OK queued"
+
+    async def auth_PLAIN(self, server, args):
+        # aiosmtpd's own PLAIN drops the authorization identity; this one keeps it.
+        try:
+            blob = await server.challenge_auth("") if len(args) == 1 else b64decode(args[1], validate=True)
+            if blob is MISSING:
+                return AuthResult(success=False)
+            authzid, login, password = blob.split(b"\x00")
+        except ValueError:
+            await server.push("501 5.5.2 Can't decode auth value")
+            return AuthResult(success=False, handled=True)
+        result = server._authenticate("PLAIN", LoginPassword(login, password))
+        if result.success:
+            server.session.tocsin_authzid = authzid.decode() or "-"
+        return result
 
 
 def main():
@@ -57,8 +74,9 @@ def main():
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(args[i + 1], args[i + 2])
         kwargs.update(tls_context=ctx, require_starttls=True)
-    port = free_port()
-    controller = Controller(Sink(outdir), hostname="127.0.0.1", port=port, **kwargs)
+    host = args[args.index("--host") + 1] if "--host" in args else "127.0.0.1"
+    port = free_port(host)
+    controller = Controller(Sink(outdir), hostname=host, port=port, **kwargs)
     controller.start()
     print(port, os.getpid(), flush=True)
     time.sleep(120)

@@ -160,3 +160,19 @@ TEST_CASE("smtp: connection refused and no recipients are errors") {
   m.to.clear();
   CHECK_FALSE(smtp_send(m).error.empty());
 }
+
+TEST_CASE("smtp: PLAIN carries the authorization identity when one is set") {
+  SmtpSink sink("--auth alice:s3cret");
+  REQUIRE(sink.port > 0);
+  auto m = message(sink.smarthost());
+  m.username = "alice";
+  m.password = "s3cret";
+  m.auth_mechanism_hint = "PLAIN";
+  auto r = smtp_send(m);
+  CHECK(r.error == "");
+  CHECK(contains(sink.message(1), "AUTHZID: -\n"));
+  m.auth_identity = "ops-team";
+  r = smtp_send(m);
+  CHECK(r.error == "");
+  CHECK(contains(sink.message(2), "AUTH: alice/PLAIN\nAUTHZID: ops-team\n"));
+}

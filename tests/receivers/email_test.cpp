@@ -221,6 +221,27 @@ TEST_CASE("email: AUTH with the configured password, from a file too") {
   run("rm -rf " + dir);
 }
 
+TEST_CASE("email: auth_identity goes into PLAIN; PLAIN is refused in clear to a host other than localhost") {
+  SmtpSink sink("--auth alice:s3cret");
+  REQUIRE(sink.port > 0);
+  auto r = EmailNotifier(email_config(sink.smarthost(),
+                                      "    auth_username: alice\n    auth_password: s3cret\n    auth_identity: ops\n"),
+                         defaults())
+               .notify(disk_context(), disk_alerts());
+  CHECK_MESSAGE(r.ok, r.error);
+  CHECK(sink.parsed(1)["facts"].get<std::string>().find("AUTH: alice/PLAIN\nAUTHZID: ops\n") != std::string::npos);
+
+  // 127.0.0.2 is not "localhost" to Go's PlainAuth: unencrypted, the password goes by LOGIN only.
+  SmtpSink remote("--auth alice:s3cret --host 127.0.0.2");
+  REQUIRE(remote.port > 0);
+  r = EmailNotifier(email_config("127.0.0.2:" + std::to_string(remote.port),
+                                 "    auth_username: alice\n    auth_password: s3cret\n"),
+                    defaults())
+          .notify(disk_context(), disk_alerts());
+  CHECK_MESSAGE(r.ok, r.error);
+  CHECK(remote.parsed(1)["facts"].get<std::string>().find("AUTH: alice/LOGIN\n") != std::string::npos);
+}
+
 TEST_CASE("email: STARTTLS with a self-signed certificate") {
   std::string dir = make_temp_dir();
   REQUIRE(run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=mail"

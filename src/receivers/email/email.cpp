@@ -322,7 +322,13 @@ NotifyResult EmailNotifier::notify(const NotifyContext& ctx, const AlertList& al
     s.username = cfg_.auth_username;
     if (!password.empty()) {
       s.password = password;
-      s.auth_mechanism_hint = "PLAIN;AUTH=LOGIN";  // smtp_send prefixes "AUTH="
+      s.auth_identity = cfg_.auth_identity;
+      // As Go's PlainAuth, PLAIN never sends the password over an unencrypted connection to a host
+      // other than localhost; LOGIN does (the reference's LOGIN has no such check).
+      const std::string host = host_of(cfg_.smarthost);
+      const bool encrypted = s.implicit_tls || s.require_tls;
+      const bool local = host == "localhost" || host == "127.0.0.1" || host == "::1";
+      s.auth_mechanism_hint = encrypted || local ? "PLAIN;AUTH=LOGIN" : "LOGIN";  // smtp_send prefixes "AUTH="
     } else if (!secret.empty()) {
       s.password = secret;
       s.auth_mechanism_hint = "CRAM-MD5";
