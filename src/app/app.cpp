@@ -387,7 +387,7 @@ class Daemon {
       executor_->submit(key, [this, job = std::move(job)] {
         auto gen = current();
         const bool ok = gen->pipeline->run(job);
-        dispatcher_->complete(job, ok);
+        driver_->complete(job, ok);
       });
     });
     driver_->add_periodic(std::chrono::seconds(30), [this] { dispatcher_->drop_empty(); });

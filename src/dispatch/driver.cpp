@@ -50,6 +50,11 @@ void Driver::flush_due() {
   if (any) std::this_thread::yield();
 }
 
+void Driver::complete(const FlushJob& job, bool ok) {
+  d_.complete(job, ok);
+  flush_due();
+}
+
 void Driver::add_periodic(Duration every, std::function<void()> fn) {
   std::lock_guard lock(mu_);
   periodic_.push_back({every, clock_.now() + every, std::move(fn)});

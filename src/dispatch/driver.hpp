@@ -28,6 +28,11 @@ class Driver {
   // group with group_wait 0 goes out without a hop through the driver thread. Whoever feeds the
   // dispatcher calls it afterwards: the driver thread is not woken for deadlines already passed.
   void flush_due();
+  // A flush's end, from the thread that ran it: tells the dispatcher, then sends at once the flush
+  // whose timer came due while this one was running (the reference's group loop picks its fired timer
+  // up right after a long flush returns; left to the driver thread it would wait for its next wake-up,
+  // up to a second later).
+  void complete(const FlushJob& job, bool ok);
   // Periodic housekeeping run on the driver thread every `every` (empty-group removal, GC).
   void add_periodic(Duration every, std::function<void()> fn);
 

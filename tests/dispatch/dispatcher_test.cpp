@@ -339,6 +339,41 @@ receivers:
   CHECK(jobs.size() == 2);
 }
 
+TEST_CASE("driver: a flush that came due while the previous one ran goes out as soon as that one completes") {
+  auto cfg = load(R"(
+route:
+  receiver: r
+  group_by: [g]
+  group_wait: 0s
+  group_interval: 1s
+receivers:
+- name: r
+)");
+  FakeClock clock(t0);
+  dispatch::Dispatcher d(cfg->route);
+  std::vector<dispatch::FlushJob> jobs;
+  dispatch::Driver driver(d, clock, [&](dispatch::FlushJob j) { jobs.push_back(std::move(j)); });
+  d.process(alert(LabelSet{{"g", "1"}}, t0), clock.now());
+  driver.flush_due();
+  REQUIRE(jobs.size() == 1);
+  // A slow receiver: the group_interval tick comes while the first flush is still running.
+  clock.advance(1500ms);
+  d.process(alert(LabelSet{{"g", "1"}, {"i", "2"}}, clock.now()), clock.now());
+  driver.flush_due();
+  CHECK(jobs.size() == 1);
+  // Its end sends the parked flush from the same thread, with the alert that came meanwhile.
+  driver.complete(jobs[0], true);
+  REQUIRE(jobs.size() == 2);
+  CHECK(jobs[1].alerts.size() == 2);
+  CHECK(jobs[1].now == clock.now());
+  // The one after that keeps the group_interval rhythm.
+  driver.complete(jobs[1], true);
+  CHECK(jobs.size() == 2);
+  clock.advance(1s);
+  driver.flush_due();
+  CHECK(jobs.size() == 3);
+}
+
 TEST_CASE("a group's alerts are listed in alert_less order (job, then instance, then the label sets)") {
   auto cfg = load(kTree);
   dispatch::Dispatcher d(cfg->route);
