@@ -37,7 +37,22 @@ ClientResponse send_with(CURL* h, const SmtpMessage& msg) {
   errbuf[0] = '\0';
   // libcurl takes the EHLO name from the URL's path.
   std::string hello = msg.hello.empty() ? "localhost" : msg.hello;
-  std::string url = std::string(msg.implicit_tls ? "smtps://" : "smtp://") + msg.smarthost + "/" + hello;
+  // tls_config.server_name: the name sent as SNI and verified in the certificate. libcurl takes both
+  // from the URL's host, so the URL names server_name and CONNECT_TO still dials the smarthost.
+  std::string authority = msg.smarthost;
+  detail::SList connect_to;
+  if (const auto colon = msg.smarthost.rfind(':'); colon != std::string::npos && !msg.tls.server_name.empty()) {
+    std::string host = msg.smarthost.substr(0, colon);
+    const std::string port = msg.smarthost.substr(colon + 1);
+    std::string bare = host.size() >= 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+    if (msg.tls.server_name != bare) {
+      const std::string& sn = msg.tls.server_name;
+      authority = (sn.find(':') != std::string::npos ? "[" + sn + "]" : sn) + ":" + port;
+      connect_to.append("::" + host + ":" + port);
+      curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to.get());
+    }
+  }
+  std::string url = std::string(msg.implicit_tls ? "smtps://" : "smtp://") + authority + "/" + hello;
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -87,6 +102,7 @@ ClientResponse send_with(CURL* h, const SmtpMessage& msg) {
   }
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(h, CURLOPT_MAIL_RCPT, nullptr);
+  curl_easy_setopt(h, CURLOPT_CONNECT_TO, nullptr);
   curl_easy_setopt(h, CURLOPT_READDATA, nullptr);
   return res;
 }

@@ -176,3 +176,25 @@ TEST_CASE("smtp: PLAIN carries the authorization identity when one is set") {
   CHECK(r.error == "");
   CHECK(contains(sink.message(2), "AUTH: alice/PLAIN\nAUTHZID: ops-team\n"));
 }
+
+TEST_CASE("smtp: tls server_name is the name verified in the certificate, the smarthost the address dialled") {
+  std::string dir = make_temp_dir();
+  REQUIRE(run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=mail"
+              " -addext subjectAltName=DNS:mail.example -keyout " + dir + "/k.pem -out " + dir + "/c.pem >/dev/null 2>&1") == 0);
+  {
+    SmtpSink sink("--starttls " + dir + "/c.pem " + dir + "/k.pem");
+    REQUIRE(sink.port > 0);
+    auto m = message(sink.smarthost());
+    m.require_tls = true;
+    m.tls.ca_file = dir + "/c.pem";
+    m.tls.server_name = "127.0.0.1";  // what the email receiver sets without server_name: not in the certificate
+    CHECK_FALSE(smtp_send(m).error.empty());
+    m.tls.server_name = "other.example";
+    CHECK_FALSE(smtp_send(m).error.empty());
+    m.tls.server_name = "mail.example";
+    auto r = smtp_send(m);
+    CHECK(r.error == "");
+    CHECK(contains(sink.message(1), "TLS: yes\n"));
+  }
+  run("rm -rf " + dir);
+}
