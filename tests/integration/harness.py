@@ -31,12 +31,14 @@ def now_rfc3339(offset=0.0):
 
 
 class Sink:
-    """A webhook receiver on 127.0.0.1. `fail` maps a path to how many requests to answer 500 first."""
+    """A webhook receiver on 127.0.0.1. `fail` maps a path to how many requests to answer 500 first;
+    `delay` maps a path to the seconds to wait before answering each of its first requests (a slow receiver)."""
 
-    def __init__(self, fail=None, status_for=None):
+    def __init__(self, fail=None, status_for=None, delay=None):
         self.received = []  # (monotonic time, path, parsed JSON)
         self.attempts = []  # (monotonic time, path, status answered)
         self.fail = dict(fail or {})
+        self.delay = {k: list(v) for k, v in (delay or {}).items()}
         self.lock = threading.Lock()
         sink = self
 
@@ -52,6 +54,9 @@ class Sink:
                     else:
                         code = 200
                     sink.attempts.append((time.monotonic(), self.path, code))
+                    pause = sink.delay[self.path].pop(0) if sink.delay.get(self.path) else 0
+                if pause:
+                    time.sleep(pause)
                 self.send_response(code)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -68,7 +73,12 @@ class Sink:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            # socketserver's default backlog (5) drops the SYNs of a burst of notifications sent at
+            # once, and the kernel retries them a second later: a timing artefact of the sink.
+            request_queue_size = 128
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.url = "http://127.0.0.1:%d" % self.port
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
