@@ -443,7 +443,9 @@ class Daemon {
         tls->client_ca_file = web->tls.client_ca_file;
         tls->client_auth_type = web->tls.client_auth_type;
         tls->min_version = web->tls.min_version;
+        tls->max_version = web->tls.max_version;
         tls->cipher_suites = web->tls.cipher_suites;
+        tls->curve_preferences = web->tls.curve_preferences;
       }
       LOG_INFO({"msg", tls ? "TLS is enabled." : "TLS is disabled."}, {"users", std::to_string(web->basic_auth_users.size())});
     }

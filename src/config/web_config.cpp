@@ -263,7 +263,28 @@ class WebReader {
       }
     });
     check_tls(c.tls);
+    check_http2_ciphers(c);
     return c;
+  }
+
+  // With HTTP/2 on (the default), Go's server refuses to start on a TLS 1.2 cipher_suites list
+  // without one of HTTP/2's two mandatory AES-128-GCM suites; so does tocsin, so that a file is
+  // accepted by both or by neither.
+  void check_http2_ciphers(const WebConfig& c) const {
+    const auto& t = c.tls;
+    if (!t.enabled() || !c.http.http2 || t.cipher_suites.empty() || t.min_version == "TLS13") {
+      return;
+    }
+    for (const auto& s : t.cipher_suites) {
+      if (s == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" || s == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") {
+        return;
+      }
+    }
+    int line = lines_.count("tls_server_config") != 0 ? lines_.at("tls_server_config") : 0;
+    throw ConfigError("tls_server_config.cipher_suites",
+                      "with http2 enabled the list needs TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or "
+                      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (or set http_server_config.http2: false)",
+                      file_, line);
   }
 
   // exporter-toolkit's ConfigToTLSConfig checks, made only when TLS is on.

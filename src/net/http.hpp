@@ -70,7 +70,9 @@ struct TlsServerConfig {
   std::string cert_file, key_file, client_ca_file;
   std::string client_auth_type;  // NoClientCert, RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert
   std::string min_version;       // TLS10..TLS13
+  std::string max_version;       // TLS10..TLS13; empty: TLS13
   std::vector<std::string> cipher_suites;
+  std::vector<std::string> curve_preferences;  // Go names: CurveP256, CurveP384, CurveP521, X25519
 };
 
 // An HTTP/1.1 server on a few threads. The handler runs on a server thread: it must not block long.

@@ -171,6 +171,27 @@ Result<std::unique_ptr<ssl::context>> make_server_tls(const TlsServerConfig& cfg
     return make_error("tls: " + min.error());
   }
   SSL_CTX_set_min_proto_version(ctx->native_handle(), *min);
+  auto max = tls_version(cfg.max_version, TLS1_3_VERSION);
+  if (!max) {
+    return make_error("tls: " + max.error());
+  }
+  // A max_version below min_version leaves no version: every handshake fails, as Go's.
+  SSL_CTX_set_max_proto_version(ctx->native_handle(), *max);
+  if (!cfg.curve_preferences.empty()) {
+    static const std::map<std::string, std::string> kGroups = {
+        {"CurveP256", "P-256"}, {"CurveP384", "P-384"}, {"CurveP521", "P-521"}, {"X25519", "X25519"}};
+    std::string groups;
+    for (const auto& name : cfg.curve_preferences) {
+      auto it = kGroups.find(name);
+      if (it == kGroups.end()) {
+        return make_error("tls: unknown curve " + name);
+      }
+      groups += (groups.empty() ? "" : ":") + it->second;
+    }
+    if (SSL_CTX_set1_groups_list(ctx->native_handle(), groups.c_str()) != 1) {
+      return make_error("tls: no usable curve in curve_preferences");
+    }
+  }
   if (!cfg.cipher_suites.empty()) {
     std::string list;
     for (const auto& name : cfg.cipher_suites) {
@@ -198,7 +219,11 @@ Result<std::unique_ptr<ssl::context>> make_server_tls(const TlsServerConfig& cfg
     return make_error("tls: unknown client_auth_type " + auth);
   }
   if (verify && cfg.client_ca_file.empty()) {
-    return make_error("tls: client_ca_file is required with client_auth_type " + auth);
+    // Go verifies client certificates against the system's roots when no client CA is given.
+    ctx->set_default_verify_paths(ec);
+    if (ec) {
+      return make_error("tls: the system's CA certificates: " + ec.message());
+    }
   }
   if (!cfg.client_ca_file.empty()) {
     ctx->load_verify_file(cfg.client_ca_file, ec);

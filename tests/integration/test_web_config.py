@@ -199,6 +199,38 @@ def client_certs(binary, certs):
     return out
 
 
+def versions_curves(binary, certs):
+    """max_version, curve_preferences, and VerifyClientCertIfGiven without client_ca_file (the
+    reference starts and checks client certificates against the system's roots)."""
+    out = {}
+    webs = {
+        "max": ("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  max_version: TLS12\n"
+                "  client_auth_type: VerifyClientCertIfGiven\n"),
+        "curves": "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  curve_preferences: [CurveP384]\n",
+    }
+    probes = {
+        "max": (("max_version TLS12: TLS 1.2", ["--tls-max", "1.2"], None),
+                ("max_version TLS12: TLS 1.3 refused", ["--tlsv1.3"], None),
+                ("VerifyClientCertIfGiven without a CA: no certificate", [], None),
+                ("VerifyClientCertIfGiven without a CA: test CA's certificate refused", [], "client")),
+        "curves": (("curve_preferences P384: P-384", ["--curves", "secp384r1"], None),
+                   ("curve_preferences P384: P-256 refused", ["--curves", "prime256v1"], None),
+                   ("curve_preferences P384: X25519 refused", ["--curves", "X25519"], None)),
+    }
+    for key, web in webs.items():
+        s = Server(binary, web, certs).start()
+        try:
+            s.wait_listening()
+            url = "https://127.0.0.1:%d/api/v2/status" % s.port
+            for name, extra, client in probes[key]:
+                st, _, _ = curl(url, certs, client=client, extra=extra)
+                out[name] = "refused" if st == 0 else st
+        finally:
+            s.stop()
+            os.unlink(s.web_path)
+    return out
+
+
 def bad_config(binary, certs):
     """Each broken web config stops the start with a non-zero exit."""
     out = {}
@@ -210,6 +242,9 @@ def bad_config(binary, certs):
         "bad TLS version": ("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
                             "  min_version: TLS14\n", "unknown TLS version: TLS14"),
         "not a bcrypt hash": ("basic_auth_users:\n  alice: s3cret\n", "basic_auth_users.alice"),
+        "cipher_suites without HTTP/2's AES-128-GCM": (
+            "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+            "  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384]\n", "tls_server_config.cipher_suites"),
     }
     for name, (web, field) in cases.items():
         s = Server(binary, web, certs).start()
@@ -247,12 +282,19 @@ def main():
             "client certificate from another CA": "refused",
             "client certificate from the CA": 200,
             "TLS 1.1 refused (min_version TLS12)": "refused",
+            "max_version TLS12: TLS 1.2": 200,
+            "max_version TLS12: TLS 1.3 refused": "refused",
+            "VerifyClientCertIfGiven without a CA: no certificate": 200,
+            "VerifyClientCertIfGiven without a CA: test CA's certificate refused": "refused",
+            "curve_preferences P384: P-384": 200,
+            "curve_preferences P384: P-256 refused": "refused",
+            "curve_preferences P384: X25519 refused": "refused",
         }
         for path in ("/-/healthy", "/-/ready", "/metrics", "/api/v2/alerts"):
             expected["no credentials " + path] = 401
             expected["credentials " + path] = 200
         have_ref = os.access(REFERENCE, os.X_OK)
-        for scenario in (tls_and_auth, client_certs, bad_config):
+        for scenario in (tls_and_auth, client_certs, versions_curves, bad_config):
             got = scenario(tocsin, certs)
             ref = scenario(REFERENCE, certs) if have_ref else {}
             for name, value in got.items():
