@@ -186,8 +186,17 @@ TEST_CASE("TLS: bad configurations fail start()") {
   tls.client_auth_type = "Whatever";
   check_fails(tls);
   tls = server_tls("server");
-  tls.client_auth_type = "RequireAndVerifyClientCert";  // no client_ca_file
+  tls.max_version = "TLS99";
   check_fails(tls);
+  tls = server_tls("server");
+  tls.curve_preferences = {"CurveP999"};
+  check_fails(tls);
+  // Without client_ca_file the system's roots verify client certificates, as Go's: it starts.
+  tls = server_tls("server");
+  tls.client_auth_type = "RequireAndVerifyClientCert";
+  auto srv = make_http_server("127.0.0.1:0", hello, {}, 1, &tls);
+  CHECK(srv->start().ok());
+  srv->stop();
 }
 
 TEST_CASE("TLS: stop() with TLS clients connected") {
