@@ -381,7 +381,11 @@ class Daemon {
     LOG_INFO({"msg", "State loaded"}, {"alerts", std::to_string(*loaded)}, {"silences", std::to_string(silences_->size())},
              {"nflog_entries", std::to_string(nflog_->size())});
 
-    executor_ = std::make_unique<Executor>(64, 8);
+    // The reference flushes every group on its own goroutine, so twenty groups of one slow receiver
+    // are all sent at once: 32 at a time per receiver keeps such a burst together (8 made the ninth
+    // group wait for the first send to finish), and the pool of 128 leaves 96 threads to the other
+    // receivers while one is down.
+    executor_ = std::make_unique<Executor>(128, 32);
     driver_ = std::make_unique<dispatch::Driver>(*dispatcher_, clock_, [this](dispatch::FlushJob job) {
       const std::string key = job.opts.receiver;
       executor_->submit(key, [this, job = std::move(job)] {

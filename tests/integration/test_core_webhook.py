@@ -237,6 +237,13 @@ def main():
             [len(n[2]["alerts"]) for n in ours[0]] == [1, 2] and 1.8 <= ours[0][0][0] <= 2.3
             and 3.3 <= ours[0][1][0] <= 3.8, [(n[0], len(n[2]["alerts"])) for n in ours[0]])
 
+    # 12. Twenty groups of one slow receiver flush together: all sent at once, as the reference (one
+    # goroutine a group) does, not a few at a time.
+    ours, ref = scenario("slow receiver, many groups", lambda s: config(s, group_wait="500ms", group_interval="10s"), [
+        (0.0, lambda d: d.post_alerts([alert("G%02d" % i) for i in range(20)])),
+    ], 2.6, sink_delay={"/default": [1.5] * 20})
+    compare("slow receiver, many groups", ours, ref, tolerance=0.4)
+
     R.finish()
 
 
