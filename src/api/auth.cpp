@@ -200,7 +200,15 @@ class BasicAuth {
 
 }  // namespace
 
-bool bcrypt_matches(const std::string& password, const std::string& hash) {
+bool bcrypt_matches(const std::string& password, const std::string& given) {
+  // Go's bcrypt computes the same digest whatever the version bytes say ("$2a$", "$2x$", "$2$" ...)
+  // and compares them as written; libxcrypt reads "$2b$" as that algorithm, so the hash is compared
+  // in that form.
+  if (given.size() < 59 || given[0] != '$' || given[1] > '2') {
+    return false;
+  }
+  const size_t n = given[2] != '$' ? 4 : 3;
+  const std::string hash = "$2b$" + given.substr(n, 2) + "$" + given.substr(n + 3);
   auto data = std::make_unique<crypt_data>();  // ~32 KiB: on the heap, not a server thread's stack
   const char* out = crypt_r(password.c_str(), hash.c_str(), data.get());
   // A password with a NUL byte cannot match: crypt_r would only see the part before it.

@@ -227,17 +227,22 @@ class WebReader {
 
   // A bcrypt hash as Go's bcrypt.Cost accepts it: "$2?$NN$" + 53 characters, cost 4..31.
   static std::string bcrypt_problem(const std::string& h) {
+    // As Go's bcrypt.Cost reads a hash: '$', a major version up to '2', an optional minor version
+    // of any byte ("$2a$", "$2b$", "$2x$", "$2y$", "$2$"), then the two-digit cost.
     if (h.size() < 59) {
       return "hashedSecret too short to be a bcrypted password";
     }
-    if (h[0] != '$' || h[1] != '2' || (h[2] != 'a' && h[2] != 'b' && h[2] != 'y') || h[3] != '$') {
-      return "not a bcrypt hash ($2a$, $2b$ or $2y$)";
+    if (h[0] != '$') {
+      return "bcrypt hashes must start with '$'";
     }
-    if (!std::isdigit(static_cast<unsigned char>(h[4])) || !std::isdigit(static_cast<unsigned char>(h[5])) ||
-        h[6] != '$') {
+    if (h[1] > '2') {
+      return std::string("bcrypt algorithm version '") + h[1] + "' is newer than version '2'";
+    }
+    const size_t n = h[2] != '$' ? 4 : 3;
+    if (!std::isdigit(static_cast<unsigned char>(h[n])) || !std::isdigit(static_cast<unsigned char>(h[n + 1]))) {
       return "bcrypt hash without a cost";
     }
-    int cost = (h[4] - '0') * 10 + (h[5] - '0');
+    int cost = (h[n] - '0') * 10 + (h[n + 1] - '0');
     if (cost < 4 || cost > 31) {
       return "bcrypt cost " + std::to_string(cost) + " is outside the allowed range (4,31)";
     }

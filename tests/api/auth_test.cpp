@@ -70,6 +70,10 @@ TEST_CASE("libxcrypt verifies bcrypt $2a$, $2b$ and $2y$ hashes") {
   CHECK_FALSE(api::bcrypt_matches(std::string("hunter2\0x", 9),
                                   "$2b$04$0123456789abcdefghijkeoclk6AW0i35hsGvVyL0fdxsregez3jC"));
   CHECK_FALSE(api::bcrypt_matches("hunter2", "not a hash"));
+  // Go accepts any minor version byte, or none, and computes the same digest: so does tocsin.
+  CHECK(api::bcrypt_matches("hunter2", "$2x$04$0123456789abcdefghijkeoclk6AW0i35hsGvVyL0fdxsregez3jC"));
+  CHECK(api::bcrypt_matches("hunter2", "$2$04$0123456789abcdefghijkeoclk6AW0i35hsGvVyL0fdxsregez3jC"));
+  CHECK_FALSE(api::bcrypt_matches("hunter2", "$3a$04$0123456789abcdefghijkeoclk6AW0i35hsGvVyL0fdxsregez3jC"));
   std::string fresh = bcrypt_of("pa:ss word", "$2b$10$abcdefghijklmnopqrstuv");
   CHECK(api::bcrypt_matches("pa:ss word", fresh));
 }

@@ -85,6 +85,14 @@ TEST_CASE("basic auth alone keeps plain HTTP") {
   CHECK(c->basic_auth_users.size() == 1);
 }
 
+TEST_CASE("bcrypt hashes with any minor version byte, or none, load as Go's bcrypt.Cost reads them") {
+  for (const char* h : {"$2x$10$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW",
+                        "$2$10$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrWx"}) {
+    auto c = load_web_config_string(std::string("basic_auth_users:\n  bob: '") + h + "'\n", "web.yml");
+    CHECK_MESSAGE(c.ok(), h << ": " << why(c));
+  }
+}
+
 TEST_CASE("RequireClientCert is the older name of RequireAnyClientCert") {
   auto c = load_web_config_string(
       "tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireClientCert\n", "w.yml");
@@ -121,7 +129,11 @@ TEST_CASE("web config errors name the field, the reason and the file") {
        "http_server_config.headers.X-Frame-Options: invalid value \"allow\", expected one of \"deny\", \"sameorigin\""},
       {"basic_auth_users:\n  alice: plaintext\n", "basic_auth_users.alice: hashedSecret too short"},
       {"basic_auth_users:\n  alice: $1$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrWxxxx\n",
-       "basic_auth_users.alice: not a bcrypt hash"},
+       "basic_auth_users.alice: bcrypt hash without a cost"},
+      {"basic_auth_users:\n  alice: $3a$10$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW\n",
+       "basic_auth_users.alice: bcrypt algorithm version '3' is newer than version '2'"},
+      {"basic_auth_users:\n  alice: x2a$10$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW\n",
+       "basic_auth_users.alice: bcrypt hashes must start with '$'"},
       {"basic_auth_users:\n  alice: $2b$03$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW\n",
        "basic_auth_users.alice: bcrypt cost 3 is outside the allowed range"},
       {"basic_auth_users: [alice]\n", "basic_auth_users: expected a mapping"},

@@ -147,7 +147,7 @@ def tls_and_auth(binary, certs):
     """TLS (no client certs) plus basic auth and a response header. Returns {check name: observed}."""
     web = ("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
            "http_server_config:\n  headers:\n    X-Frame-Options: deny\n"
-           "basic_auth_users:\n  alice: '%s'\n" % HASH)
+           "basic_auth_users:\n  alice: '%s'\n  bob: '%s'\n" % (HASH, "$2x$" + HASH[4:]))
     s = Server(binary, web, certs).start()
     out = {}
     try:
@@ -155,6 +155,8 @@ def tls_and_auth(binary, certs):
         base = "https://127.0.0.1:%d" % s.port
         st, h, _ = curl(base + "/api/v2/status", certs, user="alice:s3cret")
         out["https, CA, right password"] = st
+        st, _, _ = curl(base + "/api/v2/status", certs, user="bob:s3cret")
+        out["a $2x$ hash (Go reads any minor version)"] = st
         out["header X-Frame-Options on 200"] = h.get("x-frame-options")
         st, h, rc = curl(base + "/api/v2/status", certs, cacert=False, user="alice:s3cret")
         out["https without the CA: certificate refused"] = "refused" if st == 0 and rc != 0 else "st=%d rc=%d" % (st, rc)
@@ -271,6 +273,7 @@ def main():
         make_certs(certs)
         expected = {
             "https, CA, right password": 200,
+            "a $2x$ hash (Go reads any minor version)": 200,
             "header X-Frame-Options on 200": "deny",
             "https without the CA: certificate refused": "refused",
             "plain http on the TLS port is not served": "not 200",
