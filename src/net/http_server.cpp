@@ -1,6 +1,7 @@
 // http_server.cpp: the Boost.Beast HTTP/1.1 server behind make_http_server (plain TCP or TLS on one code
 // path). The only file that includes Beast: it costs ~12 s to compile, so nothing else may.
 #include <utility>  // before Asio on g++ 12 (see STYLE.md)
+#include <cstdio>
 
 #include <openssl/ssl.h>
 
@@ -226,9 +227,14 @@ Result<std::unique_ptr<ssl::context>> make_server_tls(const TlsServerConfig& cfg
     }
   }
   if (!cfg.client_ca_file.empty()) {
-    ctx->load_verify_file(cfg.client_ca_file, ec);
-    if (ec) {
-      return make_error("tls: client_ca_file " + cfg.client_ca_file + ": " + ec.message());
+    // A readable file with no certificate in it is an empty pool, which no client certificate
+    // passes, as Go's AppendCertsFromPEM leaves it; only an unreadable file fails the start.
+    if (std::FILE* f = std::fopen(cfg.client_ca_file.c_str(), "rb")) {
+      std::fclose(f);
+      ctx->load_verify_file(cfg.client_ca_file, ec);
+      ec.clear();
+    } else {
+      return make_error("tls: client_ca_file " + cfg.client_ca_file + ": cannot read");
     }
     if (auto* names = SSL_load_client_CA_file(cfg.client_ca_file.c_str())) {
       SSL_CTX_set_client_CA_list(ctx->native_handle(), names);

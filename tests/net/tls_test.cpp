@@ -191,6 +191,17 @@ TEST_CASE("TLS: bad configurations fail start()") {
   tls = server_tls("server");
   tls.curve_preferences = {"CurveP999"};
   check_fails(tls);
+  tls = server_tls("server");
+  tls.client_auth_type = "RequireAndVerifyClientCert";
+  tls.client_ca_file = certs().dir + "/missing-ca.crt";
+  check_fails(tls);
+  // A client_ca_file without certificates is an empty pool, as Go's: it starts (and no client passes).
+  tls.client_ca_file = tls.key_file;
+  {
+    auto empty_pool = make_http_server("127.0.0.1:0", hello, {}, 1, &tls);
+    CHECK(empty_pool->start().ok());
+    empty_pool->stop();
+  }
   // Without client_ca_file the system's roots verify client certificates, as Go's: it starts.
   tls = server_tls("server");
   tls.client_auth_type = "RequireAndVerifyClientCert";
