@@ -24,6 +24,17 @@ size_t on_read(char* buf, size_t size, size_t nitems, void* user) {
 
 size_t discard(char*, size_t size, size_t nmemb, void*) { return size * nmemb; }
 
+// Keeps the server's last refusal (a 4xx or 5xx reply line), so that a refusal names what the server said ("550 5.1.1 no
+// such user"), as the reference's errors do; curl's own text has only the code.
+int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
+  if (type == CURLINFO_HEADER_IN) {
+    std::string line(data, size);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    if (!line.empty() && (line[0] == '4' || line[0] == '5')) *static_cast<std::string*>(user) = std::move(line);
+  }
+  return 0;
+}
+
 std::string angle(const std::string& addr) {
   if (!addr.empty() && addr.front() == '<') {
     return addr;
@@ -93,13 +104,26 @@ ClientResponse send_with(CURL* h, const SmtpMessage& msg) {
   curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(msg.data.size()));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 
+  std::string last_reply;  // the last refusal
+  curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
+  curl_easy_setopt(h, CURLOPT_DEBUGDATA, &last_reply);
+  curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+
   CURLcode code = curl_easy_perform(h);
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   res.status = static_cast<int>(status);
-  if (code != CURLE_OK) {
+  if (code == CURLE_USE_SSL_FAILED) {
+    res.error = "'require_tls' is true but " + msg.smarthost + " does not offer STARTTLS";
+  } else if (code != CURLE_OK) {
     res.error = detail::curl_error_text(code, errbuf);
+    // The server's own words when it refused (a 4xx or 5xx reply ended the conversation).
+    if (!last_reply.empty()) {
+      res.error += ": " + last_reply;
+    }
   }
+  curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
+  curl_easy_setopt(h, CURLOPT_DEBUGDATA, nullptr);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(h, CURLOPT_MAIL_RCPT, nullptr);
   curl_easy_setopt(h, CURLOPT_CONNECT_TO, nullptr);

@@ -106,6 +106,7 @@ TEST_CASE("smtp: AUTH with the hinted mechanism, and a refused password") {
   CHECK_FALSE(r.error.empty());
   CHECK(r.status == 535);
   MESSAGE("bad password: " << r.status << " " << r.error);
+  CHECK(contains(r.error, ": 535 "));  // the server's own refusal, after curl's text
 
   // Without credentials the server's auth_required refuses MAIL FROM.
   auto anon = message(sink.smarthost());
@@ -142,6 +143,7 @@ TEST_CASE("smtp: STARTTLS required") {
     auto r = smtp_send(m);
     CHECK_FALSE(r.error.empty());
     MESSAGE("no STARTTLS: " << r.error);
+    CHECK(r.error == "'require_tls' is true but " + plain_sink.smarthost() + " does not offer STARTTLS");
     CHECK(plain_sink.message(1).empty());
   }
   run("rm -rf " + dir);
