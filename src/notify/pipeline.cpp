@@ -147,6 +147,9 @@ class RetryStage final : public Stage {
     std::string last_err;
     for (int attempt = 1;; ++attempt) {
       const auto start = std::chrono::steady_clock::now();
+      // Each request may take what is left of the flush's deadline, not the whole of it again (the
+      // reference's one context deadline bounds every attempt).
+      nctx.attempt_at = deps_.clock->now();
       auto r = in_.notifier->notify(nctx, sent);
       m.latency.histogram(lv).observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       m.requests.counter(lv).inc();

@@ -27,6 +27,7 @@ struct NotifyContext {
   TimePoint deadline{};  // the retry stage gives up after this
   std::string external_url;
   std::string notification_reason;  // why this send happens (first, changed, repeat, resolved)
+  TimePoint attempt_at{};  // when this attempt starts (zero: at `now`): a request may take until `deadline`
 };
 
 struct NotifyResult {

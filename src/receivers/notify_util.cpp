@@ -110,7 +110,9 @@ std::chrono::milliseconds request_timeout(const NotifyContext& ctx) {
   if (is_zero(ctx.deadline) || ctx.deadline <= ctx.now) {
     return std::chrono::milliseconds(0);
   }
-  return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.deadline - ctx.now),
+  // What is left of the flush's budget when this attempt starts (a retry gets less than the first).
+  const TimePoint start = is_zero(ctx.attempt_at) ? ctx.now : ctx.attempt_at;
+  return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.deadline - start),
                   std::chrono::milliseconds(1));
 }
 

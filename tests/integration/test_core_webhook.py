@@ -244,6 +244,15 @@ def main():
     ], 2.6, sink_delay={"/default": [1.5] * 20})
     compare("slow receiver, many groups", ours, ref, tolerance=0.4)
 
+    # 13. A receiver that answers 500, then hangs: the retry's request ends at the flush's deadline
+    # (group_wait 0.5 s + 10 s), not a whole timeout after it started, and the next flush delivers.
+    ours, ref = scenario("hang after a 500", lambda s: config(s, group_wait="500ms", group_interval="1s"), [
+        (0.0, lambda d: d.post_alerts([alert("A")])),
+    ], 11.5, sink_fail={"/default": 1}, sink_delay={"/default": [0, 12]})
+    compare("hang after a 500", ours, ref, tolerance=0.4)
+    R.check("hang after a 500: delivered once, at the deadline (~10.5s)",
+            len(ours[0]) == 1 and 10.3 <= ours[0][0][0] <= 10.7, [n[0] for n in ours[0]])
+
     R.finish()
 
 

@@ -43,4 +43,9 @@ TEST_CASE("request_timeout: the flush's budget bounds each request") {
   CHECK(request_timeout(c).count() == 0);
   c.deadline = c.now + std::chrono::seconds(5);
   CHECK(request_timeout(c) == std::chrono::milliseconds(5000));
+  // A retry 3 s into the flush gets what is left, and one at or past the deadline the least there is.
+  c.attempt_at = c.now + std::chrono::seconds(3);
+  CHECK(request_timeout(c) == std::chrono::milliseconds(2000));
+  c.attempt_at = c.deadline + std::chrono::seconds(1);
+  CHECK(request_timeout(c) == std::chrono::milliseconds(1));
 }

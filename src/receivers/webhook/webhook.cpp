@@ -73,9 +73,9 @@ NotifyResult WebhookNotifier::notify(const NotifyContext& ctx, const AlertList& 
   if (!opts) return NotifyResult::failure(opts.error(), false);
   req.options = std::move(*opts);
   // Each attempt ends at the configured timeout, and never later than the flush's deadline, so a
-  // receiver that hangs cannot hold a worker past the next flush.
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.deadline - ctx.now);
-  if (is_zero(ctx.deadline) || left <= std::chrono::milliseconds(0)) left = std::chrono::milliseconds(10000);
+  // receiver that hangs cannot hold a worker past the next flush (a retry gets what is left).
+  auto left = is_zero(ctx.deadline) || ctx.deadline <= ctx.now ? std::chrono::milliseconds(10000)
+                                                                : request_timeout(ctx);
   req.options.timeout = left;
   if (cfg_.timeout > Duration::zero()) {
     req.options.timeout = std::min(left, std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.timeout));
