@@ -18,6 +18,9 @@ struct SmtpMessage {
   std::string data;       // the full RFC 5322 message, CRLF line ends
   std::string username, password;
   std::string auth_identity;  // PLAIN's authorization identity (auth_identity); empty: none
+  // A username with neither password nor secret: no mechanism can be used, so the send fails (before
+  // MAIL FROM) when the server offers AUTH, and goes on without AUTH when it does not, as the reference.
+  bool auth_unusable = false;
   std::string auth_mechanism_hint;  // "PLAIN", "LOGIN", "CRAM-MD5"; empty: the best the server offers
   bool require_tls = true;    // STARTTLS required
   bool implicit_tls = false;  // TLS from the first byte (port 465)

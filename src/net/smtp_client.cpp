@@ -1,5 +1,6 @@
 // smtp_client.cpp: smtp_send over libcurl's SMTP: EHLO with our hello name (the URL's path), STARTTLS
 // or implicit TLS, optional AUTH, MAIL FROM, RCPT TO for each recipient, DATA.
+#include <cctype>
 #include <cstring>
 #include <memory>
 
@@ -24,15 +25,37 @@ size_t on_read(char* buf, size_t size, size_t nitems, void* user) {
 
 size_t discard(char*, size_t size, size_t nmemb, void*) { return size * nmemb; }
 
-// Keeps the server's last refusal (a 4xx or 5xx reply line), so that a refusal names what the server said ("550 5.1.1 no
-// such user"), as the reference's errors do; curl's own text has only the code.
+// What the server said, seen through curl's debug callback: its last refusal (a 4xx or 5xx reply
+// line), so that an error names it ("550 5.1.1 no such user") as the reference's errors do (curl's own
+// text has only the code); and the AUTH mechanisms its last EHLO answer offered.
+struct Conversation {
+  std::string last_refusal;
+  std::string auth_offered;  // "PLAIN LOGIN"; empty: no AUTH extension
+  bool refuse_auth = false;  // SmtpMessage::auth_unusable
+};
+
 int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
-  if (type == CURLINFO_HEADER_IN) {
-    std::string line(data, size);
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    if (!line.empty() && (line[0] == '4' || line[0] == '5')) *static_cast<std::string*>(user) = std::move(line);
+  if (type != CURLINFO_HEADER_IN) return 0;
+  auto* conv = static_cast<Conversation*>(user);
+  std::string line(data, size);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  if (line.empty()) return 0;
+  if (line[0] == '4' || line[0] == '5') {
+    conv->last_refusal = line;
+  } else if (line.rfind("220", 0) == 0) {
+    conv->auth_offered.clear();  // greeting or STARTTLS: the EHLO that follows is the one that counts
+  } else if (line.size() > 8 && line.rfind("250", 0) == 0 && (line[3] == '-' || line[3] == ' ')) {
+    std::string ext = line.substr(4, 5);
+    for (auto& c : ext) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (ext == "AUTH " || ext == "AUTH=") conv->auth_offered = line.substr(9);
   }
   return 0;
+}
+
+// Called once the connection is set up (EHLO, STARTTLS and AUTH done), before MAIL FROM.
+int on_prereq(void* user, char*, char*, int, int) {
+  auto* conv = static_cast<Conversation*>(user);
+  return conv->refuse_auth && !conv->auth_offered.empty() ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
 std::string angle(const std::string& addr) {
@@ -104,26 +127,33 @@ ClientResponse send_with(CURL* h, const SmtpMessage& msg) {
   curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(msg.data.size()));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 
-  std::string last_reply;  // the last refusal
+  Conversation conv;
+  conv.refuse_auth = msg.auth_unusable;
   curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
-  curl_easy_setopt(h, CURLOPT_DEBUGDATA, &last_reply);
+  curl_easy_setopt(h, CURLOPT_DEBUGDATA, &conv);
   curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+  curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+  curl_easy_setopt(h, CURLOPT_PREREQDATA, &conv);
 
   CURLcode code = curl_easy_perform(h);
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   res.status = static_cast<int>(status);
-  if (code == CURLE_USE_SSL_FAILED) {
+  if (code == CURLE_ABORTED_BY_CALLBACK && conv.refuse_auth && !conv.auth_offered.empty()) {
+    res.error = "find auth mechanism: the server offers AUTH " + conv.auth_offered +
+                " but auth_username has neither a password nor a secret";
+  } else if (code == CURLE_USE_SSL_FAILED) {
     res.error = "'require_tls' is true but " + msg.smarthost + " does not offer STARTTLS";
   } else if (code != CURLE_OK) {
     res.error = detail::curl_error_text(code, errbuf);
     // The server's own words when it refused (a 4xx or 5xx reply ended the conversation).
-    if (!last_reply.empty()) {
-      res.error += ": " + last_reply;
+    if (!conv.last_refusal.empty()) {
+      res.error += ": " + conv.last_refusal;
     }
   }
   curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
   curl_easy_setopt(h, CURLOPT_DEBUGDATA, nullptr);
+  curl_easy_setopt(h, CURLOPT_PREREQDATA, nullptr);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(h, CURLOPT_MAIL_RCPT, nullptr);
   curl_easy_setopt(h, CURLOPT_CONNECT_TO, nullptr);

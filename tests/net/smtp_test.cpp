@@ -200,3 +200,25 @@ TEST_CASE("smtp: tls server_name is the name verified in the certificate, the sm
   }
   run("rm -rf " + dir);
 }
+
+TEST_CASE("smtp: a username without password or secret fails before MAIL FROM only where AUTH is offered") {
+  auto m = [](const std::string& smarthost) {
+    auto msg = message(smarthost);
+    msg.auth_unusable = true;
+    return msg;
+  };
+  {
+    SmtpSink sink("--auth alice:s3cret");
+    REQUIRE(sink.port > 0);
+    auto r = smtp_send(m(sink.smarthost()));
+    CHECK(contains(r.error, "find auth mechanism: the server offers AUTH "));
+    CHECK(sink.message(1).empty());
+  }
+  {
+    SmtpSink sink("");  // no AUTH extension: sent without authenticating
+    REQUIRE(sink.port > 0);
+    auto r = smtp_send(m(sink.smarthost()));
+    CHECK(r.error == "");
+    CHECK(contains(sink.message(1), "AUTH: -\n"));
+  }
+}

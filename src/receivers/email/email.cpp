@@ -334,6 +334,7 @@ NotifyResult EmailNotifier::notify(const NotifyContext& ctx, const AlertList& al
       s.auth_mechanism_hint = "CRAM-MD5";
     } else {
       s.username.clear();
+      s.auth_unusable = true;
     }
   }
   const auto& t = cfg_.tls_config;
