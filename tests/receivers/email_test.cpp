@@ -263,6 +263,14 @@ TEST_CASE("email: STARTTLS with a self-signed certificate") {
     r = EmailNotifier(c, defaults()).notify(disk_context(), disk_alerts());
     CHECK_FALSE(r.ok);
     CHECK(r.retry);
+
+    // A TLS file that cannot be read fails at once, not retried (the reference's "parse TLS
+    // configuration"); without TLS the files are not read.
+    c.tls_config.ca_file = dir + "/missing-ca.pem";
+    r = EmailNotifier(c, defaults()).notify(disk_context(), disk_alerts());
+    CHECK_FALSE(r.ok);
+    CHECK_FALSE(r.retry);
+    CHECK(r.error == "parse TLS configuration: cannot read " + dir + "/missing-ca.pem");
   }
   {
     SmtpSink plain("");

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <ctime>
 #include <random>
 
@@ -338,6 +339,18 @@ NotifyResult EmailNotifier::notify(const NotifyContext& ctx, const AlertList& al
     }
   }
   const auto& t = cfg_.tls_config;
+  if (s.implicit_tls || s.require_tls) {
+    // As the reference, TLS files it cannot read fail the notification at once, without retries
+    // (a retry would not find them either).
+    for (const auto* f : {&t.ca_file, &t.cert_file, &t.key_file}) {
+      if (f->empty()) continue;
+      if (std::FILE* fp = std::fopen(f->c_str(), "rb")) {
+        std::fclose(fp);
+      } else {
+        return NotifyResult::failure("parse TLS configuration: cannot read " + *f, false);
+      }
+    }
+  }
   s.tls.ca_file = t.ca_file;
   s.tls.cert_file = t.cert_file;
   s.tls.key_file = t.key_file;
