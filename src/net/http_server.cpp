@@ -324,12 +324,26 @@ class Session final : public SessionBase {
   void start() {
     if constexpr (kTls) {
       tcp().expires_after(state_->limits.read_timeout);
-      stream_.async_handshake(ssl::stream_base::server, [self = self()](beast::error_code ec) {
+      // A client speaking plain HTTP to the TLS port gets a 400 in plain text, as Go's server answers
+      // it, rather than a closed connection; anything else that is not TLS is closed.
+      beast::async_detect_ssl(tcp(), buffer_, [self = self()](beast::error_code ec, bool is_tls) {
         if (ec) {
           self->close_now();
           return;
         }
-        self->read_next();
+        if (!is_tls) {
+          self->answer_plain_http();
+          return;
+        }
+        self->stream_.async_handshake(ssl::stream_base::server, self->buffer_.data(),
+                                      [self](beast::error_code ec2, size_t used) {
+                                        if (ec2) {
+                                          self->close_now();
+                                          return;
+                                        }
+                                        self->buffer_.consume(used);
+                                        self->read_next();
+                                      });
       });
     } else {
       read_next();
@@ -564,6 +578,22 @@ class Session final : public SessionBase {
       self->lingered_ += n;
       self->linger();
     });
+  }
+
+  void answer_plain_http() {
+    static const std::string kAnswer = "HTTP/1.0 400 Bad Request\r\n\r\nThis port speaks HTTPS: use https://.\n";
+    const auto data = buffer_.data();
+    const std::string_view head(static_cast<const char*>(data.data()), std::min<size_t>(data.size(), 5));
+    bool http = false;
+    for (std::string_view m : {"GET /", "HEAD ", "POST ", "PUT /", "OPTIO"}) {
+      http = http || head == m;
+    }
+    if (!http) {
+      close_now();
+      return;
+    }
+    asio::async_write(tcp().socket(), asio::buffer(kAnswer),
+                      [self = self()](beast::error_code, size_t) { self->close_now(); });
   }
 
   void close_now() {

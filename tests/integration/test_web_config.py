@@ -161,7 +161,7 @@ def tls_and_auth(binary, certs):
         st, h, rc = curl(base + "/api/v2/status", certs, cacert=False, user="alice:s3cret")
         out["https without the CA: certificate refused"] = "refused" if st == 0 and rc != 0 else "st=%d rc=%d" % (st, rc)
         st, _, _ = curl("http://127.0.0.1:%d/api/v2/status" % s.port, certs, user="alice:s3cret")
-        out["plain http on the TLS port is not served"] = "not 200" if st != 200 else "200"
+        out["plain http on the TLS port is answered 400"] = st
         for name, user in (("wrong password", "alice:nope"), ("unknown user", "mallory:s3cret"), ("missing", None)):
             st, h, _ = curl(base + "/api/v2/status", certs, user=user)
             out[name] = st
@@ -276,7 +276,7 @@ def main():
             "a $2x$ hash (Go reads any minor version)": 200,
             "header X-Frame-Options on 200": "deny",
             "https without the CA: certificate refused": "refused",
-            "plain http on the TLS port is not served": "not 200",
+            "plain http on the TLS port is answered 400": 400,
             "wrong password": 401, "wrong password: WWW-Authenticate": "Basic",
             "unknown user": 401, "unknown user: WWW-Authenticate": "Basic",
             "missing": 401, "missing: WWW-Authenticate": "Basic",
