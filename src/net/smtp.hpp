@@ -21,6 +21,10 @@ struct SmtpMessage {
   // A username with neither password nor secret: no mechanism can be used, so the send fails (before
   // MAIL FROM) when the server offers AUTH, and goes on without AUTH when it does not, as the reference.
   bool auth_unusable = false;
+  // With a password: a CRAM-MD5 secret too. When the server offers CRAM-MD5 but neither PLAIN nor
+  // LOGIN, the send is made again with CRAM-MD5 and this secret (the reference takes the first
+  // mechanism offered that it has a credential for).
+  std::string cram_md5_secret;
   std::string auth_mechanism_hint;  // "PLAIN", "LOGIN", "CRAM-MD5"; empty: the best the server offers
   bool require_tls = true;    // STARTTLS required
   bool implicit_tls = false;  // TLS from the first byte (port 465)

@@ -1,8 +1,10 @@
 // smtp_client.cpp: smtp_send over libcurl's SMTP: EHLO with our hello name (the URL's path), STARTTLS
 // or implicit TLS, optional AUTH, MAIL FROM, RCPT TO for each recipient, DATA.
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <memory>
+#include <string_view>
 
 #include "net/curl_common.hpp"
 #include "net/smtp.hpp"
@@ -65,7 +67,23 @@ std::string angle(const std::string& addr) {
   return "<" + addr + ">";
 }
 
-ClientResponse send_with(CURL* h, const SmtpMessage& msg) {
+// Whether the space-separated AUTH list offers mech (case-insensitive).
+bool offers(const std::string& list, std::string_view mech) {
+  size_t i = 0;
+  while (i < list.size()) {
+    size_t j = list.find(' ', i);
+    if (j == std::string::npos) j = list.size();
+    std::string_view w(list.data() + i, j - i);
+    if (w.size() == mech.size() &&
+        std::equal(w.begin(), w.end(), mech.begin(), [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; })) {
+      return true;
+    }
+    i = j + 1;
+  }
+  return false;
+}
+
+ClientResponse send_with(CURL* h, const SmtpMessage& msg, std::string* auth_offered = nullptr) {
   ClientResponse res;
   char errbuf[CURL_ERROR_SIZE];
   errbuf[0] = '\0';
@@ -151,6 +169,7 @@ ClientResponse send_with(CURL* h, const SmtpMessage& msg) {
       res.error += ": " + conv.last_refusal;
     }
   }
+  if (auth_offered != nullptr) *auth_offered = conv.auth_offered;
   curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
   curl_easy_setopt(h, CURLOPT_DEBUGDATA, nullptr);
   curl_easy_setopt(h, CURLOPT_PREREQDATA, nullptr);
@@ -179,7 +198,19 @@ ClientResponse smtp_send(const SmtpMessage& msg) {
       res.error = "curl_easy_init failed";
       return res;
     }
-    return send_with(h.get(), msg);
+    std::string offered;
+    auto res = send_with(h.get(), msg, &offered);
+    if (!res.error.empty() && !msg.cram_md5_secret.empty() && !msg.username.empty() &&
+        offers(offered, "CRAM-MD5") && !offers(offered, "PLAIN") && !offers(offered, "LOGIN")) {
+      SmtpMessage cram = msg;
+      cram.password = msg.cram_md5_secret;
+      cram.auth_mechanism_hint = "CRAM-MD5";
+      cram.cram_md5_secret.clear();
+      h.reset(curl_easy_init());
+      if (!h) return res;
+      return send_with(h.get(), cram);
+    }
+    return res;
   } catch (const std::exception& e) {
     ClientResponse res;
     res.error = std::string("smtp_send: ") + e.what();

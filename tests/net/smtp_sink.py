@@ -1,7 +1,10 @@
 # smtp_sink.py: a throwaway SMTP server (aiosmtpd) for smtp_test.cpp. Writes each message it receives
 # to <outdir>/<n>.eml with the session facts first, prints "<port> <pid>", runs until killed (max 120 s).
-# usage: smtp_sink.py OUTDIR [--auth USER:PASS] [--starttls CERT KEY] [--host ADDR]
+# usage: smtp_sink.py OUTDIR [--auth USER:PASS [--cram-only]] [--starttls CERT KEY] [--host ADDR]
+# --cram-only offers CRAM-MD5 alone (PASS is its secret) instead of PLAIN and LOGIN.
 # With --auth, PLAIN's authorization identity is written too (AUTHZID:), "-" when there was none.
+import hashlib
+import hmac
 import os
 import socket
 import ssl
@@ -22,9 +25,10 @@ def free_port(host):
 
 
 class Sink:
-    def __init__(self, outdir):
+    def __init__(self, outdir, cram=None):
         self.outdir = outdir
         self.count = 0
+        self.cram = cram  # (user, secret) when CRAM-MD5 is offered
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
@@ -54,10 +58,27 @@ class Sink:
         return result
 
 
+    async def auth_CRAM__MD5(self, server, args):
+        if self.cram is None:
+            await server.push("504 5.5.4 Unrecognized authentication type")
+            return AuthResult(success=False, handled=True)
+        challenge = b"<1896.697170952@tocsin.test>"
+        blob = await server.challenge_auth(challenge)
+        if blob is MISSING:
+            return AuthResult(success=False)
+        user, secret = self.cram
+        want = user.encode() + b" " + hmac.new(secret.encode(), challenge, hashlib.md5).hexdigest().encode()
+        ok = hmac.compare_digest(blob, want)
+        if ok:
+            server.session.tocsin_user = "%s/CRAM-MD5" % user
+        return AuthResult(success=ok)
+
+
 def main():
     outdir = sys.argv[1]
     args = sys.argv[2:]
     kwargs = {}
+    cram = None
     if "--auth" in args:
         user, password = args[args.index("--auth") + 1].split(":", 1)
 
@@ -69,6 +90,9 @@ def main():
             return AuthResult(success=ok, handled=False)
 
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+        if "--cram-only" in args:
+            cram = (user, password)
+        kwargs.update(auth_exclude_mechanism=["PLAIN", "LOGIN"] if cram else ["CRAM-MD5"])
     if "--starttls" in args:
         i = args.index("--starttls")
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -76,7 +100,7 @@ def main():
         kwargs.update(tls_context=ctx, require_starttls=True)
     host = args[args.index("--host") + 1] if "--host" in args else "127.0.0.1"
     port = free_port(host)
-    controller = Controller(Sink(outdir), hostname=host, port=port, **kwargs)
+    controller = Controller(Sink(outdir, cram), hostname=host, port=port, **kwargs)
     controller.start()
     print(port, os.getpid(), flush=True)
     time.sleep(120)

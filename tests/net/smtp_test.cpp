@@ -222,3 +222,24 @@ TEST_CASE("smtp: a username without password or secret fails before MAIL FROM on
     CHECK(contains(sink.message(1), "AUTH: -\n"));
   }
 }
+
+TEST_CASE("smtp: CRAM-MD5, and a password with a secret falls back to CRAM-MD5 where only it is offered") {
+  SmtpSink sink("--auth alice:s3cret --cram-only");
+  REQUIRE(sink.port > 0);
+  auto m = message(sink.smarthost());
+  m.username = "alice";
+  m.password = "s3cret";  // as the secret
+  m.auth_mechanism_hint = "CRAM-MD5";
+  auto r = smtp_send(m);
+  CHECK(r.error == "");
+  CHECK(contains(sink.message(1), "AUTH: alice/CRAM-MD5\n"));
+
+  m.password = "a password";
+  m.auth_mechanism_hint = "PLAIN;AUTH=LOGIN";
+  r = smtp_send(m);
+  CHECK_FALSE(r.error.empty());  // no PLAIN or LOGIN offered, no secret to fall back to
+  m.cram_md5_secret = "s3cret";
+  r = smtp_send(m);
+  CHECK(r.error == "");
+  CHECK(contains(sink.message(2), "AUTH: alice/CRAM-MD5\n"));
+}

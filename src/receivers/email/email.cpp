@@ -305,8 +305,9 @@ NotifyResult EmailNotifier::notify(const NotifyContext& ctx, const AlertList& al
   s.require_tls = cfg_.require_tls;
   // Authentication as the reference chooses it: none without a username; a password gives PLAIN or
   // LOGIN (whichever the server offers), a secret alone CRAM-MD5. The reference takes the first of
-  // the server's list for which it has a credential; curl does not show us that list, so with both a
-  // password and a secret we use the password.
+  // the server's list for which it has a credential; curl picks before we see that list, so with both
+  // a password and a secret the password goes first, and the secret by CRAM-MD5 only when the server
+  // offers CRAM-MD5 without PLAIN or LOGIN (a second connection).
   if (!cfg_.auth_username.empty()) {
     std::string password = cfg_.auth_password.value();
     if (!cfg_.auth_password_file.empty()) {
@@ -324,6 +325,7 @@ NotifyResult EmailNotifier::notify(const NotifyContext& ctx, const AlertList& al
     if (!password.empty()) {
       s.password = password;
       s.auth_identity = cfg_.auth_identity;
+      s.cram_md5_secret = secret;
       // As Go's PlainAuth, PLAIN never sends the password over an unencrypted connection to a host
       // other than localhost; LOGIN does (the reference's LOGIN has no such check).
       const std::string host = host_of(cfg_.smarthost);
