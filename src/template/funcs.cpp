@@ -2,6 +2,8 @@
 // Alertmanager adds to templates (toUpper, title, join, match, reReplaceAll, date, tz, since, toJson ...).
 #include "template/funcs.hpp"
 
+#include "core/utf8.hpp"
+
 #include <re2/re2.h>
 
 #include <locale.h>
@@ -785,58 +787,13 @@ locale_t utf8_ctype() {
 
 // Decodes the rune at s[i] and advances i; an invalid byte is U+FFFD of width 1, as Go's range does.
 uint32_t next_rune(std::string_view s, size_t& i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  auto cont = [&](size_t k) { return k < s.size() && (b(k) & 0xC0) == 0x80; };
-  if (c < 0x80) {
-    ++i;
-    return c;
-  }
-  uint32_t cp = 0;
-  size_t n = 0;
-  uint32_t min = 0;
-  if (c >= 0xC2 && c <= 0xDF) {
-    cp = c & 0x1F, n = 1, min = 0x80;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    cp = c & 0x0F, n = 2, min = 0x800;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    cp = c & 0x07, n = 3, min = 0x10000;
-  } else {
-    ++i;
-    return 0xFFFD;
-  }
-  for (size_t k = 1; k <= n; ++k) {
-    if (!cont(i + k)) {
-      ++i;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (b(i + k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++i;
-    return 0xFFFD;
-  }
-  i += n + 1;
-  return cp;
+  const utf8::Decoded d = utf8::decode(s.substr(i));
+  i += d.width;
+  return static_cast<uint32_t>(d.rune);
 }
 
-void put_rune(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
+// Appends a rune's UTF-8 (an invalid one as U+FFFD, as Go's string(rune)).
+void put_rune(std::string& out, uint32_t cp) { utf8::append(out, static_cast<char32_t>(cp)); }
 
 uint32_t rune_case(uint32_t cp, bool upper) {
   if (cp < 0x80) {
