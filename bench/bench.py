@@ -376,6 +376,23 @@ def main():
             return r / t if better == "low" else t / r  # > 1 means tocsin is better
         return None
 
+    def medians_of_three(phases, raw_key):
+        """Measures `phases` twice more (both systems) and keeps each system's median of the three runs
+        for each of their figures; the three values go to results[name][raw_key]."""
+        runs = [results]
+        for _ in range(2):
+            again = {name: {} for name, _, _ in systems}
+            run_phases(phases, again)
+            runs.append(again)
+        for key, _, _ in FIGURES:
+            if phase_of.get(key) not in phases:
+                continue
+            for name, _, _ in systems:
+                vals = sorted(r[name][key] for r in runs if isinstance(r[name].get(key), (int, float)))
+                if vals:
+                    results[name][key] = vals[len(vals) // 2]
+                    results[name].setdefault(raw_key, {})[key] = vals
+
     ceiling = None
     try:
         run_phases(a.phases.split(","), results)
@@ -384,19 +401,7 @@ def main():
         # always measured three times and each system's median of each figure is kept (all in "runs").
         repeat = [p for p in a.phases.split(",") if p in ALWAYS_THREE]
         if repeat:
-            runs = [results]
-            for _ in range(2):
-                again = {name: {} for name, _, _ in systems}
-                run_phases(repeat, again)
-                runs.append(again)
-            for key, _, _ in FIGURES:
-                if phase_of.get(key) not in repeat:
-                    continue
-                for name, _, _ in systems:
-                    vals = sorted(r[name][key] for r in runs if isinstance(r[name].get(key), (int, float)))
-                    if vals:
-                        results[name][key] = vals[len(vals) // 2]
-                        results[name].setdefault("runs", {})[key] = vals
+            medians_of_three(repeat, "runs")
         if "state" in a.phases.split(","):
             ceiling = do_nothing_ceiling(base + 7, S)
         if a.check:
@@ -410,19 +415,7 @@ def main():
                     worse_phases.append(phase_of.get(key))
             if worse_phases:
                 log("   re-measuring " + ", ".join(worse_phases) + " (figures worse than the reference)")
-                runs = [results]
-                for _ in range(2):
-                    again = {name: {} for name, _, _ in systems}
-                    run_phases(worse_phases, again)
-                    runs.append(again)
-                for key, _, _ in FIGURES:
-                    if phase_of.get(key) not in worse_phases:
-                        continue
-                    for name, _, _ in systems:
-                        vals = sorted(r[name][key] for r in runs if isinstance(r[name].get(key), (int, float)))
-                        if vals:
-                            results[name][key] = vals[len(vals) // 2]
-                            results[name].setdefault("reruns", {})[key] = vals
+                medians_of_three(worse_phases, "reruns")
     finally:
         sink.terminate()
         sink.wait()
