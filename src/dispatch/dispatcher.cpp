@@ -315,7 +315,7 @@ std::vector<FlushJob> Dispatcher::take_due(TimePoint now) {
     job.now = now;
     job.alerts.reserve(g.alerts.size());
     g.alerts.for_each([&](const AlertPtr& a) {
-      flushed_.insert(a->fingerprint);
+      flushed_.insert_or_assign(a->fingerprint, true);
       if (a->resolved_at(now)) {
         job.alerts.push_back(a);
       } else {
@@ -391,7 +391,7 @@ std::vector<bool> Dispatcher::processed(const std::vector<AlertPtr>& alerts) con
   std::lock_guard lock(mu_);
   std::vector<bool> out;
   out.reserve(alerts.size());
-  for (const auto& a : alerts) out.push_back(a->updated_at <= listed_at_ || flushed_.count(a->fingerprint) > 0);
+  for (const auto& a : alerts) out.push_back(a->updated_at <= listed_at_ || flushed_.find(a->fingerprint) != nullptr);
   return out;
 }
 

@@ -11,7 +11,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "alerts/alert_table.hpp"
@@ -158,7 +157,7 @@ class Dispatcher {
   std::unordered_map<uint64_t, AggregationGroup*> by_id_;
   std::set<std::pair<TimePoint, uint64_t>> timers_;
   std::function<void(TimePoint)> on_earlier_;
-  std::unordered_set<Fingerprint> flushed_;  // alerts that were in a flush (the marker's "processed")
+  alerts::FingerprintTable<bool> flushed_;  // alerts that were in a flush (the marker's "processed")
   TimePoint listed_at_{};                    // the last API listing
 };
 
