@@ -2,6 +2,7 @@
 // kind fails here with a message naming it (config loading already validated its fields).
 #include "config/config.hpp"
 #include "receivers/email/email.hpp"
+#include "receivers/integrations.hpp"
 #include "receivers/notifier.hpp"
 #include "receivers/notify_util.hpp"
 #include "receivers/pagerduty/pagerduty.hpp"
@@ -23,9 +24,7 @@ Result<std::vector<Integration>> build_integrations(const config::Receiver& r, c
   for (const auto& w : r.webhook_configs) {
     out.push_back({"webhook", i++, w.send_resolved, std::make_shared<WebhookNotifier>(w)});
   }
-  if (!r.slack_configs.empty() || !r.email_configs.empty() || !r.pagerduty_configs.empty()) {
-    templates = templates_or_defaults(std::move(templates));
-  }
+  if (r.integration_count() > r.webhook_configs.size()) templates = templates_or_defaults(std::move(templates));
   i = 0;
   for (const auto& e : r.email_configs) {
     out.push_back({"email", i++, e.send_resolved, std::make_shared<EmailNotifier>(e, templates)});
@@ -37,6 +36,23 @@ Result<std::vector<Integration>> build_integrations(const config::Receiver& r, c
   i = 0;
   for (const auto& s : r.slack_configs) {
     out.push_back({"slack", i++, s.send_resolved, std::make_shared<SlackNotifier>(s, templates)});
+  }
+  // The other integrations, in the order the reference builds them.
+  auto add = [&](const char* name, const auto& configs, auto make) -> Result<bool> {
+    int k = 0;
+    for (const auto& c : configs) {
+      auto n = make(c, templates);
+      if (!n) return Error{std::string("receiver \"") + r.name + "\": " + name + " is not available"};
+      out.push_back({name, k++, c.send_resolved, std::move(n)});
+    }
+    return true;
+  };
+  for (auto res : {add("opsgenie", r.opsgenie_configs, make_opsgenie), add("wechat", r.wechat_configs, make_wechat),
+                   add("pushover", r.pushover_configs, make_pushover),
+                   add("victorops", r.victorops_configs, make_victorops), add("sns", r.sns_configs, make_sns),
+                   add("telegram", r.telegram_configs, make_telegram), add("discord", r.discord_configs, make_discord),
+                   add("webex", r.webex_configs, make_webex)}) {
+    if (!res) return Error{res.error()};
   }
   return out;
 }
