@@ -1,6 +1,7 @@
 // app.cpp: start-up (flags → store → state → config → HTTP), the reload path (a bad config keeps the
 // running one; unchanged routes keep their groups and timers), signals, and clean shutdown.
 #include "app/app.hpp"
+#include "app/external_url.hpp"
 
 #include <openssl/evp.h>
 #include <sched.h>
@@ -242,36 +243,6 @@ std::string random_name() {
   return s;
 }
 
-struct Url {
-  std::string scheme, host, path;
-};
-
-// Derives the external URL and route prefix as the reference does.
-Result<std::pair<std::string, std::string>> external_url_and_prefix(const Flags& f) {
-  std::string ext = f.web_external_url;
-  if (ext.empty()) {
-    char host[256] = "localhost";
-    gethostname(host, sizeof host - 1);
-    std::string listen = f.web_listen_addresses.front();
-    auto colon = listen.rfind(':');
-    std::string port = colon == std::string::npos ? "9093" : listen.substr(colon + 1);
-    ext = std::string("http://") + host + ":" + port + "/";
-  }
-  auto scheme_end = ext.find("://");
-  if (scheme_end == std::string::npos) return Error{"invalid external URL \"" + ext + "\": missing scheme"};
-  std::string scheme = ext.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") {
-    return Error{"invalid external URL \"" + ext + "\": scheme must be http or https"};
-  }
-  auto path_start = ext.find('/', scheme_end + 3);
-  std::string base = path_start == std::string::npos ? ext : ext.substr(0, path_start);
-  std::string path = path_start == std::string::npos ? "" : ext.substr(path_start);
-  while (!path.empty() && path.back() == '/') path.pop_back();
-  std::string prefix = f.web_route_prefix.empty() ? path : f.web_route_prefix;
-  if (prefix.empty() || prefix[0] != '/') prefix = "/" + prefix;
-  return std::make_pair(base + path, prefix);
-}
-
 // Everything built from one config file. Swapped whole on reload.
 struct Generation {
   std::shared_ptr<api::Runtime> runtime;
@@ -285,10 +256,14 @@ class Daemon {
 
   int main() {
     start_time_ = clock_.now();
-    auto urls = external_url_and_prefix(flags_);
-    if (!urls) return fatal(urls.error());
-    external_url_ = urls->first;
-    route_prefix_ = urls->second;
+    auto urls = resolve_external_url(flags_.web_external_url, flags_.web_listen_addresses.front(),
+                                     flags_.web_route_prefix);
+    if (!urls) {
+      LOG_ERROR({"msg", "failed to determine external URL"}, {"err", urls.error()});
+      return 1;
+    }
+    external_url_ = urls->url;
+    route_prefix_ = urls->route_prefix;
     // The reference's duration flags are Go durations (kingpin's Duration(): "1.5h" yes, "1d" no).
     auto retention = parse_go_duration(flags_.data_retention);
     if (!retention) return fatal("invalid --data.retention: " + retention.error());
