@@ -2,9 +2,11 @@
 // reference's keys (ts, caller, level, msg, component, ...). Thread-safe; writes to stderr.
 #pragma once
 
+#include <concepts>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace tocsin::log {
@@ -18,10 +20,35 @@ bool set_format(std::string_view name);
 void set_level(Level l);
 bool enabled(Level l);
 
-using Field = std::pair<std::string_view, std::string>;
+// One key and its value. Text is quoted as go-kit's encoders quote a Go string; an integer is written
+// bare in both formats (a JSON number, as the reference's ints), a bool as true/false.
+struct Field {
+  enum class Kind { kText, kNumber, kBool };
+  std::string_view key;
+  std::string value;
+  Kind kind = Kind::kText;
 
-// log::write(Level::kInfo, "main.go:123", {{"msg", "Starting"}, {"version", v}});
+  Field(std::string_view k, std::string v) : key(k), value(std::move(v)) {}
+  Field(std::string_view k, std::string_view v) : key(k), value(v) {}
+  Field(std::string_view k, const char* v) : key(k), value(v) {}
+  template <std::integral T>
+    requires(!std::is_same_v<T, bool> && !std::is_same_v<T, char>)
+  Field(std::string_view k, T v) : key(k), value(std::to_string(v)), kind(Kind::kNumber) {}
+  Field(std::string_view k, bool v) : key(k), value(v ? "true" : "false"), kind(Kind::kBool) {}
+};
+
+// log::write(Level::kInfo, "main.go:123", {{"msg", "Starting"}, {"version", v}, {"attempts", 2}});
+// logfmt keeps the fields in the order given, after ts, caller and level (the reference's order);
+// JSON sorts the keys, as Go's encoder sorts a map's.
 void write(Level level, std::string_view caller, std::initializer_list<Field> fields);
+
+// The line write() would produce for these fields at this time (tests).
+std::string format(Level level, std::string_view caller, std::string_view ts, std::initializer_list<Field> fields,
+                   Format fmt);
+
+// A Go time.Duration as its String() prints it ("1.5s", "820.798µs", "2m0s"): the reference's
+// duration values.
+std::string go_duration(long long nanoseconds);
 
 // Redirect output (tests); nullptr restores stderr.
 void set_sink(void (*sink)(const std::string& line));

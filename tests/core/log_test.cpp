@@ -1,0 +1,78 @@
+// The log line encoder against lines written by go-kit's logfmt and JSON loggers (the reference's):
+// quoting, escapes, key order, value types, and Go's time.Duration text.
+#include <doctest/doctest.h>
+
+#include "core/log.hpp"
+
+using namespace tocsin;
+using log::Format;
+using log::Level;
+
+namespace {
+// The value of key k as each encoder writes it, after the common head.
+std::string logfmt_value(std::string_view v) {
+  auto line = log::format(Level::kInfo, "x.go:1", "T", {{"k", v}}, Format::kLogfmt);
+  return line.substr(std::string("ts=T caller=x.go:1 level=info k=").size(),
+                     line.size() - std::string("ts=T caller=x.go:1 level=info k=").size() - 1);
+}
+std::string json_value(std::string_view v) {
+  auto line = log::format(Level::kInfo, "x.go:1", "T", {{"k", v}}, Format::kJson);
+  const std::string head = R"({"caller":"x.go:1","k":)";
+  REQUIRE(line.rfind(head, 0) == 0);
+  return line.substr(head.size(), line.find(R"(,"level")") - head.size());
+}
+}  // namespace
+
+TEST_CASE("logfmt quotes and escapes values as go-logfmt") {
+  CHECK(logfmt_value("") == "");
+  CHECK(logfmt_value("null") == "\"null\"");
+  CHECK(logfmt_value("a b") == "\"a b\"");
+  CHECK(logfmt_value("a=b") == "\"a=b\"");
+  CHECK(logfmt_value("a\"b") == "\"a\\\"b\"");
+  CHECK(logfmt_value("a\\b") == "a\\b");
+  CHECK(logfmt_value("a\nb\tc\rd") == "\"a\\nb\\tc\\rd\"");
+  CHECK(logfmt_value("x\x01y") == "\"x\\u0001y\"");
+  CHECK(logfmt_value("caf\xc3\xa9") == "caf\xc3\xa9");
+  CHECK(logfmt_value("bad\xff" "byte") == "\"bad\\ufffdbyte\"");
+  CHECK(logfmt_value("rep\xef\xbf\xbdl") == "\"rep\\ufffdl\"");
+  CHECK(logfmt_value("del\x7f") == "del\x7f");
+  CHECK(logfmt_value("ls\xe2\x80\xa8x") == "ls\xe2\x80\xa8x");
+  CHECK(logfmt_value("<&>") == "<&>");
+}
+
+TEST_CASE("JSON escapes values as Go's encoder without HTML escaping") {
+  CHECK(json_value("") == "\"\"");
+  CHECK(json_value("a\"b") == "\"a\\\"b\"");
+  CHECK(json_value("a\\b") == "\"a\\\\b\"");
+  CHECK(json_value("a\nb\tc\rd") == "\"a\\nb\\tc\\rd\"");
+  CHECK(json_value("x\x01y") == "\"x\\u0001y\"");
+  CHECK(json_value("bad\xff" "byte") == "\"bad\\ufffdbyte\"");
+  CHECK(json_value("rep\xef\xbf\xbdl") == "\"rep\xef\xbf\xbdl\"");
+  CHECK(json_value("ls\xe2\x80\xa8x") == "\"ls\\u2028x\"");
+  CHECK(json_value("<&>") == "\"<&>\"");
+}
+
+TEST_CASE("logfmt keeps the order given; JSON sorts keys and types numbers and bools") {
+  const auto d = log::go_duration(820798);
+  CHECK(log::format(Level::kDebug, "x.go:1", "T", {{"n", 7}, {"b", true}, {"d", d}, {"z", "x"}, {"a", "y"}},
+                    Format::kLogfmt) == "ts=T caller=x.go:1 level=debug n=7 b=true d=820.798\xc2\xb5s z=x a=y\n");
+  CHECK(log::format(Level::kDebug, "x.go:1", "T", {{"n", 7}, {"b", true}, {"d", d}, {"z", "x"}, {"a", "y"}},
+                    Format::kJson) ==
+        "{\"a\":\"y\",\"b\":true,\"caller\":\"x.go:1\",\"d\":\"820.798\xc2\xb5s\",\"level\":\"debug\",\"n\":7,"
+        "\"ts\":\"T\",\"z\":\"x\"}\n");
+}
+
+TEST_CASE("go_duration prints as Go's time.Duration.String") {
+  CHECK(log::go_duration(0) == "0s");
+  CHECK(log::go_duration(5) == "5ns");
+  CHECK(log::go_duration(1500) == "1.5\xc2\xb5s");
+  CHECK(log::go_duration(1500000) == "1.5ms");
+  CHECK(log::go_duration(999999999) == "999.999999ms");
+  CHECK(log::go_duration(1000000000) == "1s");
+  CHECK(log::go_duration(1500000000) == "1.5s");
+  CHECK(log::go_duration(90LL * 1000000000) == "1m30s");
+  CHECK(log::go_duration(120LL * 1000000000) == "2m0s");
+  CHECK(log::go_duration(3600LL * 1000000000 + 1) == "1h0m0.000000001s");
+  CHECK(log::go_duration(120LL * 3600 * 1000000000) == "120h0m0s");
+  CHECK(log::go_duration(-1500000000) == "-1.5s");
+}
