@@ -218,47 +218,4 @@ void write(Level level, std::string_view caller, std::initializer_list<Field> fi
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-namespace {
-// Go's fmtFrac: v's last `prec` decimal digits as a fraction without trailing zeros.
-std::string frac(unsigned long long& v, int prec) {
-  std::string digits;
-  bool print = false;
-  for (int i = 0; i < prec; ++i) {
-    const auto d = static_cast<char>(v % 10);
-    print = print || d != 0;
-    if (print) digits.insert(digits.begin(), static_cast<char>('0' + d));
-    v /= 10;
-  }
-  return print ? "." + digits : "";
-}
-}  // namespace
-
-std::string go_duration(long long ns) {
-  if (ns == 0) return "0s";
-  const bool neg = ns < 0;
-  unsigned long long u = neg ? 0ULL - static_cast<unsigned long long>(ns) : static_cast<unsigned long long>(ns);
-  std::string out;
-  if (u < 1000000000ULL) {
-    if (u < 1000ULL) {
-      out = std::to_string(u) + "ns";
-    } else if (u < 1000000ULL) {
-      const std::string f = frac(u, 3);
-      out = std::to_string(u) + f + "\xC2\xB5s";
-    } else {
-      const std::string f = frac(u, 6);
-      out = std::to_string(u) + f + "ms";
-    }
-  } else {
-    const std::string f = frac(u, 9);
-    out = std::to_string(u % 60) + f + "s";
-    u /= 60;
-    if (u > 0) {
-      out = std::to_string(u % 60) + "m" + out;
-      u /= 60;
-      if (u > 0) out = std::to_string(u) + "h" + out;
-    }
-  }
-  return neg ? "-" + out : out;
-}
-
 }  // namespace tocsin::log

@@ -46,10 +46,6 @@ void write(Level level, std::string_view caller, std::initializer_list<Field> fi
 std::string format(Level level, std::string_view caller, std::string_view ts, std::initializer_list<Field> fields,
                    Format fmt);
 
-// A Go time.Duration as its String() prints it ("1.5s", "820.798µs", "2m0s"): the reference's
-// duration values.
-std::string go_duration(long long nanoseconds);
-
 // Redirect output (tests); nullptr restores stderr.
 void set_sink(void (*sink)(const std::string& line));
 
