@@ -1504,12 +1504,8 @@ std::vector<std::string> Receiver::unsupported_integrations() const {
   };
   add("discord_configs", discord_configs.size());
   add("incidentio_configs", incidentio_configs.size());
-  add("opsgenie_configs", opsgenie_configs.size());
   add("wechat_configs", wechat_configs.size());
-  add("pushover_configs", pushover_configs.size());
-  add("victorops_configs", victorops_configs.size());
   add("sns_configs", sns_configs.size());
-  add("telegram_configs", telegram_configs.size());
   add("webex_configs", webex_configs.size());
   add("msteams_configs", msteams_configs.size());
   add("msteamsv2_configs", msteamsv2_configs.size());

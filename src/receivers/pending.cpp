@@ -6,10 +6,6 @@
 
 namespace tocsin::receivers {
 
-std::shared_ptr<Notifier> make_opsgenie(const config::OpsGenieConfig&, TemplatesPtr) { return nullptr; }
-std::shared_ptr<Notifier> make_victorops(const config::VictorOpsConfig&, TemplatesPtr) { return nullptr; }
-std::shared_ptr<Notifier> make_pushover(const config::PushoverConfig&, TemplatesPtr) { return nullptr; }
-std::shared_ptr<Notifier> make_telegram(const config::TelegramConfig&, TemplatesPtr) { return nullptr; }
 std::shared_ptr<Notifier> make_discord(const config::DiscordConfig&, TemplatesPtr) { return nullptr; }
 std::shared_ptr<Notifier> make_webex(const config::WebexConfig&, TemplatesPtr) { return nullptr; }
 std::shared_ptr<Notifier> make_wechat(const config::WechatConfig&, TemplatesPtr) { return nullptr; }
