@@ -662,8 +662,18 @@ def check_telegram(ours, ref):
         R.check("tg-retry: %s retried after a 429 {ok: false} and delivered once" % res["tag"], st == [429, 200], st)
     leaks = [ln for ln in ours["log"].splitlines() if TG_TOKEN in ln]
     R.check("tg-retry: tocsin never logs the bot token", not leaks, leaks[:1])
-    warn = log_has(ours["log"], "level=warn", "tg-retry", "Too Many Requests")
-    R.check("tg-retry: tocsin logs Telegram's description on the failed attempt", bool(warn), ours["log"][-1500:])
+
+
+def retry_errors(log, receiver):
+    return [m.group(1) for ln in log.splitlines() if "will retry" in ln and "receiver=%s " % receiver in ln
+            for m in [re.search(r' err="((?:[^"\\]|\\.)*)"', ln)] if m]
+
+
+def check_error_texts(ours, ref):
+    """The error each failed attempt logs reads as the reference's (status, the service's answer)."""
+    for k in ("og-retry", "vo-retry", "po-retry", "tg-retry"):
+        a, b = retry_errors(ours["log"], k), retry_errors(ref["log"], k)
+        R.check("%s: tocsin's failed-attempt errors == reference's %s" % (k, b), a == b and b, "tocsin %s" % a)
 
 
 def main():
@@ -682,6 +692,7 @@ def main():
     check_victorops(ours, ref)
     check_pushover(ours, ref)
     check_telegram(ours, ref)
+    check_error_texts(ours, ref)
     R.finish()
 
 

@@ -20,6 +20,89 @@ constexpr size_t kMaxMessageRunes = 4096;
 // The reference's Telegram client sets no User-Agent, so Go's default goes out.
 constexpr const char* kGoUserAgent = "Go-http-client/1.1";
 
+// The Bot API errors the reference's client knows by their description: it reports those with its
+// own code and short text. Telegram's wording, listed as data.
+struct KnownError {
+  int code;
+  const char* description;
+  const char* message;  // "" : the part after "Bad Request: " / "Forbidden: "
+};
+constexpr KnownError kKnownErrors[] = {
+    {400, "Request Entity Too Large", ""},
+    {401, "Unauthorized", ""},
+    {404, "Not Found", ""},
+    {500, "Internal Server Error", ""},
+    {400, "Bad Request: BUTTON_DATA_INVALID", ""},
+    {400, "Bad Request: expected an Array of String as options", ""},
+    {400, "Bad Request: failed to get HTTP URL content", ""},
+    {400, "Bad Request: message can't be edited", ""},
+    {400, "Bad Request: can't remove chat owner", ""},
+    {400, "Bad Request: can't upload file by URL", ""},
+    {400, "Bad Request: can't use the media of the specified type in the album", ""},
+    {400, "Bad Request: chat description is not modified", ""},
+    {400, "Bad Request: chat not found", ""},
+    {400, "Bad Request: chat_id is empty", ""},
+    {400, "Bad Request: message must be non-empty", ""},
+    {400, "Bad Request: text is empty", ""},
+    {400, "Bad Request: IMAGE_PROCESS_FAILED", "Image process failed"},
+    {400, "Bad Request: group chat was upgraded to a supergroup chat", ""},
+    {400, "Bad Request: message is not modified", ""},
+    {400, "Bad Request: message can't be deleted", ""},
+    {400, "Bad Request: not enough rights to restrict/unrestrict chat member", ""},
+    {400, "Bad Request: have no rights to send a message", ""},
+    {400, "Bad Request: CHAT_SEND_GIFS_FORBIDDEN", "sending GIFS is not allowed in this chat"},
+    {400, "Bad Request: not enough rights to send photos to the chat", ""},
+    {400, "Bad Request: not enough rights to send stickers to the chat", ""},
+    {400, "Bad Request: message to delete not found", ""},
+    {400, "Bad Request: message to forward not found", ""},
+    {400, "Bad Request: reply message not found", ""},
+    {400, "Bad Request: query is too old and response timeout expired or query ID is invalid", ""},
+    {400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message", ""},
+    {400, "Bad Request: invalid sticker emojis", ""},
+    {400, "Bad Request: STICKERSET_INVALID", "Stickerset is invalid"},
+    {400, "Bad Request: invalid sticker set name is specified", ""},
+    {400, "Bad Request: sticker set name is already occupied", ""},
+    {400, "Bad Request: reply markup is too long", ""},
+    {400, "Bad Request: message is too long", ""},
+    {400, "Bad Request: user is an administrator of the chat", ""},
+    {400, "Bad Request: wrong file identifier/HTTP URL specified", ""},
+    {400, "Bad Request: wrong remote file id specified: Wrong character in the string", ""},
+    {400, "Bad Request: wrong remote file id specified: Wrong string length", ""},
+    {400, "Bad Request: wrong remote file id specified: Wrong padding in the string", ""},
+    {400, "Bad Request: wrong remote file id specified: can't unserialize it. Wrong last symbol", ""},
+    {400, "Bad Request: wrong type of the web page content", ""},
+    {400, "Bad Request: wrong HTTP URL specified", ""},
+    {400, "Bad Request: administrators of the chat restricted message forwarding", ""},
+    {403, "Forbidden: bot was blocked by the user", ""},
+    {403, "Forbidden: bot was kicked from the group chat", ""},
+    {403, "Forbidden: bot was kicked from the supergroup chat", ""},
+    {403, "Forbidden: bot can't initiate conversation with a user", ""},
+    {403, "Forbidden: user is deactivated", ""},
+};
+
+// The text after the "Xxx: " prefix when the description has exactly one ": ", else all of it.
+std::string short_text(const std::string& d) {
+  size_t a = d.find(": ");
+  if (a == std::string::npos || d.find(": ", a + 2) != std::string::npos) {
+    return d;
+  }
+  return d.substr(a + 2);
+}
+
+// The reference's error text for an answer with "ok": false.
+std::string api_error_text(const std::string& description, long long code) {
+  for (const auto& k : kKnownErrors) {
+    if (description == k.description) {
+      std::string m = *k.message != '\0' ? std::string(k.message) : short_text(description);
+      return "telegram: " + m + " (" + std::to_string(k.code) + ")";
+    }
+  }
+  if (code == 429) {
+    return "telegram: " + short_text(description) + " (429)";
+  }
+  return "telegram: " + description + " (" + std::to_string(code) + ")";
+}
+
 }  // namespace
 
 Result<std::string> telegram_payload(const config::TelegramConfig& cfg, const tmpl::Templates& templates,
@@ -70,7 +153,7 @@ NotifyResult telegram_check_response(const net::ClientResponse& resp) {
     std::string desc = j.contains("description") && j["description"].is_string() ? j["description"].get<std::string>()
                                                                                     : "";
     long long code = j.contains("error_code") && j["error_code"].is_number() ? j["error_code"].get<long long>() : 0;
-    return NotifyResult::failure("telegram: " + desc + " (" + std::to_string(code) + ")", true);
+    return NotifyResult::failure(api_error_text(desc, code), true);
   }
   if (!j.is_object()) {
     return NotifyResult::failure("telebot: answer is not a JSON object", true);
