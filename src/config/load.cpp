@@ -1507,8 +1507,6 @@ std::vector<std::string> Receiver::unsupported_integrations() const {
   add("wechat_configs", wechat_configs.size());
   add("sns_configs", sns_configs.size());
   add("webex_configs", webex_configs.size());
-  add("msteams_configs", msteams_configs.size());
-  add("msteamsv2_configs", msteamsv2_configs.size());
   add("jira_configs", jira_configs.size());
   add("rocketchat_configs", rocketchat_configs.size());
   return out;

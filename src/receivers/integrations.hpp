@@ -19,5 +19,7 @@ std::shared_ptr<Notifier> make_discord(const config::DiscordConfig& c, Templates
 std::shared_ptr<Notifier> make_webex(const config::WebexConfig& c, TemplatesPtr t);
 std::shared_ptr<Notifier> make_wechat(const config::WechatConfig& c, TemplatesPtr t);
 std::shared_ptr<Notifier> make_sns(const config::SnsConfig& c, TemplatesPtr t);
+std::shared_ptr<Notifier> make_msteams(const config::MsTeamsConfig& c, TemplatesPtr t);
+std::shared_ptr<Notifier> make_msteamsv2(const config::MsTeamsV2Config& c, TemplatesPtr t);
 
 }  // namespace tocsin::receivers
