@@ -83,7 +83,7 @@ Result<std::shared_ptr<const RE2>> compile_anchored(const std::string& value) {
   opts.set_log_errors(false);  // the error goes back to the caller instead
   auto re = std::make_shared<const RE2>("^(?:" + value + ")$", opts);
   if (!re->ok()) {
-    return make_error("error parsing regexp: " + re->error());
+    return make_error(go_regexp_error(*re));
   }
   if (cacheable) {
     std::lock_guard lock(mu);
@@ -96,6 +96,29 @@ Result<std::shared_ptr<const RE2>> compile_anchored(const std::string& value) {
 }
 
 }  // namespace
+
+std::string go_regexp_error(const RE2& re) {
+  const char* code = "regexp/syntax: internal error";
+  switch (re.error_code()) {
+    case RE2::ErrorBadEscape: code = "invalid escape sequence"; break;
+    case RE2::ErrorBadCharClass: code = "invalid character class"; break;
+    case RE2::ErrorBadCharRange: code = "invalid character class range"; break;
+    case RE2::ErrorMissingBracket: code = "missing closing ]"; break;
+    case RE2::ErrorMissingParen: code = "missing closing )"; break;
+    case RE2::ErrorUnexpectedParen: code = "unexpected )"; break;
+    case RE2::ErrorTrailingBackslash: code = "trailing backslash at end of expression"; break;
+    case RE2::ErrorRepeatArgument: code = "missing argument to repetition operator"; break;
+    case RE2::ErrorRepeatSize: code = "invalid repeat count"; break;
+    case RE2::ErrorRepeatOp: code = "invalid nested repetition operator"; break;
+    case RE2::ErrorBadPerlOp: code = "invalid or unsupported Perl syntax"; break;
+    case RE2::ErrorBadUTF8: code = "invalid UTF-8"; break;
+    case RE2::ErrorBadNamedCapture: code = "invalid named capture"; break;
+    case RE2::ErrorPatternTooLarge: code = "expression too large"; break;
+    default: break;
+  }
+  const std::string& arg = re.error_arg().empty() ? re.pattern() : re.error_arg();
+  return std::string("error parsing regexp: ") + code + ": `" + arg + "`";
+}
 
 const char* match_type_str(MatchType t) {
   switch (t) {

@@ -81,4 +81,8 @@ Result<Matcher> parse_matcher_classic(std::string_view input);
 // Only the UTF-8 syntax (matcher/parse.Matchers of Alertmanager 0.27+, the "utf8-strict" mode).
 Result<Matchers> parse_matchers_utf8(std::string_view input);
 
+// Go's regexp/syntax wording of why RE2 refused `re` (!re.ok()), so every message reads as the
+// reference's: "error parsing regexp: missing closing ): `^(?:()$`".
+std::string go_regexp_error(const re2::RE2& re);
+
 }  // namespace tocsin

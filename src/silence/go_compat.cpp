@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/matcher.hpp"
+
 namespace tocsin::silence {
 
 namespace {
@@ -743,25 +745,7 @@ std::string go_regexp_error(const std::string& pattern) {
   opts.set_log_errors(false);
   RE2 re(pattern, opts);
   if (re.ok()) return {};
-  const char* code = "regexp/syntax: internal error";
-  switch (re.error_code()) {
-    case RE2::ErrorBadEscape: code = "invalid escape sequence"; break;
-    case RE2::ErrorBadCharClass: code = "invalid character class"; break;
-    case RE2::ErrorBadCharRange: code = "invalid character class range"; break;
-    case RE2::ErrorMissingBracket: code = "missing closing ]"; break;
-    case RE2::ErrorMissingParen: code = "missing closing )"; break;
-    case RE2::ErrorUnexpectedParen: code = "unexpected )"; break;
-    case RE2::ErrorTrailingBackslash: code = "trailing backslash at end of expression"; break;
-    case RE2::ErrorRepeatArgument: code = "missing argument to repetition operator"; break;
-    case RE2::ErrorRepeatSize: code = "invalid repeat count"; break;
-    case RE2::ErrorRepeatOp: code = "invalid nested repetition operator"; break;
-    case RE2::ErrorBadPerlOp: code = "invalid or unsupported Perl syntax"; break;
-    case RE2::ErrorBadUTF8: code = "invalid UTF-8"; break;
-    case RE2::ErrorBadNamedCapture: code = "invalid named capture"; break;
-    case RE2::ErrorPatternTooLarge: code = "expression too large"; break;
-    default: break;
-  }
-  return std::string("error parsing regexp: ") + code + ": `" + re.error_arg() + "`";
+  return tocsin::go_regexp_error(re);
 }
 
 }  // namespace tocsin::silence

@@ -26,27 +26,6 @@ constexpr size_t kMaxCacheEntries = 200000;
 constexpr size_t kValidRegexEntries = 1024;
 constexpr size_t kValidRegexMaxPattern = 1024;
 
-// Go's regexp/syntax wording for RE2's error codes, so messages read as the reference's.
-const char* go_regexp_error(RE2::ErrorCode code) {
-  switch (code) {
-    case RE2::ErrorBadEscape: return "invalid escape sequence";
-    case RE2::ErrorBadCharClass: return "invalid character class";
-    case RE2::ErrorBadCharRange: return "invalid character class range";
-    case RE2::ErrorMissingBracket: return "missing closing ]";
-    case RE2::ErrorMissingParen: return "missing closing )";
-    case RE2::ErrorUnexpectedParen: return "unexpected )";
-    case RE2::ErrorTrailingBackslash: return "trailing backslash at end of expression";
-    case RE2::ErrorRepeatArgument: return "missing argument to repetition operator";
-    case RE2::ErrorRepeatSize: return "invalid repeat count";
-    case RE2::ErrorRepeatOp: return "invalid nested repetition operator";
-    case RE2::ErrorBadPerlOp: return "invalid or unsupported Perl syntax";
-    case RE2::ErrorBadUTF8: return "invalid UTF-8";
-    case RE2::ErrorBadNamedCapture: return "invalid named capture";
-    case RE2::ErrorPatternTooLarge: return "expression too large";
-    default: return "regexp/syntax: internal error";
-  }
-}
-
 // The reference's matchesEmpty: only = and =~ can match the empty string; != and !~ never count.
 bool matches_empty(const Matcher& m) {
   if (m.type() == MatchType::kEqual) {
@@ -120,9 +99,7 @@ Result<void> validate_matcher_fields(MatchType type, std::string_view name, std:
   opts.set_log_errors(false);
   RE2 re(re2::StringPiece(value.data(), value.size()), opts);
   if (!re.ok()) {
-    std::string arg = re.error_arg().empty() ? std::string(value) : re.error_arg();
-    return make_error("invalid regular expression " + go_quote(value) + ": error parsing regexp: " +
-                      go_regexp_error(re.error_code()) + ": `" + arg + "`");
+    return make_error("invalid regular expression " + go_quote(value) + ": " + tocsin::go_regexp_error(re));
   }
   if (cacheable) {
     std::lock_guard lock(valid_mu);

@@ -158,7 +158,7 @@ TEST_CASE("UTF-8 parser (Alertmanager 0.27+ matcher/parse)") {
                "'=~' or '!~'"},
       {"foo=bar baz=qux", "error: 8:11: unexpected baz: expected a comma or close brace"},
       {"{foo=bar}}", "error: 9:10: }: expected end of input"},
-      {"foo=~(", "error: failed to create matcher: error parsing regexp: missing ): ^(?:()$"},
+      {"foo=~(", "error: failed to create matcher: error parsing regexp: missing closing ): `^(?:()$`"},
   };
   for (const auto& [in, want] : cases) {
     const std::string input = in;
