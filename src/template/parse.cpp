@@ -30,6 +30,7 @@ struct Token {
   size_t pos;
   int line;
   bool space_before = false;
+  int action_line = 0;  // Error: the line of the {{ of the action the lexer stopped in
 };
 
 struct ParseError {
@@ -118,9 +119,11 @@ class Lexer {
       const int action_line = line_at(open);
       try {
         pos = lex_action(p, trim_next);
-      } catch (ParseError& e) {
-        e.action_line = action_line;
-        throw;
+      } catch (const ParseError& e) {
+        // As Go's lexer, whose error is one more item: a parse error on an earlier token of the
+        // action is reported first ({{ .Foo } gives 'unexpected "}" in operand', not "unclosed action").
+        toks_.push_back({Tok::Error, e.message, s_.size(), e.line, false, action_line});
+        break;
       }
       if (stopped_) {
         break;
@@ -560,7 +563,7 @@ class Parser {
     const Token& t = toks_[std::min(i_, toks_.size() - 1)];
     last_line_ = t.line;
     if (t.type == Tok::Error) {
-      throw ParseError{t.line, t.val};
+      throw ParseError{t.line, t.val, t.action_line};
     }
     if (i_ < toks_.size() - 1) {
       ++i_;

@@ -199,6 +199,14 @@ TEST_CASE("other characters in an action are unexpected items, as Go's lexer emi
   CHECK(render("{{ \xc3\xa9 }}") == "ERR template: :1: function \"\xc3\xa9\" not defined");
 }
 
+TEST_CASE("a lexer error is one more item: a parse error on an earlier token of the action comes first") {
+  CHECK(render("{{ .S }\n") == "ERR template: :1: unexpected \"}\" in operand");
+  CHECK(render("{{ .S }") == "ERR template: :1: unexpected \"}\" in operand");
+  CHECK(render("{{ if .S } }}\n{{ .S \n") == "ERR template: :1: unexpected \"}\" in operand");
+  CHECK(render("{{ .S | }\n") == "ERR template: :1: unexpected \"}\" in command");
+  CHECK(render("{{ .S \"abc }}") == "ERR template: :1: unterminated quoted string");
+}
+
 TEST_CASE("title as Go's cases.Title: special title cases, final sigma, UAX #29 joiners") {
   CHECK(render("{{ title \"\xce\xa3\xce\x91\xce\xa3 \xef\xac\x81ne stra\xc3\x9f" "e \xc3\x9f\" }}") ==
         "\xce\xa3\xce\xb1\xcf\x82 Fine Stra\xc3\x9f" "e Ss");
