@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "app/subcommands.hpp"
 #include "config/config.hpp"
 #include "config/route_tests.hpp"
 #include "core/labels.hpp"
@@ -174,15 +175,15 @@ std::optional<Args> parse_args(int argc, char** argv, int first, std::string& er
   return a;
 }
 
-std::optional<config::Config> load_config(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    std::fprintf(stderr, "tocsin: error: path '%s' does not exist or is not a file\n", path.c_str());
+// `blank_line`: amtool's routes test ends the error with an empty line, its routes show does not.
+std::optional<config::Config> load_config(const std::string& path, bool blank_line) {
+  if (auto bad = app::missing_file_error(path)) {
+    std::fprintf(stderr, "tocsin: error: %s\n\n", bad->c_str());
     return std::nullopt;
   }
   auto cfg = config::load_file(path);
   if (!cfg) {
-    std::fprintf(stderr, "tocsin: error: %s\n\n", cfg.error().c_str());
+    std::fprintf(stderr, "tocsin: error: %s\n%s", cfg.error().c_str(), blank_line ? "\n" : "");
     return std::nullopt;
   }
   return std::move(cfg).value();
@@ -193,7 +194,7 @@ int routes_show(const Args& a) {
   if (!file && a.positional.size() == 1) file = a.positional[0];
   if (!file) return fail_usage("you have to give the config file (--config.file=FILE)");
   if (a.positional.size() > (a.config_file ? 0u : 1u)) return fail_usage("unexpected " + a.positional.back());
-  auto cfg = load_config(*file);
+  auto cfg = load_config(*file, false);
   if (!cfg) return 1;
   std::cout << "Routing tree:\n" << draw_tree(full_tree(*cfg->route)) << "\n";
   return 0;
@@ -201,7 +202,7 @@ int routes_show(const Args& a) {
 
 // amtool config routes test: one label set, the receivers it reaches on one line.
 int routes_test_labels(const Args& a) {
-  auto cfg = load_config(*a.config_file);
+  auto cfg = load_config(*a.config_file, true);
   if (!cfg) return 1;
   std::vector<LabelSet::Pair> pairs;
   for (const auto& l : a.positional) {

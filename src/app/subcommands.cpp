@@ -1,11 +1,14 @@
 // subcommands.cpp: the offline tools that share the daemon's parsers.
 #include "app/subcommands.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "app/routes_cmd.hpp"
 #include "app/template_cmd.hpp"
@@ -14,23 +17,44 @@
 
 namespace tocsin::app {
 
+std::optional<std::string> missing_file_error(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(st)) return "path '" + path + "' does not exist";
+  if (std::filesystem::is_directory(st)) {
+    // kingpin names the directory by its base name, as Go's FileInfo.Name().
+    std::string base = path;
+    while (base.size() > 1 && base.back() == '/') base.pop_back();
+    if (const size_t slash = base.rfind('/'); slash != std::string::npos && base.size() > 1) {
+      base = base.substr(slash + 1);
+    }
+    return "'" + base + "' is a directory";
+  }
+  return std::nullopt;
+}
+
 namespace {
 
+// As amtool: errors end with an empty line (its kingpin.Fatalf("%v\n")), but for the terminal check.
 int check_config(int argc, char** argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: tocsin check-config FILE...\n");
-    return 1;
+  std::vector<std::string> files(argv + 2, argv + argc);
+  if (files.empty()) {
+    // No file: the configuration comes on standard input, as amtool reads it (not from a terminal).
+    if (isatty(STDIN_FILENO) != 0) {
+      std::fprintf(stderr, "tocsin: error: Failed to read from standard input\n");
+      return 1;
+    }
+    files.emplace_back("/dev/stdin");
   }
   // As amtool's kingpin ExistingFiles argument: a missing path stops everything before any check.
-  for (int i = 2; i < argc; ++i) {
-    std::error_code ec;
-    if (!std::filesystem::exists(argv[i], ec)) {
-      std::fprintf(stderr, "tocsin: error: path '%s' does not exist\n", argv[i]);
+  for (const auto& f : files) {
+    if (auto bad = missing_file_error(f)) {
+      std::fprintf(stderr, "tocsin: error: %s\n\n", bad->c_str());
       return 1;
     }
   }
   int failed = 0;
-  for (int i = 2; i < argc; ++i) {
+  for (const auto& file : files) {
     bool ok = false;
     // Template files are parsed as the daemon would load them, on top of the default templates.
     auto check_templates = [](const std::vector<std::string>& globs) -> Result<void> {
@@ -41,12 +65,12 @@ int check_config(int argc, char** argv) {
       }
       return {};
     };
-    std::cout << config::check_config_report(argv[i], &ok, check_templates);
+    std::cout << config::check_config_report(file, &ok, check_templates);
     if (!ok) ++failed;
   }
   std::cout.flush();
   if (failed > 0) {
-    std::fprintf(stderr, "tocsin: error: failed to validate %d file(s)\n", failed);
+    std::fprintf(stderr, "tocsin: error: failed to validate %d file(s)\n\n", failed);
     return 1;
   }
   return 0;
