@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <random>
 #include <thread>
 
@@ -77,10 +78,13 @@ class TimeMuteStage final : public Stage {
   explicit TimeMuteStage(const Muters& m) : m_(m) {}
   Result<AlertList> exec(StageContext& ctx, AlertList alerts) override {
     if (!m_.time_muted) return alerts;
-    if (ctx.mute_time_intervals.empty() && ctx.active_time_intervals.empty()) return alerts;
-    if (m_.time_muted(ctx.mute_time_intervals, ctx.active_time_intervals, ctx.now)) {
-      LOG_DEBUG({"msg", "Notifications not sent, route is not within active time or is muted"},
-                {"aggrGroup", ctx.group_key});
+    // The reference's two stages in its order: active time first, then mute time, each with its line.
+    if (!ctx.active_time_intervals.empty() && m_.time_muted({}, ctx.active_time_intervals, ctx.now)) {
+      LOG_DEBUG({"component", "dispatcher"}, {"msg", "Notifications not sent, route is not within active time"});
+      return AlertList{};
+    }
+    if (!ctx.mute_time_intervals.empty() && m_.time_muted(ctx.mute_time_intervals, {}, ctx.now)) {
+      LOG_DEBUG({"component", "dispatcher"}, {"msg", "Notifications not sent, route is within mute time"});
       return AlertList{};
     }
     return alerts;
@@ -154,42 +158,51 @@ class RetryStage final : public Stage {
       m.latency.histogram(lv).observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       m.requests.counter(lv).inc();
       if (r.ok) {
-        LOG_DEBUG({"component", "dispatcher"}, {"msg", "Notify success"}, {"receiver", ctx.receiver},
-                  {"integration", integration_str()}, {"aggrGroup", ctx.group_key}, {"attempts", std::to_string(attempt)});
+        // The reference's keys and order (its logger carries receiver and integration before msg);
+        // a success after failed attempts is worth an info line.
+        if (attempt > 1) {
+          LOG_INFO({"component", "dispatcher"}, {"receiver", ctx.receiver}, {"integration", integration_str()},
+                   {"msg", "Notify success"}, {"attempts", attempt});
+        } else {
+          LOG_DEBUG({"component", "dispatcher"}, {"receiver", ctx.receiver}, {"integration", integration_str()},
+                    {"msg", "Notify success"}, {"attempts", attempt});
+        }
         return alerts;
       }
       m.requests_failed.counter(lv).inc();
       if (!r.retry) {
-        fail(ctx, attempt, r.error);
-        return Error{integration_str() + ": notify retry canceled due to unrecoverable error after " +
-                     std::to_string(attempt) + " attempts: " + r.error};
+        fail();
+        return Error{prefix(ctx) + "notify retry canceled due to unrecoverable error after " + std::to_string(attempt) +
+                     " attempts: " + r.error};
       }
-      if (r.error == last_err) {
-        // Every attempt gets a line at debug; a new error also gets one at warn.
-        LOG_DEBUG({"component", "dispatcher"}, {"msg", "Notify attempt failed, will retry later"},
-                  {"receiver", ctx.receiver}, {"integration", integration_str()}, {"aggrGroup", ctx.group_key},
-                  {"attempts", std::to_string(attempt)}, {"err", r.error});
-      } else {
-        LOG_WARN({"component", "dispatcher"}, {"msg", "Notify attempt failed, will retry later"},
-                 {"receiver", ctx.receiver}, {"integration", integration_str()}, {"aggrGroup", ctx.group_key},
-                 {"attempts", std::to_string(attempt)}, {"err", r.error});
-        last_err = r.error;
+      // As the reference: a warn line for an error unlike the previous attempt's, none once the flush's
+      // deadline has passed (the failure line then reports it) nor at shutdown.
+      // (A request cut by the deadline ends a moment before it: its error says so.)
+      const bool past_deadline = deps_.clock->now() >= ctx.deadline ||
+                                 r.error.find("context deadline exceeded") != std::string::npos;
+      const bool stopping = deps_.stopping && deps_.stopping->load();
+      if (r.error != last_err && !past_deadline && !stopping) {
+        LOG_WARN({"component", "dispatcher"}, {"receiver", ctx.receiver}, {"integration", integration_str()},
+                 {"msg", "Notify attempt failed, will retry later"}, {"attempts", attempt}, {"err", r.error});
       }
+      last_err = r.error;
       // Exponential backoff: 500 ms × 1.5 each attempt, ±50 % jitter, at most 60 s, until the deadline.
       std::uniform_real_distribution<double> jitter(0.5, 1.5);
       auto wait = std::chrono::duration_cast<Duration>(interval * jitter(rng));
       interval = std::min<Duration>(std::chrono::duration_cast<Duration>(interval * 1.5), std::chrono::seconds(60));
       const TimePoint wake = deps_.clock->now() + wait;
       if (wake >= ctx.deadline) {
-        fail(ctx, attempt, r.error);
-        return Error{integration_str() + ": notify retry canceled after " + std::to_string(attempt) +
+        // The reference notices the deadline at the top of its next round: it counts that round.
+        fail();
+        return Error{prefix(ctx) + "notify retry canceled after " + std::to_string(attempt + 1) +
                      " attempts: " + r.error};
       }
       // Sleep in small steps so shutdown is not held up by a long backoff.
       while (deps_.clock->now() < wake) {
         if (deps_.stopping && deps_.stopping->load()) {
-          fail(ctx, attempt, r.error);
-          return Error{integration_str() + ": notify retry canceled at shutdown: " + r.error};
+          fail();
+          return Error{prefix(ctx) + "notify retry canceled after " + std::to_string(attempt + 1) +
+                       " attempts: " + r.error};
         }
         std::this_thread::sleep_for(std::min<Duration>(wake - deps_.clock->now(), std::chrono::milliseconds(50)));
       }
@@ -198,12 +211,9 @@ class RetryStage final : public Stage {
 
  private:
   std::string integration_str() const { return in_.name + "[" + std::to_string(in_.index) + "]"; }
-  void fail(const StageContext& ctx, int attempts, const std::string& err) {
-    Metrics::get().failed.counter({in_.name}).inc();
-    LOG_ERROR({"component", "dispatcher"}, {"msg", "Notify for alerts failed"}, {"receiver", ctx.receiver},
-              {"integration", integration_str()}, {"aggrGroup", ctx.group_key},
-              {"attempts", std::to_string(attempts)}, {"err", err});
-  }
+  // The reference wraps a retry's error as "<receiver>/<integration>: ...".
+  std::string prefix(const StageContext& ctx) const { return ctx.receiver + "/" + integration_str() + ": "; }
+  void fail() { Metrics::get().failed.counter({in_.name}).inc(); }
   const receivers::Integration& in_;
   const PipelineDeps& deps_;
 };
@@ -274,7 +284,31 @@ Pipeline::Pipeline(PipelineDeps deps, std::map<std::string, std::vector<receiver
   Metrics::get();
 }
 
+std::string alert_log_text(const Alert& a, TimePoint now) {
+  char fp[17];
+  std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(a.fingerprint));
+  std::string s{a.labels.get("alertname").value_or("")};
+  s += '[';
+  s.append(fp, 7);
+  s += "][";
+  s += a.resolved_at(now) ? "resolved" : "active";
+  s += ']';
+  return s;
+}
+
+std::string alerts_log_text(const AlertList& alerts, TimePoint now) {
+  std::string s = "[";
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    if (i > 0) s += ' ';
+    s += alert_log_text(*alerts[i], now);
+  }
+  s += ']';
+  return s;
+}
+
 bool Pipeline::run(const dispatch::FlushJob& job) {
+  LOG_DEBUG({"component", "dispatcher"}, {"aggrGroup", job.group_key}, {"msg", "flushing"},
+            {"alerts", alerts_log_text(job.alerts, job.now)});
   auto it = receivers_.find(job.opts.receiver);
   if (it == receivers_.end()) return true;
   StageContext base;
@@ -293,10 +327,14 @@ bool Pipeline::run(const dispatch::FlushJob& job) {
   TimeMuteStage time_mute(deps_.muters);
   FilterStage silence(deps_.muters.silenced);
   auto pre = run_stages({&inhibit, &time_mute, &silence}, base, job.alerts);
-  if (!pre) return false;
+  if (!pre) {
+    failed(job, pre.error());
+    return false;
+  }
   if (pre->empty()) return true;
 
-  bool ok = true;
+  // The reference's fanout: every integration runs, and their errors are joined into one.
+  std::string errors;
   for (const auto& integ : it->second) {
     StageContext ctx = base;
     const std::string key = job.opts.receiver + "/" + integ.name + "/" + std::to_string(integ.index);
@@ -304,9 +342,22 @@ bool Pipeline::run(const dispatch::FlushJob& job) {
     RetryStage retry(integ, deps_);
     RecordStage record(deps_.nflog, key, *deps_.clock);
     auto r = run_stages({&dedup, &retry, &record}, ctx, *pre);
-    if (!r) ok = false;
+    if (!r) errors += (errors.empty() ? "" : "; ") + r.error();
   }
-  return ok;
+  if (errors.empty()) return true;
+  failed(job, errors);
+  return false;
+}
+
+void Pipeline::failed(const dispatch::FlushJob& job, const std::string& err) const {
+  // One line per failed flush, as the reference's dispatcher writes it; at debug when the flush was
+  // cut short by shutdown (the reference's canceled context).
+  const long long n = static_cast<long long>(job.alerts.size());
+  if (deps_.stopping && deps_.stopping->load()) {
+    LOG_DEBUG({"component", "dispatcher"}, {"msg", "Notify for alerts failed"}, {"num_alerts", n}, {"err", err});
+  } else {
+    LOG_ERROR({"component", "dispatcher"}, {"msg", "Notify for alerts failed"}, {"num_alerts", n}, {"err", err});
+  }
 }
 
 }  // namespace tocsin::notify

@@ -73,9 +73,16 @@ class Pipeline {
   bool run(const dispatch::FlushJob& job);
 
  private:
+  // Logs a failed flush (the reference's "Notify for alerts failed").
+  void failed(const dispatch::FlushJob& job, const std::string& err) const;
   PipelineDeps deps_;
   std::map<std::string, std::vector<receivers::Integration>> receivers_;
 };
+
+// An alert as the reference's logs print it: name[first 7 hex digits of the fingerprint][active|resolved],
+// and a list of them as Go's %v prints a slice: "[A[f2ff759][active] B[e477138][resolved]]".
+std::string alert_log_text(const Alert& a, TimePoint now);
+std::string alerts_log_text(const AlertList& alerts, TimePoint now);
 
 // Minimum time a flush's notifications get before they are abandoned (the reference's MinTimeout).
 inline constexpr Duration kMinNotifyTimeout = std::chrono::seconds(10);
