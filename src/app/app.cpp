@@ -38,6 +38,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/time.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/driver.hpp"
 #include "inhibit/inhibitor.hpp"
@@ -235,6 +236,29 @@ double config_hash(const std::string& data) {
   return static_cast<double>(v);
 }
 
+// The reference's build_context line, with what /api/v2/status reports as the build.
+std::string build_context() {
+#if defined(__x86_64__)
+  const char* arch = "amd64";
+#elif defined(__aarch64__)
+  const char* arch = "arm64";
+#else
+  const char* arch = "unknown";
+#endif
+  return std::string("(go=none (C++20), platform=linux/") + arch + ", user=tocsin, date=" + __DATE__ + ")";
+}
+
+// A listener's address as Go's l.Addr() prints it: the wildcard as [::] (Go's dual-stack socket),
+// localhost resolved, an IPv6 host bracketed, the port actually bound.
+std::string bound_address(const std::string& addr, int port) {
+  std::string host = addr.substr(0, addr.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty() || host == "0.0.0.0" || host == "::") host = "::";
+  if (host == "localhost") host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return host + ":" + std::to_string(port);
+}
+
 std::string random_name() {
   static const char* kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   std::random_device rd;
@@ -293,7 +317,11 @@ class Daemon {
       }
     }
 
-    LOG_INFO({"msg", "Starting tocsin"}, {"version", TOCSIN_VERSION});
+    // The reference's first two lines, with the version /api/v2/status reports (the API level in
+    // version, tocsin's own in branch and revision).
+    LOG_INFO({"msg", "Starting Alertmanager"},
+             {"version", "(version=0.25.0, branch=tocsin, revision=tocsin-" TOCSIN_VERSION ")"});
+    LOG_INFO({"build_context", build_context()});
     register_metrics();
 
     // State first: a database we cannot read stops the start, it never starts empty.
@@ -319,6 +347,7 @@ class Daemon {
     auto loaded = alerts_->load();
     if (!loaded) return fatal(loaded.error());
 
+    LOG_DEBUG({"externalURL", external_url_});
     // Config, logged as the reference's coordinator logs it.
     LOG_INFO({"component", "configuration"}, {"msg", "Loading configuration file"}, {"file", flags_.config_file});
     auto cfg = config::load_file(flags_.config_file);
@@ -340,6 +369,12 @@ class Daemon {
     config_success();
 
     alerts_->subscribe([this](const std::vector<AlertPtr>& batch) {
+      if (log::enabled(log::Level::kDebug)) {
+        const TimePoint now = clock_.now();
+        for (const auto& a : batch) {
+          LOG_DEBUG({"component", "dispatcher"}, {"msg", "Received alert"}, {"alert", notify::alert_log_text(*a, now)});
+        }
+      }
       auto gen = current();
       gen->runtime->inhibitor->update(batch);
       dispatcher_->process(batch, clock_.now());
@@ -371,10 +406,7 @@ class Daemon {
     });
     driver_->add_periodic(std::chrono::seconds(30), [this] { dispatcher_->drop_empty(); });
     driver_->add_periodic(*gc_interval, [this] { alerts_->gc(clock_.now()); });
-    driver_->add_periodic(*maint_interval, [this] {
-      silences_->gc();
-      nflog_->gc();
-    });
+    driver_->add_periodic(*maint_interval, [this] { maintenance(); });
     driver_->start();
 
     if (!flags_.cluster_listen_address.empty()) {
@@ -426,8 +458,8 @@ class Daemon {
         tls->cipher_suites = web->tls.cipher_suites;
         tls->curve_preferences = web->tls.curve_preferences;
       }
-      LOG_INFO({"msg", tls ? "TLS is enabled." : "TLS is disabled."}, {"users", std::to_string(web->basic_auth_users.size())});
     }
+    LOG_DEBUG({"routePrefix", route_prefix_});
 
     net::ServerLimits limits;
     try {
@@ -438,8 +470,14 @@ class Daemon {
     for (const auto& addr : flags_.web_listen_addresses) {
       auto srv = net::make_http_server(addr, handler, limits, http_threads(), tls ? &*tls : nullptr);
       auto port = srv->start();
-      if (!port) return fatal("listen on " + addr + ": " + port.error());
-      LOG_INFO({"msg", "Listening"}, {"address", addr}, {"port", std::to_string(*port)});
+      if (!port) {
+        LOG_ERROR({"msg", "Listen error"}, {"err", "listen tcp " + addr + ": " + port.error()});
+        return 1;
+      }
+      // As the exporter-toolkit logs each listener (HTTP/2 is not offered over TLS here).
+      const std::string bound = bound_address(addr, *port);
+      LOG_INFO({"msg", "Listening on"}, {"address", bound});
+      LOG_INFO({"msg", tls ? "TLS is enabled." : "TLS is disabled."}, {"http2", false}, {"address", bound});
       servers_.push_back(std::move(srv));
     }
     ready_ = true;
@@ -454,6 +492,8 @@ class Daemon {
     // In-flight notifications get a bounded time to finish; queued ones are dropped (their groups
     // flush again after the restart, and the nflog keeps what was sent from being sent twice).
     const bool drained = executor_->stop(std::chrono::seconds(5));
+    // The reference's maintenance at exit (its final snapshot); here a last GC before the flush.
+    maintenance();
     if (auto r = db_->flush(); !r) LOG_ERROR({"msg", "final flush failed"}, {"err", r.error()});
     db_.reset();
     if (!drained) {
@@ -465,6 +505,21 @@ class Daemon {
   }
 
  private:
+  // Silence and nflog GC, logged as the reference logs its maintenance (size: the entries kept, where
+  // the reference reports its snapshot's bytes).
+  void maintenance() {
+    auto run = [](const char* component, auto&& gc, auto&& size) {
+      LOG_DEBUG({"component", component}, {"msg", "Running maintenance"});
+      const auto start = std::chrono::steady_clock::now();
+      gc();
+      const auto took = std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - start);
+      LOG_DEBUG({"component", component}, {"msg", "Maintenance done"}, {"duration", format_go_duration(took)},
+                {"size", static_cast<long long>(size())});
+    };
+    run("nflog", [this] { nflog_->gc(); }, [this] { return nflog_->size(); });
+    run("silences", [this] { silences_->gc(); }, [this] { return silences_->size(); });
+  }
+
   int fatal(const std::string& msg) {
     LOG_ERROR({"msg", msg});
     return 1;
@@ -523,7 +578,17 @@ class Daemon {
       auto inh = weak_inh.lock();
       return inh && inh->inhibited_by(a.labels, a.fingerprint, clock_.now()).has_value();
     };
-    deps.muters.silenced = [this](const Alert& a) { return !silences_->silenced_by(a.labels, a.fingerprint).empty(); };
+    deps.muters.silenced = [this](const Alert& a) {
+      const auto ids = silences_->silenced_by(a.labels, a.fingerprint);
+      if (!ids.empty()) {
+        // The reference's silencer line for an alert that silences apply to (no component: its
+        // silencer logs with the root logger).
+        const auto n = static_cast<long long>(ids.size());
+        LOG_DEBUG({"msg", "determined current silences state"}, {"now", format_rfc3339_nano(clock_.now())},
+                  {"total", n}, {"active", n}, {"pending", 0});
+      }
+      return !ids.empty();
+    };
     deps.muters.time_muted = [intervals](const std::vector<std::string>& mute, const std::vector<std::string>& active,
                                          TimePoint now) { return intervals->muted(mute, active, now); };
     g.pipeline = std::make_shared<notify::Pipeline>(std::move(deps), std::move(integrations));
