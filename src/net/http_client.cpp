@@ -1,6 +1,7 @@
 // http_client.cpp: http_send, the synchronous libcurl HTTP client that receivers use. One easy handle a
 // thread keeps connections alive between calls; every call has a connect timeout and a body cap.
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 
 #include "net/curl_common.hpp"
@@ -86,6 +87,58 @@ std::string apply_server_name(CURL* h, const OutgoingRequest& req, detail::SList
   return url;
 }
 
+// The error Go's http.Client reports for the failures a receiver commonly meets, which the
+// reference's logs carry after 'Post "<url>": ': a refused or unreachable connection, a failed
+// lookup, and the flush's deadline (the only total timeout set here, as the reference's context).
+// Other failures keep libcurl's words.
+std::string go_error_text(CURL* h, CURLcode code, const char* errbuf, const std::string& url) {
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    return "context deadline exceeded";
+  }
+  std::string host;
+  std::string port;
+  if (CURLU* u = curl_url()) {
+    char* hp = nullptr;
+    char* pp = nullptr;
+    if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+      if (curl_url_get(u, CURLUPART_HOST, &hp, 0) == CURLUE_OK) host = hp;
+      if (curl_url_get(u, CURLUPART_PORT, &pp, CURLU_DEFAULT_PORT) == CURLUE_OK) port = pp;
+    }
+    curl_free(hp);
+    curl_free(pp);
+    curl_url_cleanup(u);
+  }
+  if (code == CURLE_COULDNT_RESOLVE_HOST && !host.empty()) {
+    return "dial tcp: lookup " + host + ": no such host";
+  }
+  if (code == CURLE_COULDNT_CONNECT) {
+    long os_errno = 0;
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+    const char* why = os_errno == ECONNREFUSED    ? "connection refused"
+                      : os_errno == EHOSTUNREACH  ? "no route to host"
+                      : os_errno == ENETUNREACH   ? "network is unreachable"
+                                                  : nullptr;
+    char* ip = nullptr;
+    long ip_port = 0;
+    std::string addr;
+    if (curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != nullptr && ip[0] != '\0' &&
+        curl_easy_getinfo(h, CURLINFO_PRIMARY_PORT, &ip_port) == CURLE_OK && ip_port > 0) {
+      const bool v6 = std::strchr(ip, ':') != nullptr;
+      if (v6) addr += '[';
+      addr += ip;
+      if (v6) addr += ']';
+      addr += ':';
+      addr += std::to_string(ip_port);
+    } else if (!host.empty()) {
+      addr = host + ":" + port;
+    }
+    if (why != nullptr && !addr.empty()) {
+      return "dial tcp " + addr + ": connect: " + why;
+    }
+  }
+  return detail::curl_error_text(code, errbuf);
+}
+
 ClientResponse send_with(CURL* h, const OutgoingRequest& req) {
   ClientResponse res;
   char errbuf[CURL_ERROR_SIZE];
@@ -165,7 +218,7 @@ ClientResponse send_with(CURL* h, const OutgoingRequest& req) {
   CURLcode code = curl_easy_perform(h);
   if (code != CURLE_OK) {
     res.status = 0;
-    res.error = detail::curl_error_text(code, errbuf);
+    res.error = go_error_text(h, code, errbuf, req.url);
     res.body.clear();
     res.headers.items.clear();
   } else {
