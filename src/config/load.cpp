@@ -1502,11 +1502,7 @@ std::vector<std::string> Receiver::unsupported_integrations() const {
   auto add = [&](const char* key, size_t n) {
     if (n > 0) out.emplace_back(key);
   };
-  add("discord_configs", discord_configs.size());
   add("incidentio_configs", incidentio_configs.size());
-  add("wechat_configs", wechat_configs.size());
-  add("sns_configs", sns_configs.size());
-  add("webex_configs", webex_configs.size());
   add("jira_configs", jira_configs.size());
   add("rocketchat_configs", rocketchat_configs.size());
   return out;

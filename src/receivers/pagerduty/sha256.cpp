@@ -56,7 +56,7 @@ void compress(std::array<uint32_t, 8>& h, const unsigned char* block) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
+std::string sha256(std::string_view data) {
   std::array<uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   std::string msg(data);
@@ -71,12 +71,21 @@ std::string sha256_hex(std::string_view data) {
   for (size_t off = 0; off < msg.size(); off += 64) {
     compress(h, reinterpret_cast<const unsigned char*>(msg.data() + off));
   }
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (uint32_t v : h) {
-    for (int i = 28; i >= 0; i -= 4) {
-      out += kHex[(v >> i) & 0xf];
+    for (int i = 24; i >= 0; i -= 8) {
+      out += static_cast<char>((v >> i) & 0xff);
     }
+  }
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : sha256(data)) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xf];
   }
   return out;
 }

@@ -1,0 +1,118 @@
+// discord.cpp: builds the reference's Discord webhook body ({"content", "embeds": [{title, description,
+// color}]}) and posts it; 2xx succeeds, 5xx and transport errors are retried, other codes are not.
+#include "receivers/discord/discord.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/log.hpp"
+#include "receivers/http_options.hpp"
+#include "receivers/integrations.hpp"
+#include "receivers/notify_util.hpp"
+
+namespace tocsin::receivers {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// The embed colours the reference picks: red while any alert fires, green once all are resolved.
+constexpr int kColorFiring = 0x992D22;
+constexpr int kColorResolved = 0x2ECC71;
+
+// Discord's documented limits (embed title 256, embed description 4096, content 2000 characters).
+// The reference 0.25 sends longer texts as they are and Discord answers 400; later releases cut
+// them, which is what we do: a notification that would be refused goes out shortened, with a warning.
+constexpr size_t kMaxTitleRunes = 256;
+constexpr size_t kMaxDescriptionRunes = 4096;
+constexpr size_t kMaxContentRunes = 2000;
+
+std::string cut(std::string s, size_t max, const char* what, const NotifyContext& ctx) {
+  bool truncated = false;
+  std::string out = truncate_in_runes(s, max, &truncated);
+  if (truncated) {
+    LOG_WARN({"integration", "discord"}, {"msg", std::string("Truncated ") + what}, {"key", ctx.group_key},
+             {"max_runes", std::to_string(max)});
+  }
+  return out;
+}
+
+class DiscordNotifier final : public Notifier {
+ public:
+  DiscordNotifier(config::DiscordConfig cfg, TemplatesPtr templates)
+      : cfg_(std::move(cfg)), templates_(templates_or_defaults(std::move(templates))) {}
+
+  NotifyResult notify(const NotifyContext& ctx, const AlertList& alerts) override {
+    auto body = discord_payload(cfg_, *templates_, ctx, alerts);
+    if (!body) {
+      return NotifyResult::failure(body.error(), false);
+    }
+    net::OutgoingRequest req;
+    req.method = "POST";
+    if (!cfg_.webhook_url_file.empty()) {
+      auto u = read_secret_file(cfg_.webhook_url_file);
+      if (!u) {
+        return NotifyResult::failure("read webhook_url_file: " + u.error(), false);
+      }
+      req.url = *u;
+    } else {
+      req.url = cfg_.webhook_url.value();
+    }
+    auto opts = client_options(cfg_.http_config);
+    if (!opts) {
+      return NotifyResult::failure(opts.error(), false);
+    }
+    req.options = std::move(*opts);
+    req.options.timeout = request_timeout(ctx);
+    req.headers.set("Content-Type", "application/json");
+    req.body = std::move(*body);
+    auto resp = net::http_send(req);
+    if (resp.status == 0) {
+      // The webhook URL carries its token: never in an error.
+      return NotifyResult::failure("Post \"<redacted>\": " + resp.error, true);
+    }
+    return check_status("discord", resp);
+  }
+
+ private:
+  config::DiscordConfig cfg_;
+  TemplatesPtr templates_;
+};
+
+}  // namespace
+
+Result<std::string> discord_payload(const config::DiscordConfig& cfg, const tmpl::Templates& templates,
+                                    const NotifyContext& ctx, const AlertList& alerts) {
+  tmpl::Value data = template_data(ctx, alerts);
+  TextRenderer text(templates, data);
+  std::string title = text(cfg.title);
+  std::string description = text(cfg.message);
+  std::string content = text(cfg.content);
+  if (text.failed()) {
+    return Error{text.error()};
+  }
+  bool firing = false;
+  for (const auto& a : alerts) {
+    firing = firing || !a->resolved_at(ctx.now);
+  }
+  Json embed = Json::object();
+  embed["title"] = cut(std::move(title), kMaxTitleRunes, "title", ctx);
+  embed["description"] = cut(std::move(description), kMaxDescriptionRunes, "message", ctx);
+  embed["color"] = firing ? kColorFiring : kColorResolved;
+  Json msg = Json::object();
+  msg["content"] = cut(std::move(content), kMaxContentRunes, "content", ctx);
+  msg["embeds"] = Json::array({std::move(embed)});
+  // Fields of later releases, absent from 0.25's body unless set.
+  if (!cfg.username.empty()) {
+    msg["username"] = cfg.username;
+  }
+  if (!cfg.avatar_url.empty()) {
+    msg["avatar_url"] = cfg.avatar_url;
+  }
+  return go_json_text(msg.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+std::shared_ptr<Notifier> make_discord(const config::DiscordConfig& c, TemplatesPtr t) {
+  return std::make_shared<DiscordNotifier>(c, std::move(t));
+}
+
+}  // namespace tocsin::receivers
