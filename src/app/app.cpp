@@ -356,14 +356,13 @@ class Daemon {
                 {"err", cfg.error()});
       return 1;
     }
-    auto gen = build_generation(std::make_shared<const config::Config>(std::move(*cfg)));
-    if (!gen) {
-      LOG_ERROR({"component", "configuration"}, {"msg", "Loading configuration file failed"}, {"file", flags_.config_file},
-                {"err", gen.error()});
-      return 1;
-    }
     LOG_INFO({"component", "configuration"}, {"msg", "Completed loading of configuration file"},
              {"file", flags_.config_file});
+    auto gen = build_generation(std::make_shared<const config::Config>(std::move(*cfg)));
+    if (!gen) {
+      apply_failed(gen.error());
+      return 1;
+    }
     dispatcher_ = std::make_unique<dispatch::Dispatcher>(gen->runtime->config->route);
     install(std::move(*gen));
     config_success();
@@ -541,7 +540,7 @@ class Daemon {
     auto templates = tmpl::Templates::with_defaults();
     if (!templates) return Error{"default templates: " + templates.error()};
     for (const auto& glob : cfg->templates) {
-      if (auto r = templates->add_glob(glob); !r) return Error{r.error()};
+      if (auto r = templates->add_glob(glob); !r) return Error{"failed to parse templates: " + r.error()};
     }
     g.templates = std::make_shared<const tmpl::Templates>(std::move(*templates));
 
@@ -557,7 +556,11 @@ class Daemon {
     }
     std::map<std::string, std::vector<receivers::Integration>> integrations;
     for (const auto& r : cfg->receivers) {
-      if (!used.count(r.name)) continue;
+      if (!used.count(r.name)) {
+        LOG_INFO({"component", "configuration"}, {"msg", "skipping creation of receiver not referenced by any route"},
+                 {"receiver", r.name});
+        continue;
+      }
       auto ints = receivers::build_integrations(r, *cfg, g.templates);
       if (!ints) return Error{ints.error()};
       integrations[r.name] = std::move(*ints);
@@ -605,11 +608,19 @@ class Daemon {
     std::lock_guard lock(reload_mu_);
     LOG_INFO({"component", "configuration"}, {"msg", "Loading configuration file"}, {"file", flags_.config_file});
     auto cfg = config::load_file(flags_.config_file);
-    Result<Generation> gen = cfg ? build_generation(std::make_shared<const config::Config>(std::move(*cfg)))
-                                 : Result<Generation>(Error{cfg.error()});
-    if (!gen) {
+    if (!cfg) {
       LOG_ERROR({"component", "configuration"}, {"msg", "Loading configuration file failed"},
-                {"file", flags_.config_file}, {"err", gen.error()});
+                {"file", flags_.config_file}, {"err", cfg.error()});
+      metrics::global().gauge("alertmanager_config_last_reload_successful", "").gauge().set(0);
+      return Error{cfg.error()};
+    }
+    // As the reference: the file is loaded, then building what it describes (templates, receivers)
+    // can still fail.
+    LOG_INFO({"component", "configuration"}, {"msg", "Completed loading of configuration file"},
+             {"file", flags_.config_file});
+    Result<Generation> gen = build_generation(std::make_shared<const config::Config>(std::move(*cfg)));
+    if (!gen) {
+      apply_failed(gen.error());
       metrics::global().gauge("alertmanager_config_last_reload_successful", "").gauge().set(0);
       return Error{gen.error()};
     }
@@ -623,9 +634,16 @@ class Daemon {
     dispatcher_->process(alerts_->list(), now);
     if (driver_) driver_->flush_due();
     config_success();
-    LOG_INFO({"component", "configuration"}, {"msg", "Completed loading of configuration file"},
-             {"file", flags_.config_file});
     return {};
+  }
+
+  // The reference's coordinator line when the loaded file cannot be applied; it carries no level.
+  void apply_failed(const std::string& err) {
+    log::write(log::Level::kNone, TOCSIN_CALLER,
+               {{"component", "configuration"},
+                {"msg", "one or more config change subscribers failed to apply new config"},
+                {"file", flags_.config_file},
+                {"err", err}});
   }
 
   void config_success() {

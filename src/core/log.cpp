@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <vector>
 
 namespace tocsin::log {
@@ -24,6 +25,7 @@ const char* level_name(Level l) {
     case Level::kInfo: return "info";
     case Level::kWarn: return "warn";
     case Level::kError: return "error";
+    case Level::kNone: return "";
   }
   return "info";
 }
@@ -179,7 +181,8 @@ std::string format(Level level, std::string_view caller, std::string_view ts, st
                    Format fmt) {
   std::string line;
   line.reserve(192);
-  const Field head[] = {{"ts", ts}, {"caller", caller}, {"level", level_name(level)}};
+  const Field head_all[] = {{"ts", ts}, {"caller", caller}, {"level", level_name(level)}};
+  const std::span<const Field> head(head_all, level == Level::kNone ? 2 : 3);
   if (fmt == Format::kLogfmt) {
     bool first = true;
     for (const auto& f : head) {

@@ -11,7 +11,9 @@
 
 namespace tocsin::log {
 
-enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+// kNone: a line without a level key, which no --log.level filters out (as go-kit's level filter
+// lets such lines through; the reference writes one when a loaded config cannot be applied).
+enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3, kNone = 4 };
 enum class Format { kLogfmt, kJson };
 
 // Returns false on an unknown name.

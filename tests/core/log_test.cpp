@@ -62,3 +62,12 @@ TEST_CASE("logfmt keeps the order given; JSON sorts keys and types numbers and b
         "{\"a\":\"y\",\"b\":true,\"caller\":\"x.go:1\",\"d\":\"820.798\xc2\xb5s\",\"level\":\"debug\",\"n\":7,"
         "\"ts\":\"T\",\"z\":\"x\"}\n");
 }
+
+TEST_CASE("a line without a level, as the reference's coordinator writes one") {
+  CHECK(log::format(Level::kNone, "x.go:1", "T", {{"msg", "m"}}, Format::kLogfmt) == "ts=T caller=x.go:1 msg=m\n");
+  CHECK(log::format(Level::kNone, "x.go:1", "T", {{"msg", "m"}}, Format::kJson) ==
+        "{\"caller\":\"x.go:1\",\"msg\":\"m\",\"ts\":\"T\"}\n");
+  log::set_level(Level::kError);
+  CHECK(log::enabled(Level::kNone));
+  log::set_level(Level::kInfo);
+}
