@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/utf8.hpp"
+
 namespace tocsin::receivers::gourl {
 
 namespace {
@@ -85,11 +87,21 @@ std::string encode_query(std::vector<std::pair<std::string, std::string>> pairs)
 }
 
 std::string trim_space(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; };
   size_t b = 0;
+  while (b < s.size()) {
+    auto d = utf8::decode(s.substr(b));
+    if (!utf8::is_space(d.rune)) break;
+    b += d.width;
+  }
   size_t e = s.size();
-  while (b < e && space(s[b])) ++b;
-  while (e > b && space(s[e - 1])) --e;
+  while (e > b) {
+    // The last rune: back over at most three continuation bytes, then decode (a stray byte is U+FFFD).
+    size_t start = e - 1;
+    while (start > b && e - start < 4 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+    auto d = utf8::decode(s.substr(start, e - start));
+    if (start + d.width != e || !utf8::is_space(d.rune)) break;
+    e = start;
+  }
   return std::string(s.substr(b, e - b));
 }
 

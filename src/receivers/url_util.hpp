@@ -19,7 +19,7 @@ std::string path_escape(std::string_view s);
 // Go's url.Values.Encode: pairs sorted by key (stable for one key's values), each side QueryEscape'd.
 std::string encode_query(std::vector<std::pair<std::string, std::string>> pairs);
 
-// Go's strings.TrimSpace for ASCII whitespace (\t \n \v \f \r and space) at both ends.
+// Go's strings.TrimSpace: Unicode white space (unicode.IsSpace) cut at both ends.
 std::string trim_space(std::string_view s);
 
 // Appends `path_suffix` (already escaped) to the path of `url` (before its query and fragment). When

@@ -40,6 +40,9 @@ TEST_CASE("gourl: Go's query and path escaping, Values.Encode and TrimSpace") {
   CHECK(gourl::encode_query({{"user", "u"}, {"token", "t"}, {"expire", "3600"}, {"message", "a b"}}) ==
         "expire=3600&message=a+b&token=t&user=u");
   CHECK(gourl::trim_space("\t key \r\n") == "key");
+  CHECK(gourl::trim_space("\u00a0\u2028 k\u00e9y \u3000\u0085") == "k\u00e9y");
+  CHECK(gourl::trim_space("  \xff ") == "\xff");
+  CHECK(gourl::trim_space(" \u00e9") == "\u00e9");
   const std::pair<std::string, std::string> alias{"identifierType", "alias"};
   CHECK(gourl::append_path("http://h/og/", "v2/alerts") == "http://h/og/v2/alerts");
   CHECK(gourl::append_path("http://h/og/?region=eu&tenant=a%20b", "v2/alerts/x/close", &alias) ==
