@@ -3,7 +3,10 @@
 // ListUsers example). End-to-end comparisons with the reference: tests/integration/test_receivers_more_b.py.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include "receivers/discord/discord.hpp"
+#include "receivers/integrations.hpp"
 #include "receivers/sns/sigv4.hpp"
 #include "receivers/sns/sns.hpp"
 #include "receivers/webex/webex.hpp"
@@ -78,7 +81,8 @@ TEST_CASE("discord: body, colours and the 256-character title") {
   const auto& dc = cfg.receivers[0].discord_configs[0];
   auto firing = discord_payload(dc, t, disk_context(), disk_alerts(false));
   REQUIRE(firing);
-  CHECK(*firing == "{\"content\":\"\",\"embeds\":[{\"title\":\"firing \\u003ct\\u003e\",\"description\":\"m \\u0026 2\","
+  CHECK(*firing == "{\"content\":\"\",\"embeds\":[{\"title\":\"firing \\u003ct\\u003e\","
+                   "\"description\":\"m \\u0026 2\","
                    "\"color\":10038562}]}\n");
   auto resolved = discord_payload(dc, t, disk_context(), disk_alerts(true));
   REQUIRE(resolved);
@@ -102,7 +106,8 @@ TEST_CASE("wechat: text and markdown bodies, query escaping") {
                  "\"safe\":\"0\",\"msgtype\":\"text\",\"markdown\":{\"content\":\"\"}}\n");
   auto md = wechat_message(cfg.receivers[0].wechat_configs[1], t, disk_context(), disk_alerts());
   REQUIRE(md);
-  CHECK(*md == "{\"text\":{\"content\":\"\"},\"safe\":\"0\",\"msgtype\":\"markdown\",\"markdown\":{\"content\":\"**x**\"}}\n");
+  CHECK(*md == "{\"text\":{\"content\":\"\"},\"safe\":\"0\",\"msgtype\":\"markdown\","
+               "\"markdown\":{\"content\":\"**x**\"}}\n");
   CHECK(go_query_escape("a b/c+d&é~") == "a+b%2Fc%2Bd%26%C3%A9~");
 }
 
@@ -139,4 +144,90 @@ TEST_CASE("sns: the Publish form, FIFO ids, SMS truncation and the truncated att
   CHECK(sms->body.find("PhoneNumber=%2B1555") != std::string::npos);
   const auto m = sms->body.find("Message=") + 8;
   CHECK(sms->body.find('&', m) - m == 1600);
+}
+
+TEST_CASE("sns: STS AssumeRole request, its answer read, an error answer") {
+  Sink sink;
+  sink.respond(200, "text/xml",
+               "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>"
+               "<Credentials>"
+               "<AccessKeyId>ASIAEXAMPLE</AccessKeyId><SecretAccessKey>role/secret</SecretAccessKey>"
+               "<SessionToken>tok&amp;en</SessionToken><Expiration>2026-01-01T12:15:00Z</Expiration></Credentials>"
+               "</AssumeRoleResult></AssumeRoleResponse>");
+  NotifyContext ctx = disk_context();
+  AssumedRole role;
+  auto r = sts_assume_role(sink.url("/"), "us-east-1", {"AKIDEXAMPLE", kSecret, ""}, "arn:aws:iam::123:role/am", {},
+                           ctx, &role);
+  REQUIRE(r.ok);
+  CHECK(role.creds.access_key == "ASIAEXAMPLE");
+  CHECK(role.creds.secret_key == "role/secret");
+  CHECK(role.creds.session_token == "tok&en");
+  CHECK(role.expires == at("2026-01-01T12:15:00Z"));
+  REQUIRE(sink.got.size() == 1);
+  const auto& req = sink.got[0];
+  CHECK(req.body == "Action=AssumeRole&DurationSeconds=900&RoleArn=arn%3Aaws%3Aiam%3A%3A123%3Arole%2Fam&"
+                    "RoleSessionName=1767268800000000000&Version=2011-06-15");
+  const std::string* auth = req.headers.get("Authorization");
+  REQUIRE(auth != nullptr);
+  CHECK(auth->find("Credential=AKIDEXAMPLE/20260101/us-east-1/sts/aws4_request, "
+                   "SignedHeaders=content-length;content-type;host;x-amz-date, Signature=") == 17);
+
+  sink.respond(403, "text/xml",
+               "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not allowed</Message>"
+               "</Error><RequestId>r</RequestId></ErrorResponse>");
+  r = sts_assume_role(sink.url("/"), "us-east-1", {"AKIDEXAMPLE", kSecret, ""}, "arn:aws:iam::123:role/am", {}, ctx,
+                      &role);
+  CHECK_FALSE(r.ok);
+  CHECK_FALSE(r.retry);
+  CHECK(r.error == "unexpected status code 403: not allowed");
+}
+
+TEST_CASE("sns: credentials from the environment, with a session token signed as X-Amz-Security-Token") {
+  Sink sink;
+  sink.respond(200, "text/xml",
+               "<PublishResponse><PublishResult><MessageId>m</MessageId></PublishResult></PublishResponse>");
+  auto cfg = load_team("  sns_configs:\n  - api_url: " + sink.url("/") +
+                       "\n    topic_arn: arn:aws:sns:us-east-1:1:t\n    sigv4: {region: us-east-1}\n");
+  ::setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", kSecret, 1);
+  ::setenv("AWS_SESSION_TOKEN", "session-token", 1);
+  auto n = make_sns(cfg.receivers[0].sns_configs[0], nullptr);
+  NotifyContext ctx = disk_context();
+  ctx.now = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+  auto r = n->notify(ctx, disk_alerts());
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+  ::unsetenv("AWS_SESSION_TOKEN");
+  CHECK(r.ok);
+  REQUIRE(sink.got.size() == 1);
+  const auto& req = sink.got[0];
+  REQUIRE(req.headers.get("X-Amz-Security-Token") != nullptr);
+  CHECK(*req.headers.get("X-Amz-Security-Token") == "session-token");
+  CHECK(req.headers.get("Authorization")->find("Credential=AKIDENV/") != std::string::npos);
+  CHECK(req.headers.get("Authorization")->find("SignedHeaders=content-length;content-type;host;x-amz-date;"
+                                               "x-amz-security-token,") != std::string::npos);
+  CHECK(*req.headers.get("User-Agent") == "aws-sdk-go/1.44.133 (go1.19.8; linux; amd64)");
+}
+
+TEST_CASE("sns: a 400 with an AWS error is not retried; a 500 is retried by the SDK's rule, then by the pipeline") {
+  Sink sink;
+  auto cfg = load_team("  sns_configs:\n  - api_url: " + sink.url("/") +
+                       "\n    topic_arn: arn:aws:sns:us-east-1:1:t\n"
+                       "    sigv4: {region: us-east-1, access_key: AK, secret_key: SK}\n");
+  auto n = make_sns(cfg.receivers[0].sns_configs[0], nullptr);
+  NotifyContext ctx = disk_context();
+  sink.respond(400, "text/xml",
+               "<ErrorResponse><Error><Code>InvalidParameter</Code><Message>Invalid parameter: TopicArn</Message>"
+               "</Error></ErrorResponse>");
+  auto r = n->notify(ctx, disk_alerts());
+  CHECK_FALSE(r.ok);
+  CHECK_FALSE(r.retry);
+  CHECK(r.error == "unexpected status code 400: Invalid parameter: TopicArn");
+  CHECK(sink.got.size() == 1);
+  sink.respond(500, "text/plain", "");
+  r = n->notify(ctx, disk_alerts());
+  CHECK_FALSE(r.ok);
+  CHECK(r.retry);
+  CHECK(r.error == "unexpected status code 500");
+  CHECK(sink.got.size() == 1 + 4);  // the first try and the SDK's 3 retries
 }

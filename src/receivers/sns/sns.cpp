@@ -1,5 +1,6 @@
 // sns.cpp: the reference's SNS notifier, which runs the AWS SDK for Go v1: credentials (sigv4 keys,
-// else the environment, else the shared credentials file), the region, the endpoint (api_url, else
+// else the environment, else the shared credentials file; then a role assumed through STS when
+// role_arn is set), the region, the endpoint (api_url, else
 // sns.<region>.amazonaws.com), the Publish form, SigV4, the SDK's own retries (3, with its backoff,
 // for 500, throttling answers and transport errors) and then the reference's rule on the final answer
 // (5xx retried by the pipeline, other codes not, a transport error retried).
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <map>
 #include <optional>
 #include <random>
@@ -95,7 +97,7 @@ sigv4::Credentials from_shared_file(const std::string& profile) {
 }
 
 // The SDK's chain, as far as tocsin follows it: explicit keys, then the environment, then the shared
-// credentials file. (No EC2/ECS instance roles and no STS AssumeRole.)
+// credentials file. (No EC2/ECS instance roles, no web identity tokens.)
 Result<sigv4::Credentials> credentials(const config::SigV4Config& s) {
   if (!s.access_key.empty() && !s.secret_key.empty()) {
     return sigv4::Credentials{s.access_key, s.secret_key.value(), ""};
@@ -152,7 +154,8 @@ Endpoint endpoint(std::string raw, const std::string& region) {
 
 std::string xml_unescape(std::string s) {
   static const std::pair<const char*, const char*> kEntities[] = {
-      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&#xA;", "\n"}, {"&#10;", "\n"}, {"&amp;", "&"}};
+      {"&lt;", "<"},     {"&gt;", ">"},   {"&quot;", "\""}, {"&apos;", "'"},
+      {"&#xA;", "\n"}, {"&#10;", "\n"}, {"&amp;", "&"}};
   for (const auto& [from, to] : kEntities) {
     for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + std::string_view(to).size())) {
       s.replace(p, std::string_view(from).size(), to);
@@ -235,15 +238,93 @@ std::chrono::milliseconds sdk_delay(int n, bool throttle, int status, const net:
   return std::chrono::milliseconds(ms);
 }
 
+// One Query API call as the SDK makes it: signed, retried by the SDK's rules, then judged by the
+// reference's (2xx succeeds; else "unexpected status code N: <AWS message>", 5xx retried by the
+// pipeline; a transport error retried). `body` carries the call's answer on success.
+struct AwsCall {
+  Endpoint ep;
+  std::string form;  // the request body
+  std::string region, service;
+  net::ClientOptions options;
+};
+
+NotifyResult aws_call(const AwsCall& call, const sigv4::Credentials& creds, const NotifyContext& ctx,
+                      std::string* body) {
+  // The SDK's own retries happen inside this attempt: time goes on from the attempt's start on the
+  // injected clock, measured by the steady clock (the signature carries the time of each request).
+  const TimePoint start = is_zero(ctx.attempt_at) ? ctx.now : ctx.attempt_at;
+  const auto steady_start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - steady_start);
+  };
+  for (int attempt = 0;; ++attempt) {
+    NotifyContext actx = ctx;
+    actx.attempt_at = start + elapsed();
+    net::OutgoingRequest req;
+    req.method = "POST";
+    req.url = call.ep.url;
+    req.options = call.options;
+    req.options.timeout = request_timeout(actx);
+    req.body = call.form;
+    sigv4::Request sr{"POST", call.ep.host, call.ep.path, call.ep.query,
+                      {{"Content-Length", std::to_string(req.body.size())}, {"Content-Type", kFormType}},
+                      req.body};
+    auto s = sigv4::sign(sr, creds, call.region, call.service, actx.attempt_at);
+    req.headers.set("User-Agent", kSdkUserAgent);
+    req.headers.set("Content-Type", kFormType);
+    req.headers.set("X-Amz-Date", s.amz_date);
+    if (!creds.session_token.empty()) req.headers.set("X-Amz-Security-Token", creds.session_token);
+    req.headers.set("Authorization", s.authorization);
+    auto resp = net::http_send(req);
+
+    AwsError err;
+    bool retry_in_sdk = false, throttle = false;
+    if (resp.status == 0) {
+      retry_in_sdk = true;
+    } else if (resp.status / 100 == 2) {
+      *body = std::move(resp.body);
+      return NotifyResult::success();
+    } else {
+      err = read_error(resp.body);
+      throttle = sdk_throttle(resp.status, err);
+      retry_in_sdk = throttle || sdk_retryable(resp.status, err);
+    }
+    if (retry_in_sdk && attempt < kSdkMaxRetries) {
+      auto delay = sdk_delay(attempt, throttle, resp.status, resp);
+      if (is_zero(ctx.deadline) || start + elapsed() + delay < ctx.deadline) {
+        std::this_thread::sleep_for(delay);
+        continue;
+      }
+    }
+    if (resp.status == 0) {
+      return NotifyResult::failure(
+          "RequestError: send request failed\ncaused by: Post \"" + call.ep.url + "\": " + resp.error, true);
+    }
+    std::string msg = "unexpected status code " + std::to_string(resp.status);
+    if (!err.message.empty()) msg += ": " + err.message;
+    return NotifyResult::failure(msg, resp.status / 100 == 5);
+  }
+}
+
+// The STS endpoint the SDK (1.44, legacy STS endpoints) picks for a region, and its signing region.
+std::pair<std::string, std::string> sts_endpoint(const std::string& region) {
+  static const std::set<std::string> kGlobal = {
+      "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global", "ca-central-1",
+      "eu-central-1",   "eu-north-1", "eu-west-1",      "eu-west-2",      "eu-west-3",  "sa-east-1",
+      "us-east-1",      "us-east-2",  "us-west-1",      "us-west-2"};
+  if (env("AWS_STS_REGIONAL_ENDPOINTS") != "regional" && kGlobal.count(region) > 0) {
+    return {"https://sts.amazonaws.com", "us-east-1"};
+  }
+  const bool china = region.rfind("cn-", 0) == 0;
+  return {"https://sts." + region + (china ? ".amazonaws.com.cn" : ".amazonaws.com"), region};
+}
+
 class SnsNotifier final : public Notifier {
  public:
   SnsNotifier(config::SnsConfig cfg, TemplatesPtr templates)
       : cfg_(std::move(cfg)), templates_(templates_or_defaults(std::move(templates))) {}
 
   NotifyResult notify(const NotifyContext& ctx, const AlertList& alerts) override {
-    if (!cfg_.sigv4.role_arn.empty()) {
-      return NotifyResult::failure("sigv4.role_arn: assuming a role through STS is not implemented by tocsin", false);
-    }
     auto creds = credentials(cfg_.sigv4);
     if (!creds) {
       return NotifyResult::failure(creds.error(), true);
@@ -255,77 +336,64 @@ class SnsNotifier final : public Notifier {
     // The reference renders api_url and drops a template error (the field renders empty).
     tmpl::Value data = template_data(ctx, alerts);
     TextRenderer url_text(*templates_, data);
-    Endpoint ep = endpoint(url_text(cfg_.api_url), region);
+    AwsCall call;
+    call.ep = endpoint(url_text(cfg_.api_url), region);
+    call.region = region;
+    call.service = "sns";
 
     auto publish = sns_publish(cfg_, *templates_, ctx, alerts);
     if (!publish) {
       return NotifyResult::failure(publish.error(), true);
     }
+    call.form = std::move(publish->body);
     auto opts = client_options(cfg_.http_config);
     if (!opts) {
       return NotifyResult::failure(opts.error(), false);
     }
+    call.options = std::move(*opts);
 
-    // The SDK's own retries happen inside this attempt: time goes on from the attempt's start on the
-    // injected clock, measured by the steady clock (the signature carries the time of each request).
-    const TimePoint start = is_zero(ctx.attempt_at) ? ctx.now : ctx.attempt_at;
-    const auto steady_start = std::chrono::steady_clock::now();
-    auto elapsed = [&] {
-      return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - steady_start);
-    };
-    for (int attempt = 0;; ++attempt) {
-      NotifyContext actx = ctx;
-      actx.attempt_at = start + elapsed();
-      net::OutgoingRequest req;
-      req.method = "POST";
-      req.url = ep.url;
-      req.options = *opts;
-      req.options.timeout = request_timeout(actx);
-      req.body = publish->body;
-      sigv4::Request sr{"POST", ep.host, ep.path, ep.query,
-                        {{"Content-Length", std::to_string(req.body.size())}, {"Content-Type", kFormType}},
-                        req.body};
-      auto s = sigv4::sign(sr, *creds, region, "sns", actx.attempt_at);
-      req.headers.set("User-Agent", kSdkUserAgent);
-      req.headers.set("Content-Type", kFormType);
-      req.headers.set("X-Amz-Date", s.amz_date);
-      if (!creds->session_token.empty()) req.headers.set("X-Amz-Security-Token", creds->session_token);
-      req.headers.set("Authorization", s.authorization);
-      auto resp = net::http_send(req);
-
-      AwsError err;
-      bool retry_in_sdk = false, throttle = false;
-      if (resp.status == 0) {
-        retry_in_sdk = true;
-      } else if (resp.status / 100 == 2) {
-        LOG_DEBUG({"integration", "sns"}, {"msg", "SNS message successfully published"},
-                  {"message_id", xml_text(resp.body, "MessageId").value_or("")});
-        return NotifyResult::success();
-      } else {
-        err = read_error(resp.body);
-        throttle = sdk_throttle(resp.status, err);
-        retry_in_sdk = throttle || sdk_retryable(resp.status, err);
+    if (!cfg_.sigv4.role_arn.empty()) {
+      auto [sts_url, sts_region] = sts_endpoint(region);
+      auto role = assumed(sts_url, sts_region, *creds, call.options, ctx);
+      if (!role.ok) {
+        return role;
       }
-      if (retry_in_sdk && attempt < kSdkMaxRetries) {
-        auto delay = sdk_delay(attempt, throttle, resp.status, resp);
-        if (is_zero(ctx.deadline) || start + elapsed() + delay < ctx.deadline) {
-          std::this_thread::sleep_for(delay);
-          continue;
-        }
-      }
-      if (resp.status == 0) {
-        return NotifyResult::failure(
-            "RequestError: send request failed\ncaused by: Post \"" + ep.url + "\": " + resp.error, true);
-      }
-      std::string msg = "unexpected status code " + std::to_string(resp.status);
-      if (!err.message.empty()) msg += ": " + err.message;
-      return NotifyResult::failure(msg, resp.status / 100 == 5);
+      std::lock_guard<std::mutex> lock(mu_);
+      *creds = role_creds_;
     }
+    std::string answer;
+    auto r = aws_call(call, *creds, ctx, &answer);
+    if (r.ok) {
+      LOG_DEBUG({"integration", "sns"}, {"msg", "SNS message successfully published"},
+                {"message_id", xml_text(answer, "MessageId").value_or("")});
+    }
+    return r;
   }
 
  private:
+  // The role's credentials, from the cache while they last (a minute's margin), else from STS.
+  NotifyResult assumed(const std::string& sts_url, const std::string& sts_region, const sigv4::Credentials& base,
+                       const net::ClientOptions& options, const NotifyContext& ctx) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const TimePoint now = is_zero(ctx.attempt_at) ? ctx.now : ctx.attempt_at;
+    if (!role_creds_.access_key.empty() && now + std::chrono::minutes(1) < role_expires_) {
+      return NotifyResult::success();
+    }
+    AssumedRole role;
+    auto r = sts_assume_role(sts_url, sts_region, base, cfg_.sigv4.role_arn, options, ctx, &role);
+    if (!r.ok) {
+      return r;
+    }
+    role_creds_ = role.creds;
+    role_expires_ = role.expires;
+    return r;
+  }
+
   config::SnsConfig cfg_;
   TemplatesPtr templates_;
+  std::mutex mu_;
+  sigv4::Credentials role_creds_;
+  TimePoint role_expires_{};
 };
 
 }  // namespace
@@ -399,6 +467,35 @@ Result<SnsPublish> sns_publish(const config::SnsConfig& cfg, const tmpl::Templat
     out.body += (out.body.empty() ? "" : "&") + go_query_escape(k) + "=" + go_query_escape(v);
   }
   return out;
+}
+
+NotifyResult sts_assume_role(const std::string& sts_url, const std::string& sts_region,
+                             const sigv4::Credentials& base, const std::string& role_arn,
+                             const net::ClientOptions& options, const NotifyContext& ctx, AssumedRole* out) {
+  const TimePoint now = is_zero(ctx.attempt_at) ? ctx.now : ctx.attempt_at;
+  AwsCall call;
+  call.ep = endpoint(sts_url, sts_region);
+  call.region = sts_region;
+  call.service = "sts";
+  call.options = options;
+  // The SDK's AssumeRoleProvider: 15 minutes, the session named by the time in nanoseconds.
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  call.form = "Action=AssumeRole&DurationSeconds=900&RoleArn=" + go_query_escape(role_arn) +
+              "&RoleSessionName=" + std::to_string(nanos) + "&Version=2011-06-15";
+  std::string answer;
+  auto r = aws_call(call, base, ctx, &answer);
+  if (!r.ok) {
+    return r;
+  }
+  out->creds.access_key = xml_text(answer, "AccessKeyId").value_or("");
+  out->creds.secret_key = xml_text(answer, "SecretAccessKey").value_or("");
+  out->creds.session_token = xml_text(answer, "SessionToken").value_or("");
+  auto exp = parse_rfc3339(trim(xml_text(answer, "Expiration").value_or("")));
+  if (out->creds.access_key.empty() || out->creds.secret_key.empty() || !exp) {
+    return NotifyResult::failure("SerializationError: failed decoding Query response", true);
+  }
+  out->expires = *exp;
+  return NotifyResult::success();
 }
 
 std::shared_ptr<Notifier> make_sns(const config::SnsConfig& c, TemplatesPtr t) {

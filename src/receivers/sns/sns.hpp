@@ -1,5 +1,6 @@
 // sns.hpp: the Amazon SNS integration: one Publish call of the Query API (a form POST), to a topic, a
-// phone number (SMS) or a target (endpoint) ARN, signed with AWS Signature Version 4.
+// phone number (SMS) or a target (endpoint) ARN, signed with AWS Signature Version 4, with the keys
+// given, the environment's, the shared credentials file's, or those of a role assumed through STS.
 #pragma once
 
 #include <string>
@@ -7,7 +8,9 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "net/http.hpp"
 #include "receivers/notifier.hpp"
+#include "receivers/sns/sigv4.hpp"
 
 namespace tocsin::receivers {
 
@@ -21,5 +24,16 @@ struct SnsPublish {
 // template error leaves that field and the ones rendered after it empty, as the reference does.
 Result<SnsPublish> sns_publish(const config::SnsConfig& cfg, const tmpl::Templates& templates,
                                const NotifyContext& ctx, const AlertList& alerts);
+
+struct AssumedRole {
+  sigv4::Credentials creds;
+  TimePoint expires{};
+};
+
+// STS AssumeRole as the SDK's provider calls it for sigv4.role_arn (15 minutes, the session named by
+// the time), signed with `base`, POSTed to `sts_url` (exposed so that a test can point it at a sink).
+NotifyResult sts_assume_role(const std::string& sts_url, const std::string& sts_region,
+                             const sigv4::Credentials& base, const std::string& role_arn,
+                             const net::ClientOptions& options, const NotifyContext& ctx, AssumedRole* out);
 
 }  // namespace tocsin::receivers

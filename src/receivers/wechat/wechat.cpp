@@ -5,7 +5,10 @@
 // 42001 (token expired) drops the token and is retried, anything else fails for good with "error".
 #include "receivers/wechat/wechat.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <mutex>
+
 #include <nlohmann/json.hpp>
 
 #include "core/log.hpp"
@@ -91,7 +94,11 @@ const Json* field(const Json& obj, std::string_view key) {
 }
 
 std::string go_kind(const Json& v) {
-  return v.is_array() ? "array" : v.is_object() ? "object" : v.is_string() ? "string" : v.is_boolean() ? "bool" : "number";
+  return v.is_array()     ? "array"
+         : v.is_object()  ? "object"
+         : v.is_string()  ? "string"
+         : v.is_boolean() ? "bool"
+                          : "number";
 }
 
 struct SplitUrl {
@@ -165,7 +172,8 @@ class WechatNotifier final : public Notifier {
     if (const Json* e = field(*answer, "error"); e != nullptr && !e->is_null()) {
       if (!e->is_string()) {
         return NotifyResult::failure(
-            "json: cannot unmarshal " + go_kind(*e) + " into Go struct field weChatResponse.error of type string", true);
+            "json: cannot unmarshal " + go_kind(*e) + " into Go struct field weChatResponse.error of type string",
+            true);
       }
       error = e->get<std::string>();
     }
