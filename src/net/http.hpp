@@ -38,6 +38,8 @@ struct HttpRequest {
                        // server sends the answer's headers and Content-Length without its body
   std::string target;  // path plus query as received, e.g. "/api/v2/alerts?active=true"
   std::string path;    // the target's path, percent-decoded
+  std::string raw_path;  // the target's path as received, still percent-encoded (an absolute-form
+                         // target's "http://host/a/b" gives "/a/b")
   std::string query;   // the raw query string without '?'
   Headers headers;
   std::string body;
@@ -60,7 +62,7 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct ServerLimits {
   size_t max_body_bytes = 32 << 20;    // 413 beyond
-  size_t max_header_bytes = 64 << 10;  // 431 beyond
+  size_t max_header_bytes = (1 << 20) + 4096;  // 431 beyond: Go's default (request line and header fields)
   size_t max_connections = 4096;       // 503 with Retry-After beyond
   std::chrono::milliseconds read_timeout{30000};   // whole request, headers and body
   std::chrono::milliseconds idle_timeout{120000};  // keep-alive connection with no request

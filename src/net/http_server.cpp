@@ -1,6 +1,7 @@
 // http_server.cpp: the Boost.Beast HTTP/1.1 server behind make_http_server (plain TCP or TLS on one code
 // path). The only file that includes Beast: it costs ~12 s to compile, so nothing else may.
 #include <utility>  // before Asio on g++ 12 (see STYLE.md)
+#include <cctype>
 #include <cstdio>
 
 #include <openssl/ssl.h>
@@ -15,6 +16,8 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -65,6 +68,158 @@ std::string percent_decode(std::string_view s) {
     out.push_back(s[i]);
   }
   return out;
+}
+
+// ---- Go's net/http at the protocol level ----
+// Go's server answers a request it cannot take with a page of its own: a status line, two headers, the
+// status (or a word) as the body, no Content-Length, and the connection closed. tocsin writes the same.
+std::string go_error_page(std::string_view status, std::string_view body = {}) {
+  std::string out = "HTTP/1.1 ";
+  out.append(status);
+  out += "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n";
+  out.append(body.empty() ? status : body);
+  return out;
+}
+
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+bool is_space_or_tab(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space_or_tab(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space_or_tab(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// httpguts.ValidHostHeader: the bytes a Host header may hold.
+bool valid_host_header(std::string_view h) {
+  for (char c : h) {
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    std::string_view("!$%&'()*+,-.:;=[]_~").find(c) != std::string_view::npos;
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// url.ParseRequestURI's part that matters here: the request target's path, or nullopt when Go refuses
+// the target (neither "*", nor "/...", nor "scheme://authority/..."; a '%' without two hex digits).
+// An absolute-form target ("http://host/api/v2/status") is served by its path, as Go serves it.
+std::optional<std::string_view> target_path(std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  if (target == "*") {
+    return path;
+  }
+  if (path.empty() || path[0] != '/') {
+    size_t i = 0;
+    while (i < path.size() && (std::isalnum(static_cast<unsigned char>(path[i])) != 0 ||
+                               (i > 0 && (path[i] == '+' || path[i] == '-' || path[i] == '.')))) {
+      ++i;
+    }
+    if (i == 0 || std::isalpha(static_cast<unsigned char>(path[0])) == 0 || path.substr(i, 3) != "://") {
+      return std::nullopt;
+    }
+    path.remove_prefix(i + 3);
+    path.remove_prefix(std::min(path.size(), path.find('/')));  // the authority
+  }
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] == '%' && (i + 2 >= path.size() || hex_value(path[i + 1]) < 0 || hex_value(path[i + 2]) < 0)) {
+      return std::nullopt;
+    }
+  }
+  return path;
+}
+
+// Go's refusals of a request whose header Beast has read, in Go's order; empty when it is acceptable.
+// Both Content-Length and "Transfer-Encoding: chunked" is refused by Beast (400) before this, where Go
+// drops the Content-Length: a request-smuggling guard kept on purpose.
+template <class Message>
+std::string go_refusal(const Message& req) {
+  if (!target_path(sv(req.target()))) {
+    return go_error_page("400 Bad Request");
+  }
+  size_t hosts = 0;
+  size_t encodings = 0;
+  std::string_view host;
+  std::string_view encoding;
+  for (const auto& f : req) {
+    if (f.name() == http::field::host) {
+      ++hosts;
+      host = sv(f.value());
+    } else if (f.name() == http::field::transfer_encoding) {
+      ++encodings;
+      encoding = sv(f.value());
+    } else if (f.name() == http::field::content_length) {
+      const std::string_view v = trim(sv(f.value()));
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string_view::npos) {
+        return go_error_page("400 Bad Request");  // "2, 2" or "+2", which Beast would take
+      }
+    }
+  }
+  if (hosts > 1) {
+    return go_error_page("400 Bad Request");
+  }
+  // HTTP/1.1 only: Go ignores Transfer-Encoding in an HTTP/1.0 request and knows only "chunked".
+  if (req.version() >= 11 && encodings > 0 && (encodings > 1 || !beast::iequals(beast::string_view(trim(encoding).data(), trim(encoding).size()), "chunked"))) {
+    return go_error_page("501 Not Implemented", "Unsupported transfer encoding");
+  }
+  if (req.version() >= 11 && hosts == 0) {
+    return go_error_page("400 Bad Request: missing required Host header");
+  }
+  if (hosts == 1 && !valid_host_header(host)) {
+    return go_error_page("400 Bad Request: malformed Host header");
+  }
+  return {};
+}
+
+enum class HeaderRepair { kNone, kRepaired, kVersionNotSupported };
+
+// Go reads what Beast refuses in two cases: lines ended by a bare LF, and an HTTP/1.x version other
+// than 1.0 and 1.1 (HTTP/1.2 is served as 1.1); another major version (HTTP/2.0 in plain text) gets
+// 505. `head` holds the bytes read so far; on kRepaired it is rewritten in place.
+HeaderRepair repair_header(std::string& head) {
+  std::string fixed;
+  size_t pos = 0;
+  bool first = true;
+  bool complete = false;
+  while (pos < head.size()) {
+    const size_t nl = head.find('\n', pos);
+    if (nl == std::string::npos) {
+      break;
+    }
+    std::string_view line(head.data() + pos, nl - pos);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    pos = nl + 1;
+    if (first) {
+      first = false;
+      const size_t sp = line.rfind(' ');
+      const std::string_view version = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+      const bool go_form = version.size() == 8 && version.substr(0, 5) == "HTTP/" && std::isdigit(static_cast<unsigned char>(version[5])) != 0 &&
+                           version[6] == '.' && std::isdigit(static_cast<unsigned char>(version[7])) != 0;
+      if (go_form && version[5] != '1' && line.substr(0, 4) != "PRI ") {
+        return HeaderRepair::kVersionNotSupported;
+      }
+      if (go_form && version[5] == '1' && version[7] > '1') {
+        fixed.append(line.substr(0, sp + 1));
+        fixed += "HTTP/1.1\r\n";
+        continue;
+      }
+    }
+    fixed.append(line);
+    fixed += "\r\n";
+    if (line.empty()) {
+      complete = true;
+      break;
+    }
+  }
+  if (!complete || std::string_view(head).substr(0, pos) == fixed) {
+    return HeaderRepair::kNone;
+  }
+  head = fixed + head.substr(pos);
+  return HeaderRepair::kRepaired;
 }
 
 struct ListenAddress {
@@ -357,9 +512,9 @@ class Session final : public SessionBase {
       close_now();
       return;
     }
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(std::min<size_t>(state_->limits.max_header_bytes, UINT32_MAX)));
-    parser_->body_limit(state_->limits.max_body_bytes);
+    new_parser();
+    version_ = 11;
+    repaired_ = false;
     if (first_ || buffer_.size() > 0) {
       first_ = false;
       read_header();
@@ -379,10 +534,57 @@ class Session final : public SessionBase {
     });
   }
 
+  void new_parser() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<size_t>(state_->limits.max_header_bytes, UINT32_MAX)));
+    parser_->body_limit(state_->limits.max_body_bytes);
+  }
+
   void read_header() {
     tcp().expires_after(state_->limits.read_timeout);
-    http::async_read_header(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t) {
-      self->on_header(ec);
+    parse_header();
+  }
+
+  // Feeds what is buffered to the parser and reads more until the header is complete: what
+  // http::async_read_header does, by hand, because Beast's fields throw std::length_error for a field
+  // over 64 KiB and an exception must not leave a completion handler (the connection would be dropped
+  // unanswered). Such a field gets 431: tocsin's limit a field, where Go's is the whole header's 1 MiB.
+  void parse_header() {
+    while (buffer_.size() > 0) {
+      beast::error_code ec;
+      size_t used = 0;
+      try {
+        used = parser_->put(buffer_.data(), ec);
+      } catch (const std::length_error&) {
+        send_raw_and_close(go_error_page("431 Request Header Fields Too Large"));
+        return;
+      }
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        break;
+      }
+      if (ec || parser_->is_header_done()) {
+        on_header(ec);
+        return;
+      }
+      if (used == 0) {
+        break;
+      }
+    }
+    stream_.async_read_some(buffer_.prepare(16384), [self = self()](beast::error_code ec, size_t n) {
+      if (ec == asio::error::eof) {
+        if (self->parser_->got_some()) {
+          self->parser_->put_eof(ec);  // partial_message
+        } else {
+          ec = http::error::end_of_stream;
+        }
+      }
+      if (ec) {
+        self->on_header(ec);
+        return;
+      }
+      self->buffer_.commit(n);
+      self->parse_header();
     });
   }
 
@@ -401,8 +603,22 @@ class Session final : public SessionBase {
       return;
     }
     auto& req = parser_->get();
+    version_ = req.version();
+    if (std::string refusal = go_refusal(req); !refusal.empty()) {
+      send_raw_and_close(std::move(refusal));
+      return;
+    }
     auto expect = req.find(http::field::expect);
-    if (!parser_->is_done() && expect != req.end() && beast::iequals(expect->value(), "100-continue")) {
+    const bool continue_expected = expect != req.end() && beast::iequals(expect->value(), "100-continue");
+    if (expect != req.end() && !expect->value().empty() && !continue_expected) {
+      // Go answers an expectation it does not know with 417 and does not read the body.
+      HttpResponse res;
+      res.status = 417;
+      res.content_type.clear();
+      send(std::move(res), false);
+      return;
+    }
+    if (!parser_->is_done() && continue_expected && req.version() >= 11) {
       asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                         [self = self()](beast::error_code ec, size_t) {
                           if (ec) {
@@ -437,15 +653,47 @@ class Session final : public SessionBase {
 
   void on_read_error(beast::error_code ec) {
     if (ec == http::error::body_limit) {
-      send(plain(413, "request body too large\n"), false);
+      send(plain(413, "request body too large\n"), false);  // tocsin's own limit: Go has none
     } else if (ec == http::error::header_limit) {
-      send(plain(431, "request header fields too large\n"), false);
+      send_raw_and_close(go_error_page("431 Request Header Fields Too Large"));
     } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
                ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      send(plain(400, "bad request\n"), false);
+      if (!parser_->is_header_done() && !repaired_) {
+        const auto data = buffer_.data();
+        std::string head(static_cast<const char*>(data.data()), data.size());
+        switch (repair_header(head)) {
+          case HeaderRepair::kRepaired:
+            repaired_ = true;
+            buffer_.consume(buffer_.size());
+            asio::buffer_copy(buffer_.prepare(head.size()), asio::buffer(head));
+            buffer_.commit(head.size());
+            new_parser();
+            read_header();
+            return;
+          case HeaderRepair::kVersionNotSupported:
+            send_raw_and_close(go_error_page("505 HTTP Version Not Supported: unsupported protocol version"));
+            return;
+          case HeaderRepair::kNone:
+            break;
+        }
+      }
+      send_raw_and_close(go_error_page(ec == http::error::bad_value ? "400 Bad Request: invalid header value" : "400 Bad Request"));
     } else {
       close_now();  // end of stream, timeout, reset, or stop()
     }
+  }
+
+  // Writes an answer made by go_error_page and closes the connection.
+  void send_raw_and_close(std::string bytes) {
+    raw_ = std::move(bytes);
+    tcp().expires_after(state_->limits.read_timeout);
+    asio::async_write(stream_, asio::buffer(raw_), [self = self()](beast::error_code ec, size_t) {
+      if (ec) {
+        self->close_now();
+        return;
+      }
+      self->close_gracefully();
+    });
   }
 
   static HttpResponse plain(int status, std::string body) {
@@ -458,13 +706,31 @@ class Session final : public SessionBase {
 
   void handle_request() {
     auto& msg = parser_->get();
+    keep_alive_ = msg.keep_alive();
+    for (const auto& f : msg) {
+      // Beast reads the first Connection line only; "close" in any of them closes, as in Go.
+      if (f.name() == http::field::connection && http::token_list(f.value()).exists("close")) {
+        keep_alive_ = false;
+      }
+    }
+    if (msg.target() == "*") {
+      // Go's server itself answers "OPTIONS *"; its ServeMux refuses "*" with any other method.
+      HttpResponse res;
+      res.status = msg.method() == http::verb::options ? 200 : 400;
+      res.content_type.clear();
+      send(std::move(res), keep_alive_ && res.status == 200);
+      return;
+    }
     HttpRequest req;
     req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    auto q = req.target.find('?');
-    req.path = percent_decode(std::string_view(req.target).substr(0, q));
-    if (q != std::string::npos) {
-      req.query = req.target.substr(q + 1);
+    const std::string_view target = sv(msg.target());
+    const std::string_view path = target_path(target).value_or(target);  // checked by go_refusal
+    auto q = target.find('?');
+    req.target = std::string(target);
+    req.raw_path = std::string(path);
+    req.path = percent_decode(path);
+    if (q != std::string_view::npos) {
+      req.query = std::string(target.substr(q + 1));
     }
     req.headers.items.reserve(8);
     for (const auto& f : msg) {
@@ -474,7 +740,6 @@ class Session final : public SessionBase {
     req.remote_addr = remote_;
     req.defer = [this] { return responder(); };
     answered_.reset();
-    keep_alive_ = msg.keep_alive();
     head_ = msg.method() == http::verb::head;
     HttpResponse res;
     try {
@@ -516,7 +781,7 @@ class Session final : public SessionBase {
   void send(HttpResponse res, bool keep_alive) {
     keep_alive = keep_alive && !state_->stopping;
     res_ = {};
-    res_.version(11);
+    res_.version(version_ == 10 ? 10 : 11);  // an HTTP/1.0 request gets an HTTP/1.0 answer, as from Go
     res_.result(static_cast<unsigned>(res.status));
     if (!res.content_type.empty()) {
       res_.set(http::field::content_type, res.content_type);
@@ -614,6 +879,9 @@ class Session final : public SessionBase {
   bool first_ = true;
   bool head_ = false;
   bool keep_alive_ = false;
+  unsigned version_ = 11;  // the current request's HTTP version (10 or 11)
+  bool repaired_ = false;  // the current request's header was rewritten by repair_header once
+  std::string raw_;        // an answer written as bytes (go_error_page)
   std::shared_ptr<std::atomic<bool>> answered_;  // the current request's, once a Responder was taken
   bool closed_ = false;
   size_t lingered_ = 0;

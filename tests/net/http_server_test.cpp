@@ -429,3 +429,53 @@ TEST_CASE("listen address forms") {
     CHECK_FALSE(srv->start().ok());
   }
 }
+
+namespace {
+
+// One raw exchange on a fresh connection: what the server sent until it closed (or 3 s passed).
+std::string raw_exchange(int port, const std::string& bytes) {
+  int fd = connect_raw(port);
+  if (fd < 0) return "";
+  (void)::send(fd, bytes.data(), bytes.size(), 0);
+  bool eof = false;
+  std::string got = read_until_close(fd, 3s, eof);
+  ::close(fd);
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("protocol edges answered as Go's net/http answers them") {
+  auto s = start_server(echo);
+  REQUIRE(s);
+  const int port = s->port;
+  const std::string go400 = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request";
+  // HTTP/1.1 without Host; two Hosts; a malformed one.
+  CHECK(raw_exchange(port, "GET /a HTTP/1.1\r\n\r\n").find("HTTP/1.1 400 Bad Request: missing required Host header\r\n") == 0);
+  CHECK(raw_exchange(port, "GET /a HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") == go400);
+  CHECK(raw_exchange(port, "GET /a HTTP/1.1\r\nHost: a b\r\n\r\n").find("400 Bad Request: malformed Host header") != std::string::npos);
+  // HTTP/1.0: answered in 1.0, no Host needed, closed unless keep-alive was asked for.
+  std::string r = raw_exchange(port, "GET /a HTTP/1.0\r\n\r\n");
+  CHECK(r.find("HTTP/1.0 200 OK\r\n") == 0);
+  CHECK(r.find("Connection:") == std::string::npos);
+  // Absolute-form target: served by its path; a target that is neither is refused.
+  CHECK(raw_exchange(port, "GET http://h:1/p/q?x=1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").find("GET|/p/q|x=1|") != std::string::npos);
+  CHECK(raw_exchange(port, "GET p/q HTTP/1.1\r\nHost: h\r\n\r\n") == go400);
+  CHECK(raw_exchange(port, "GET /%zz HTTP/1.1\r\nHost: h\r\n\r\n") == go400);
+  CHECK(raw_exchange(port, "OPTIONS * HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").find("HTTP/1.1 200 OK\r\n") == 0);
+  // Transfer codings other than chunked: 501; an unknown expectation: 417; a Content-Length list: 400.
+  CHECK(raw_exchange(port, "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n").find("HTTP/1.1 501 Not Implemented\r\n") == 0);
+  CHECK(raw_exchange(port, "POST /a HTTP/1.1\r\nHost: h\r\nExpect: x\r\nContent-Length: 1\r\n\r\nx").find("HTTP/1.1 417 Expectation Failed\r\n") == 0);
+  CHECK(raw_exchange(port, "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1, 1\r\n\r\nx") == go400);
+  // Versions: 1.2 is served as 1.1, 2.0 in plain text gets 505; lines ended by a bare LF are read.
+  CHECK(raw_exchange(port, "GET /v HTTP/1.2\r\nHost: h\r\nConnection: close\r\n\r\n").find("GET|/v|") != std::string::npos);
+  CHECK(raw_exchange(port, "GET /v HTTP/2.0\r\nHost: h\r\n\r\n").find("HTTP/1.1 505 HTTP Version Not Supported") == 0);
+  CHECK(raw_exchange(port, "GET /lf HTTP/1.1\nHost: h\nConnection: close\n\n").find("GET|/lf|") != std::string::npos);
+  // "close" in a second Connection line closes too.
+  r = raw_exchange(port, "GET /c HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n");
+  CHECK(r.find("Connection: close") != std::string::npos);
+  // A field over 64 KiB (Beast's longest): 431 rather than a dropped connection; the server goes on.
+  CHECK(raw_exchange(port, "GET /a HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(70000, 'b') + "\r\n\r\n")
+            .find("HTTP/1.1 431 Request Header Fields Too Large\r\n") == 0);
+  CHECK(http_send(request("GET", s->base() + "/after")).status == 200);
+}
