@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstring>
 #include <unordered_map>
 #include <nlohmann/json.hpp>
@@ -29,8 +30,10 @@ namespace {
 
 // Go's encoding/json turns each invalid UTF-8 byte inside a string into U+FFFD instead of failing, so
 // the reference accepts such bodies; nlohmann rejects them. Bodies that are valid UTF-8 pass unchanged.
+std::string go_json_lone_surrogates(std::string body);
+
 std::string go_json_utf8(const std::string& body) {
-  if (is_valid_utf8(body)) return body;
+  if (is_valid_utf8(body)) return go_json_lone_surrogates(body);
   std::string out;
   out.reserve(body.size() + 16);
   std::string_view rest(body);
@@ -43,7 +46,41 @@ std::string go_json_utf8(const std::string& body) {
     }
     rest.remove_prefix(d.width);
   }
-  return out;
+  return go_json_lone_surrogates(std::move(out));
+}
+
+// Go's encoding/json also turns an escaped UTF-16 surrogate that is not half of a pair ("\ud800")
+// into U+FFFD, where nlohmann fails: such escapes are rewritten as "\ufffd" first. Backslashes occur
+// only inside strings in valid JSON, so a plain scan of the escapes suffices.
+std::string go_json_lone_surrogates(std::string body) {
+  if (body.find("\\u") == std::string::npos) return body;
+  auto code_at = [&body](size_t i) -> int {  // the code unit of a "\uXXXX" at i, or -1
+    if (i + 6 > body.size() || body[i] != '\\' || body[i + 1] != 'u') return -1;
+    int v = 0;
+    for (size_t k = i + 2; k < i + 6; ++k) {
+      const char c = body[k];
+      const int h = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      if (h < 0) return -1;
+      v = v * 16 + h;
+    }
+    return v;
+  };
+  for (size_t i = 0; i + 1 < body.size(); ++i) {
+    if (body[i] != '\\') continue;
+    const int cu = code_at(i);
+    if (cu < 0xd800 || cu > 0xdfff) {
+      ++i;  // "\\", "\n" or a plain "\uXXXX": skip the escaped byte
+      continue;
+    }
+    const int next = code_at(i + 6);
+    if (cu < 0xdc00 && next >= 0xdc00 && next <= 0xdfff) {
+      i += 11;  // a valid pair
+      continue;
+    }
+    body.replace(i + 2, 4, "fffd");
+    i += 5;
+  }
+  return body;
 }
 
 using json = nlohmann::json;
@@ -256,14 +293,218 @@ std::string media_type(std::string_view ct) {
   return out;
 }
 
-// go-openapi's check of a request body's Content-Type against the API's one consumer (JSON); an
-// absent header counts as application/octet-stream. Empty bodies are not checked.
+bool is_mime_token_char(char c) {
+  return c > 0x20 && c < 0x7f && std::string_view("()<>@,;:\\\"/[]?=").find(c) == std::string_view::npos;
+}
+bool is_go_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+std::string_view mime_token(std::string_view& s) {
+  size_t i = 0;
+  while (i < s.size() && is_mime_token_char(s[i])) ++i;
+  const std::string_view tok = s.substr(0, i);
+  s.remove_prefix(i);
+  return tok;
+}
+void skip_go_space(std::string_view& s) {
+  while (!s.empty() && is_go_space(s.front())) s.remove_prefix(1);
+}
+
+// mime.ParseMediaType's verdict on a Content-Type value: the error text, empty when it parses.
+std::string media_type_error(std::string_view v) {
+  std::string_view base = v.substr(0, v.find(';'));
+  std::string_view t = base;
+  skip_go_space(t);
+  while (!t.empty() && is_go_space(t.back())) t.remove_suffix(1);
+  if (mime_token(t).empty()) return "mime: no media type";
+  if (!t.empty()) {
+    if (t.front() != '/') return "mime: expected slash after first token";
+    t.remove_prefix(1);
+    if (mime_token(t).empty()) return "mime: expected token after slash";
+    if (!t.empty()) return "mime: unexpected content after media subtype";
+  }
+  std::string_view rest = v.substr(base.size());
+  std::vector<std::string> keys;
+  while (!rest.empty()) {
+    skip_go_space(rest);
+    if (rest.empty()) break;
+    std::string_view r = rest;  // consumeMediaParam
+    std::string key;
+    if (r.front() == ';') {
+      r.remove_prefix(1);
+      skip_go_space(r);
+      for (char c : mime_token(r)) key += static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+      skip_go_space(r);
+      if (!key.empty() && !r.empty() && r.front() == '=') {
+        r.remove_prefix(1);
+        skip_go_space(r);
+        bool ok = false;
+        if (!r.empty() && r.front() == '"') {
+          for (size_t i = 1; i < r.size(); ++i) {
+            if (r[i] == '\r' || r[i] == '\n') break;
+            if (r[i] == '\\' && i + 1 < r.size() && std::string_view("()<>@,;:\\\"/[]?=").find(r[i + 1]) != std::string_view::npos) {
+              ++i;
+              continue;
+            }
+            if (r[i] == '"') {
+              r.remove_prefix(i + 1);
+              ok = true;
+              break;
+            }
+          }
+        } else {
+          ok = !mime_token(r).empty();
+        }
+        if (!ok) key.clear();
+      } else {
+        key.clear();
+      }
+    }
+    if (key.empty()) {
+      std::string_view tail = rest;
+      skip_go_space(tail);
+      while (!tail.empty() && is_go_space(tail.back())) tail.remove_suffix(1);
+      if (tail == ";") break;
+      return "mime: invalid media parameter";
+    }
+    // (RFC 2231 continuations, "name*0", are kept apart from plain names as Go keeps them.)
+    const size_t star = key.find('*');
+    if (star != std::string::npos) key = "*" + key.substr(0, star) + "\n" + key;
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) return "mime: duplicate parameter name";
+    keys.push_back(std::move(key));
+    rest = r;
+  }
+  return {};
+}
+
+// go-openapi's check of a request body's Content-Type against the API's one consumer (JSON), made for
+// every operation when the request has a body: an absent or empty header counts as
+// application/octet-stream; a value that mime.ParseMediaType refuses is a 400.
 std::optional<HttpResponse> unsupported_media_type(const HttpRequest& req) {
   if (req.body.empty()) return std::nullopt;
   const std::string* ct = req.headers.get("Content-Type");
-  const std::string mt = ct ? media_type(*ct) : "application/octet-stream";
+  const std::string value = ct && !ct->empty() ? *ct : "application/octet-stream";
+  if (std::string err = media_type_error(value); !err.empty()) {
+    return swagger_error(400, 400, "parsing Content-Type header from " + go_quote(ct ? *ct : "") + " failed, because " + err);
+  }
+  const std::string mt = media_type(value);
   if (mt == "application/json") return std::nullopt;
   return swagger_error(415, 415, "unsupported media type " + go_quote(mt) + ", only [application/json] are allowed");
+}
+
+// go-openapi's negotiation of the answer's type (NegotiateContentType over its ParseAccept) against the
+// one the API produces, application/json: false when an Accept header excludes it. A request with a
+// JSON body is answered in JSON whatever it accepts.
+bool accepts_json(const HttpRequest& req) {
+  if (!req.body.empty()) return true;  // its Content-Type passed unsupported_media_type
+  auto is_token = [](char c) {
+    return c > 0x20 && c < 0x7f && std::string_view("()<>@,;:\\\"/[]?={} \t").find(c) == std::string_view::npos;
+  };
+  auto skip = [](std::string_view& v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t' || v.front() == '\r' || v.front() == '\n')) v.remove_prefix(1);
+  };
+  auto quality = [](std::string_view& v) {  // expectQuality; -1 when malformed
+    double q = 0;
+    if (v.empty()) return -1.0;
+    if (v.front() == '1') {
+      q = 1;
+    } else if (v.front() != '0' && v.front() != '.') {
+      return -1.0;
+    }
+    if (v.front() != '.') v.remove_prefix(1);
+    if (v.empty() || v.front() != '.') return q;
+    v.remove_prefix(1);
+    double n = 0, d = 1;
+    while (!v.empty() && v.front() >= '0' && v.front() <= '9') {
+      n = n * 10 + (v.front() - '0');
+      d *= 10;
+      v.remove_prefix(1);
+    }
+    return q + n / d;
+  };
+  bool any_spec = false;
+  double best_q = -1;
+  bool matched = false;
+  for (const auto& [name, value] : req.headers.items) {
+    if (name.size() != 6 || media_type(name) != "accept") continue;  // (media_type lowercases)
+    std::string_view v = value;
+    for (;;) {
+      size_t i = 0;
+      while (i < v.size() && (is_token(v[i]) || v[i] == '/')) ++i;
+      const std::string_view spec = v.substr(0, i);
+      v.remove_prefix(i);
+      if (spec.empty()) break;
+      double q = 1;
+      skip(v);
+      if (!v.empty() && v.front() == ';') {
+        v.remove_prefix(1);
+        skip(v);
+        while (!v.empty() && v.substr(0, 2) != "q=" && v.front() != ',') {
+          v.remove_prefix(1);
+          skip(v);
+        }
+        if (v.substr(0, 2) == "q=") {
+          v.remove_prefix(2);
+          q = quality(v);
+          if (q < 0) break;
+        }
+      }
+      any_spec = true;
+      if (q != 0 && q >= best_q && (spec == "*/*" || spec == "application/*" || spec == "application/json")) {
+        best_q = q;
+        matched = true;
+      }
+      skip(v);
+      if (v.empty() || v.front() != ',') break;
+      v.remove_prefix(1);
+      skip(v);
+    }
+  }
+  return !any_spec || matched;
+}
+
+// url.URL.EscapedPath for a request's path: the path as received when it is a valid encoding, else
+// the decoded path escaped again. The API v2's router (go-openapi) matches on this form, so
+// "/api/v2/%73tatus" is not "/api/v2/status" there, while the outer routes see the decoded path.
+bool go_should_escape_in_path(unsigned char c) {
+  if (std::isalnum(c) != 0) return false;
+  return std::string_view("-_.~$&+,/:;=@").find(static_cast<char>(c)) == std::string_view::npos;
+}
+std::string go_escaped_path(std::string_view raw, std::string_view decoded) {
+  bool valid = true;
+  for (char c : raw) {
+    if (std::string_view("!$&'()*+,;=:@[]%").find(c) == std::string_view::npos &&
+        go_should_escape_in_path(static_cast<unsigned char>(c))) {
+      valid = false;
+      break;
+    }
+  }
+  if (valid) return std::string(raw);
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : decoded) {
+    const auto u = static_cast<unsigned char>(c);
+    if (go_should_escape_in_path(u)) {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// url.PathUnescape of a path segment the server has already checked (every '%' has two hex digits).
+std::string path_unescape(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
 }
 
 // Appends what `write` appends, with the \u003c, \u003e and \u0026 escapes turned back into <, >, &:
@@ -381,7 +622,13 @@ class Api {
       path.remove_prefix(prefix_.size());
     }
     if (path == "/api/v2") return redirect(req, 301, prefix_ + "/api/v2/" + (req.query.empty() ? "" : "?" + req.query));
-    if (path.substr(0, 8) == "/api/v2/") return with_cors(req, path);
+    if (path.substr(0, 8) == "/api/v2/") {
+      // http.StripPrefix takes the route prefix off the raw path too; go-openapi routes on the escaped one.
+      const std::string_view raw = req.raw_path.empty() ? std::string_view(req.path) : std::string_view(req.raw_path);
+      // A prefix that is percent-encoded in the raw path ("/%61m/api/v2/...") is not stripped: 404.
+      if (raw.substr(0, prefix_.size()) != prefix_) return router_not_found();
+      return with_cors(req, go_escaped_path(raw.substr(prefix_.size()), path));
+    }
     if (path.substr(0, 8) == "/api/v1/" || path == "/api/v1") {
       return json_response(410, R"({"status":"deprecated","error":"The Alertmanager v1 API was removed; use the equivalent route of the v2 API (/api/v2/)."})");
     }
@@ -528,47 +775,60 @@ class Api {
   // The API v2 (go-swagger's router): JSON errors, 405 for a known path with another method, a
   // trailing slash ignored.
   HttpResponse handle_v2(const HttpRequest& req, std::string_view path) {
-    const std::string& m = req.method;
-    const bool get = m == "GET";
+    const bool get = req.method == "GET";
+    const std::string_view escaped = path;
     if (path.size() > 8 && path.back() == '/') path.remove_suffix(1);
-    if (path == "/api/v2/alerts") {
-      if (m == "POST") return post_alerts(req);
-      if (get) return get_alerts(req);
-      return method_not_allowed(req, "GET,POST");
-    }
-    if (path == "/api/v2/alerts/groups") {
-      if (get) return get_groups(req);
-      return method_not_allowed(req, "GET");
-    }
-    if (path == "/api/v2/status") {
-      if (get) return get_status();
-      return method_not_allowed(req, "GET");
-    }
-    if (path == "/api/v2/receivers") {
-      if (get) return get_receivers();
-      return method_not_allowed(req, "GET");
-    }
-    if (path == "/api/v2/silences") {
-      if (m == "POST") return post_silence(req);
-      if (get) return get_silences(req);
-      return method_not_allowed(req, "GET,POST");
-    }
-    if (path.substr(0, 16) == "/api/v2/silence/" && path.size() > 16 && path.find('/', 16) == std::string_view::npos) {
-      std::string id(path.substr(16));
-      if ((get || m == "DELETE") && !is_uuid(id)) {
-        return swagger_error(422, 601, "silenceID in path must be of type uuid: " + go_quote(id));
-      }
-      if (get) return get_silence(id);
-      if (m == "DELETE") return delete_silence(id);
-      return method_not_allowed(req, "DELETE,GET");
-    }
-    return not_found(req);
+    // An operation's request is checked in go-openapi's order: route (404), method (405), the body's
+    // Content-Type (400, 415), the answer's type (406), then the parameters.
+    if (auto bad = route_refusal(req, path, escaped)) return std::move(*bad);
+    if (auto bad = checked_request(req)) return std::move(*bad);
+    // From here the path is an operation's and the method one it allows (route_refusal).
+    if (path == "/api/v2/alerts") return get ? get_alerts(req) : post_alerts(req);
+    if (path == "/api/v2/alerts/groups") return get_groups(req);
+    if (path == "/api/v2/status") return get_status();
+    if (path == "/api/v2/receivers") return get_receivers();
+    if (path == "/api/v2/silences") return get ? get_silences(req) : post_silence(req);
+    std::string id = path_unescape(path.substr(16));  // /api/v2/silence/{id}, GET or DELETE
+    if (!is_uuid(id)) return swagger_error(422, 601, "silenceID in path must be of type uuid: " + go_quote(id));
+    return get ? get_silence(id) : delete_silence(id);
   }
 
  private:
-  HttpResponse not_found(const HttpRequest& req) {
-    return swagger_error(404, 404, "path " + req.path + " was not found");
+  // 404 and 405 of go-openapi's router, before any check of the request; nullopt for a known operation.
+  std::optional<HttpResponse> route_refusal(const HttpRequest& req, std::string_view path, std::string_view escaped) {
+    struct Op {
+      std::string_view path;
+      const char* allowed;
+    };
+    static constexpr Op kOps[] = {{"/api/v2/alerts", "GET,POST"}, {"/api/v2/alerts/groups", "GET"},
+                                  {"/api/v2/status", "GET"},      {"/api/v2/receivers", "GET"},
+                                  {"/api/v2/silences", "GET,POST"}};
+    const std::string& m = req.method;
+    std::string_view allowed;
+    for (const Op& op : kOps) {
+      if (op.path == path) allowed = op.allowed;
+    }
+    if (allowed.empty() && path.substr(0, 16) == "/api/v2/silence/" && path.size() > 16 &&
+        path.find('/', 16) == std::string_view::npos) {
+      allowed = "DELETE,GET";
+    }
+    if (allowed.empty()) return swagger_error(404, 404, "path " + std::string(escaped) + " was not found");
+    for (size_t i = 0; i <= allowed.size();) {
+      size_t j = std::min(allowed.find(',', i), allowed.size());
+      if (allowed.substr(i, j - i) == m) return std::nullopt;
+      i = j + 1;
+    }
+    return method_not_allowed(req, std::string(allowed));
   }
+
+  static std::optional<HttpResponse> checked_request(const HttpRequest& req) {
+    if (auto bad = unsupported_media_type(req)) return bad;
+    if (!accepts_json(req)) {
+      return swagger_error(406, 406, "unsupported media type requested, only [application/json] are available");
+    }
+    return std::nullopt;
+  }
+
   HttpResponse method_not_allowed(const HttpRequest& req, const std::string& allowed) {
     HttpResponse r = swagger_error(405, 405, "method " + req.method + " is not allowed, but [" + allowed + "] are");
     // (go-swagger lists the methods in map order, so the reference's order varies between requests.)
@@ -748,7 +1008,6 @@ class Api {
   }
 
   HttpResponse post_alerts(const HttpRequest& req) {
-    if (auto bad = unsupported_media_type(req)) return std::move(*bad);
     const auto now = d_.clock->now();
     std::shared_ptr<const Runtime> rt = d_.runtime();
     const Duration resolve_timeout = rt->config->global.resolve_timeout;
@@ -1130,7 +1389,6 @@ class Api {
   }
 
   HttpResponse post_silence(const HttpRequest& req) {
-    if (auto bad = unsupported_media_type(req)) return std::move(*bad);
     silence::PostableError perr;
     auto s = silence::parse_postable_silence(go_json_utf8(req.body), &perr);
     if (!s) {
