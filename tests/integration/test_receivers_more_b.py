@@ -9,13 +9,15 @@ JSON, WeChat Work's message/send JSON and gettoken query, SNS's Publish form). S
 with AWS Signature Version 4: both daemons' signatures are recomputed here with hmac/hashlib. Also:
 retries (Discord 500, 500, 200; Webex 500, 200; SNS 500 then 200 inside one send, the AWS SDK's own
 retry), WeChat's token cache and re-fetch on code 42001, Webex's byte truncation, SNS's SMS
-truncation, send_resolved, and the one known difference: Discord titles beyond 256 characters, which
+truncation, send_resolved, failures not retried within a flush (Discord 400, SNS 400 with an AWS
+error, WeChat without a token) with the reference's error text, and the one known difference: Discord titles beyond 256 characters, which
 0.25 sends whole (and Discord refuses) and tocsin cuts.
 usage: python3 test_receivers_more_b.py <tocsin-binary>"""
 import hashlib
 import hmac
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -51,8 +53,9 @@ P = {
     "sns-sms": "/sns/sms/",
     "sns-fifo": "/sns/fifo/",
     "sns-retry": "/sns/retry/",
+    "sns-400": "/sns/bad/",
 }
-WECHAT = ("wx-text", "wx-md", "wx-retry")
+WECHAT = ("wx-text", "wx-md", "wx-retry", "wx-bad")
 for w in WECHAT:
     P[w + "-token"] = "/%s/cgi-bin/gettoken" % w
     P[w + "-send"] = "/%s/cgi-bin/message/send" % w
@@ -77,7 +80,8 @@ route:
   routes:
 {"".join("    - {matchers: ['rx=%s'], receiver: %s}%s" % (yq(k), k, chr(10)) for k in
          ["discord-custom", "discord-retry", "discord-long", "discord-400", "webex-default", "webex-custom", "webex-long",
-          "webex-retry", "wx-text", "wx-md", "wx-retry", "sns-topic", "sns-sms", "sns-fifo", "sns-retry"])}
+          "webex-retry", "wx-text", "wx-md", "wx-retry", "wx-bad", "sns-topic", "sns-sms", "sns-fifo", "sns-retry",
+          "sns-400"])}
 receivers:
   - name: discord-default
     discord_configs:
@@ -162,6 +166,12 @@ receivers:
         corp_id: 'ww-retry'
         api_secret: 'retry-secret'
         to_user: 'ops'
+  - name: wx-bad
+    wechat_configs:
+      - api_url: '{u}/wx-bad/cgi-bin/'
+        corp_id: 'ww-bad'
+        api_secret: 'wrong'
+        to_user: 'ops'
   - name: sns-topic
     sns_configs:
       - api_url: '{u}{P["sns-topic"]}'
@@ -192,12 +202,21 @@ receivers:
         target_arn: 'arn:aws:sns:{REGION}:123456789012:endpoint/GCM/app/0123'
         send_resolved: false
         message: {yq(CUSTOM_MESSAGE)}
+  - name: sns-400
+    sns_configs:
+      - api_url: '{u}{P["sns-400"]}'
+        sigv4: {{region: {REGION}, access_key: {ACCESS_KEY}, secret_key: '{SECRET_KEY}'}}
+        topic_arn: 'arn:aws:sns:{REGION}:123456789012:missing'
+        send_resolved: false
 """
 
 
 SNS_OK = (200, "text/xml", '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>'
           '<MessageId>567910cd-659e-55d4-8ccb-5aaf14679dc0</MessageId></PublishResult><ResponseMetadata>'
           '<RequestId>d74b8436-ae13-5ab4-a9ff-ce54dfea72a0</RequestId></ResponseMetadata></PublishResponse>')
+SNS_400 = (400, "text/xml", '<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender'
+           '</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error><RequestId>y</RequestId>'
+           '</ErrorResponse>')
 SNS_500 = (500, "text/xml", '<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Receiver'
            '</Type><Code>InternalError</Code><Message>try again</Message></Error><RequestId>x</RequestId>'
            '</ErrorResponse>')
@@ -297,7 +316,8 @@ def batch(ends=None):
         name = "".join(p.capitalize() for p in rx.split("-"))
         out += [alert(rx, name, "host-1:9100", ends), alert(rx, name, "host-2:9100", ends)]
     if ends is None:
-        for rx in ("discord-retry", "discord-400", "webex-retry", "wx-text", "wx-retry", "sns-retry"):
+        for rx in ("discord-retry", "discord-400", "webex-retry", "wx-text", "wx-retry", "wx-bad", "sns-retry",
+                   "sns-400"):
             out.append(alert(rx, "".join(p.capitalize() for p in rx.split("-")), "host-1:9100"))
         for rx in ("discord-long", "webex-long", "sns-sms"):
             out.append(alert(rx, "".join(p.capitalize() for p in rx.split("-")), "host-1:9100",
@@ -329,11 +349,13 @@ def run(binary, tag):
         P["wx-retry-send"]: [(200, "application/json", '{"code":42001,"error":"access_token expired"}')],
     }
     default = {P[k]: SNS_OK for k in ("sns-topic", "sns-sms", "sns-fifo", "sns-retry")}
+    default[P["sns-400"]] = SNS_400
+    default[P["wx-bad-token"]] = (200, "application/json", '{"errcode":40001,"errmsg":"invalid credential"}')
     default[P["discord-400"]] = (400, "application/json", '{"message": "Cannot send an empty message", "code": 50006}')
     for w in WECHAT:
-        default[P[w + "-token"]] = (200, "application/json",
-                                    '{"errcode":0,"errmsg":"ok","access_token":"tok-%s","expires_in":7200}' % w)
-        default[P[w + "-send"]] = WX_OK
+        default.setdefault(P[w + "-token"], (200, "application/json",
+                                             '{"errcode":0,"errmsg":"ok","access_token":"tok-%s","expires_in":7200}' % w))
+        default.setdefault(P[w + "-send"], WX_OK)
     sink = Sink(script, default)
     d = Daemon(binary, config(sink.url), extra=["--web.external-url=" + EXTERNAL_URL, "--log.level=debug"],
                name="rxb@" + tag)
@@ -550,21 +572,6 @@ def check_discord(ours, ref):
     for res in (ours, ref):
         st = res["sink"].statuses(P["discord-retry"])
         R.check("discord-retry: %s answered 500, 500, 200 (retried, delivered once)" % res["tag"], st == [500, 500, 200], st)
-    # A 400 is not retried within a flush: the next try is the next flush's, group_interval (2s) later.
-    for res in (ours, ref):
-        times = [r.time for r in res["sink"].all(P["discord-400"])]
-        gaps = [round(y - x, 2) for x, y in zip(times, times[1:])]
-        R.check("discord-400: %s did not retry a 400 within a flush (%d requests, gaps %s)" % (res["tag"], len(times), gaps),
-                len(times) >= 1 and all(g >= 1.5 for g in gaps), gaps)
-    errs = [ln for ln in ours["log"].splitlines() if "level=error" in ln and "receiver=discord-400" in ln]
-    R.check("discord-400: tocsin logs the error with Discord's answer",
-            bool(errs) and 'unexpected status code 400: {\\"message\\": \\"Cannot send an empty message' in errs[0],
-            errs[:1] or ours["log"][-1500:])
-    if errs:
-        print("INFO  tocsin: " + errs[0], flush=True)
-    refs = [ln for ln in ref["log"].splitlines() if "level=error" in ln and "discord-400" in ln]
-    if refs:
-        print("INFO  reference: " + refs[0], flush=True)
     # Titles beyond Discord's 256 characters: 0.25 sends them whole (Discord answers 400), tocsin cuts them.
     a, b = ours["sink"].ok(P["discord-long"]), ref["sink"].ok(P["discord-long"])
     if a and b:
@@ -697,6 +704,36 @@ def check_sns(ours, ref):
                 st == [500, 200] and times[1] - times[0] < 0.9, st)
 
 
+def error_of(log, receiver, tocsin):
+    """The first error logged for a receiver's failed notification, without the reference's prefix."""
+    for ln in log.splitlines():
+        if "level=error" not in ln or receiver not in ln:
+            continue
+        m = re.search(r'err="((?:[^"\\]|\\.)*)"', ln)
+        if not m:
+            continue
+        e = m.group(1)
+        if not tocsin:
+            e = re.sub(r"^.*?: notify retry canceled (due to unrecoverable error )?after \d+ attempts: ", "", e)
+        return e
+    return None
+
+
+def check_errors(ours, ref):
+    """Failures that are not retried within a flush, in the reference's words."""
+    for receiver, path in (("wx-bad", P["wx-bad-token"]), ("sns-400", P["sns-400"]), ("discord-400", P["discord-400"])):
+        a, b = error_of(ours["log"], "receiver=" + receiver, True), error_of(ref["log"], receiver + "/", False)
+        R.check("%s: tocsin's error == reference's (%s)" % (receiver, b), a is not None and a == b,
+                "\n  tocsin:    %s\n  reference: %s" % (a, b))
+        for res in (ours, ref):
+            times = [r.time for r in res["sink"].all(path)]
+            gaps = [round(y - x, 2) for x, y in zip(times, times[1:])]
+            R.check("%s: %s sent one request a flush (not retried; %d requests, gaps %s)"
+                    % (receiver, res["tag"], len(times), gaps), len(times) >= 1 and all(g >= 1.5 for g in gaps))
+    R.check("wx-bad: no message/send without a token",
+            not ours["sink"].all(P["wx-bad-send"]) and not ref["sink"].all(P["wx-bad-send"]))
+
+
 def main():
     if not os.path.exists(TOCSIN):
         R.check("tocsin binary %s exists" % TOCSIN, False)
@@ -712,6 +749,7 @@ def main():
     check_webex(ours, ref)
     check_wechat(ours, ref)
     check_sns(ours, ref)
+    check_errors(ours, ref)
     R.finish()
 
 
