@@ -29,6 +29,7 @@
 #include "alerts/alert_store.hpp"
 #include "api/api.hpp"
 #include "api/auth.hpp"
+#include "api/request_log.hpp"
 #include "app/flags.hpp"
 #include "app/http_metrics.hpp"
 #include "app/process_metrics.hpp"
@@ -436,7 +437,7 @@ class Daemon {
     deps.start_time = start_time_;
     deps.cluster = cluster_;
     deps.version = TOCSIN_VERSION;
-    auto handler = with_http_metrics(api::make_handler(std::move(deps)), route_prefix_);
+    auto handler = with_http_metrics(api::with_request_log(api::make_handler(std::move(deps)), route_prefix_), route_prefix_);
 
     // --web.config.file (exporter-toolkit format): TLS on the listeners, basic auth and response headers
     // around every path, as the reference.

@@ -177,7 +177,7 @@ void set_level(Level l) { g_level = static_cast<int>(l); }
 bool enabled(Level l) { return static_cast<int>(l) >= g_level.load(std::memory_order_relaxed); }
 void set_sink(void (*sink)(const std::string&)) { g_sink = sink; }
 
-std::string format(Level level, std::string_view caller, std::string_view ts, std::initializer_list<Field> fields,
+std::string format(Level level, std::string_view caller, std::string_view ts, std::span<const Field> fields,
                    Format fmt) {
   std::string line;
   line.reserve(192);
@@ -211,6 +211,10 @@ std::string format(Level level, std::string_view caller, std::string_view ts, st
 }
 
 void write(Level level, std::string_view caller, std::initializer_list<Field> fields) {
+  write(level, caller, std::span<const Field>(fields.begin(), fields.size()));
+}
+
+void write(Level level, std::string_view caller, std::span<const Field> fields) {
   const auto fmt = static_cast<Format>(g_format.load());
   const std::string line = format(level, caller, timestamp(), fields, fmt);
   if (auto sink = g_sink.load()) {

@@ -4,6 +4,7 @@
 
 #include <concepts>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -43,9 +44,11 @@ struct Field {
 // logfmt keeps the fields in the order given, after ts, caller and level (the reference's order);
 // JSON sorts the keys, as Go's encoder sorts a map's.
 void write(Level level, std::string_view caller, std::initializer_list<Field> fields);
+// The same for fields assembled at run time.
+void write(Level level, std::string_view caller, std::span<const Field> fields);
 
 // The line write() would produce for these fields at this time (tests).
-std::string format(Level level, std::string_view caller, std::string_view ts, std::initializer_list<Field> fields,
+std::string format(Level level, std::string_view caller, std::string_view ts, std::span<const Field> fields,
                    Format fmt);
 
 // Redirect output (tests); nullptr restores stderr.

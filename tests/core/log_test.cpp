@@ -10,14 +10,17 @@ using log::Format;
 using log::Level;
 
 namespace {
+std::string fmt(Level level, std::initializer_list<log::Field> fields, Format f) {
+  return log::format(level, "x.go:1", "T", std::span<const log::Field>(fields.begin(), fields.size()), f);
+}
 // The value of key k as each encoder writes it, after the common head.
 std::string logfmt_value(std::string_view v) {
-  auto line = log::format(Level::kInfo, "x.go:1", "T", {{"k", v}}, Format::kLogfmt);
+  auto line = fmt(Level::kInfo, {{"k", v}}, Format::kLogfmt);
   return line.substr(std::string("ts=T caller=x.go:1 level=info k=").size(),
                      line.size() - std::string("ts=T caller=x.go:1 level=info k=").size() - 1);
 }
 std::string json_value(std::string_view v) {
-  auto line = log::format(Level::kInfo, "x.go:1", "T", {{"k", v}}, Format::kJson);
+  auto line = fmt(Level::kInfo, {{"k", v}}, Format::kJson);
   const std::string head = R"({"caller":"x.go:1","k":)";
   REQUIRE(line.rfind(head, 0) == 0);
   return line.substr(head.size(), line.find(R"(,"level")") - head.size());
@@ -55,17 +58,17 @@ TEST_CASE("JSON escapes values as Go's encoder without HTML escaping") {
 
 TEST_CASE("logfmt keeps the order given; JSON sorts keys and types numbers and bools") {
   const auto d = format_go_duration(std::chrono::nanoseconds(820798));
-  CHECK(log::format(Level::kDebug, "x.go:1", "T", {{"n", 7}, {"b", true}, {"d", d}, {"z", "x"}, {"a", "y"}},
+  CHECK(fmt(Level::kDebug, {{"n", 7}, {"b", true}, {"d", d}, {"z", "x"}, {"a", "y"}},
                     Format::kLogfmt) == "ts=T caller=x.go:1 level=debug n=7 b=true d=820.798\xc2\xb5s z=x a=y\n");
-  CHECK(log::format(Level::kDebug, "x.go:1", "T", {{"n", 7}, {"b", true}, {"d", d}, {"z", "x"}, {"a", "y"}},
+  CHECK(fmt(Level::kDebug, {{"n", 7}, {"b", true}, {"d", d}, {"z", "x"}, {"a", "y"}},
                     Format::kJson) ==
         "{\"a\":\"y\",\"b\":true,\"caller\":\"x.go:1\",\"d\":\"820.798\xc2\xb5s\",\"level\":\"debug\",\"n\":7,"
         "\"ts\":\"T\",\"z\":\"x\"}\n");
 }
 
 TEST_CASE("a line without a level, as the reference's coordinator writes one") {
-  CHECK(log::format(Level::kNone, "x.go:1", "T", {{"msg", "m"}}, Format::kLogfmt) == "ts=T caller=x.go:1 msg=m\n");
-  CHECK(log::format(Level::kNone, "x.go:1", "T", {{"msg", "m"}}, Format::kJson) ==
+  CHECK(fmt(Level::kNone, {{"msg", "m"}}, Format::kLogfmt) == "ts=T caller=x.go:1 msg=m\n");
+  CHECK(fmt(Level::kNone, {{"msg", "m"}}, Format::kJson) ==
         "{\"caller\":\"x.go:1\",\"msg\":\"m\",\"ts\":\"T\"}\n");
   log::set_level(Level::kError);
   CHECK(log::enabled(Level::kNone));
