@@ -24,7 +24,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import REFERENCE, Daemon, Results, now_rfc3339, run_parallel  # noqa: E402
+from harness import REFERENCE, Daemon, Results, free_port, now_rfc3339, run_parallel  # noqa: E402
 from receiver_sinks import self_signed_cert  # noqa: E402
 
 TOCSIN = sys.argv[1] if len(sys.argv) > 1 else "build/tocsin"
@@ -54,7 +54,9 @@ CUSTOM = ('{{ .Status }} {{ len .Alerts }} <alert(s)> & "quotes" for {{ .GroupLa
 
 # What each receiver's sink key is (see Sink.key) and which requests belong to it.
 KEYS = ["og-default", "og-custom", "og-retry", "og-bad", "vo-default", "vo-custom", "vo-retry",
-        "po-default", "po-custom", "po-retry", "tg-default", "tg-custom", "tg-md", "tg-retry"]
+        "po-default", "po-custom", "po-retry", "tg-default", "tg-custom", "tg-md", "tg-retry", "og-down", "vo-down"]
+ONE_SHOT = ("og-retry", "og-bad", "vo-retry", "po-retry", "tg-retry", "og-down", "vo-down")  # one alert, no resolve
+DOWN_PORT = free_port()  # nothing listens there: a refused connection
 
 
 def yq(s):
@@ -246,6 +248,17 @@ receivers:
         message: '  '
         send_resolved: false
         http_config: *proxy
+  - name: og-down
+    opsgenie_configs:
+      - api_url: 'http://127.0.0.1:{DOWN_PORT}/'
+        api_key: '{OG_KEY}'
+        send_resolved: false
+  - name: vo-down
+    victorops_configs:
+      - api_url: 'http://127.0.0.1:{DOWN_PORT}/'
+        api_key: '{VO_KEY}'
+        routing_key: 'down'
+        send_resolved: false
   - name: tg-default
     telegram_configs:
       - api_url: '{u}/tg-default'
@@ -292,8 +305,8 @@ def batch(ends=None):
     for k in KEYS:
         name = {"og-custom": "OgCustom", "po-custom": LONG_NAME}.get(k, k.replace("-", "_").title())
         sev = "critical" if k in ("og-custom", "vo-custom") else "warning"
-        n = 1 if k.endswith("retry") or k == "og-bad" else 2
-        if ends is not None and (k.endswith("retry") or k == "og-bad"):
+        n = 1 if k in ONE_SHOT else 2
+        if ends is not None and k in ONE_SHOT:
             continue
         for i in range(n):
             out.append(alert(k, name, "%s-%d:9100" % (k, i + 1), sev, ends=ends))
@@ -309,13 +322,17 @@ def expected_done(sink):
             and n("tg-retry") >= 1 and len(sink.of("og-bad", False)) >= 2)
 
 
+def down_logged(log):
+    return all(retry_errors(log, k) for k in ("og-down", "vo-down"))
+
+
 def run(binary, tag):
     j = "application/json"
     tg_flood = (429, j, '{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1",'
                         '"parameters":{"retry_after":1}}')
     script = {"og-retry": [(429, j, '{"message":"rate limited"}'), (500, j, '{"message":"oops"}')],
               "vo-retry": [(500, j, '{"result":"failure"}')], "po-retry": [(500, j, '{"status":0}')],
-              "tg-retry": [tg_flood]}
+              "tg-retry": [tg_flood, (502, "text/html", "<html><body>502 Bad Gateway</body></html>")]}
     default = {k: (202, j, OG_OK) for k in KEYS if k.startswith("og")}
     default.update({k: (200, j, VO_OK) for k in KEYS if k.startswith("vo")})
     default.update({k: (200, j, PO_OK) for k in KEYS if k.startswith("po")})
@@ -342,7 +359,7 @@ def run(binary, tag):
         time.sleep(0.3)
         daemon.post_alerts(batch(ends=now_rfc3339(-0.5)))
         deadline = time.monotonic() + 25
-        while time.monotonic() < deadline and not expected_done(sink):
+        while time.monotonic() < deadline and not (expected_done(sink) and down_logged(daemon.read_log())):
             time.sleep(0.1)
         time.sleep(2.5)  # a duplicate delivery would show up in here
         out["sink"] = sink
@@ -659,7 +676,8 @@ def check_telegram(ours, ref):
                     "%s %s" % (errs, show(r["body"])))
     for res in (ours, ref):
         st = [r["status"] for r in res["sink"].of("tg-retry", False)]
-        R.check("tg-retry: %s retried after a 429 {ok: false} and delivered once" % res["tag"], st == [429, 200], st)
+        R.check("tg-retry: %s retried after a 429 {ok: false} and a 502 HTML page, delivered once" % res["tag"],
+                st == [429, 502, 200], st)
     leaks = [ln for ln in ours["log"].splitlines() if TG_TOKEN in ln]
     R.check("tg-retry: tocsin never logs the bot token", not leaks, leaks[:1])
 
@@ -674,6 +692,9 @@ def check_error_texts(ours, ref):
     for k in ("og-retry", "vo-retry", "po-retry", "tg-retry"):
         a, b = retry_errors(ours["log"], k), retry_errors(ref["log"], k)
         R.check("%s: tocsin's failed-attempt errors == reference's %s" % (k, b), a == b and b, "tocsin %s" % a)
+    for k in ("og-down", "vo-down"):
+        a, b = retry_errors(ours["log"], k)[:1], retry_errors(ref["log"], k)[:1]
+        R.check("%s: tocsin's error for a refused connection == reference's %s" % (k, b), a == b and b, "tocsin %s" % a)
 
 
 def main():

@@ -185,7 +185,11 @@ TEST_CASE("telegram: the answer's ok decides, whatever the HTTP status; every fa
   auto other = telegram_check_response(
       answer(400, R"({"ok":false,"error_code":400,"description":"Bad Request: odd: thing"})"));
   CHECK(other.error == "telegram: Bad Request: odd: thing (400)");
-  CHECK_FALSE(telegram_check_response(answer(200, "ok")).ok);
+  auto not_json = telegram_check_response(answer(200, "ok"));
+  CHECK_FALSE(not_json.ok);
+  CHECK(not_json.retry);
+  CHECK(not_json.error == "telebot: invalid character 'o' looking for beginning of value");
+  CHECK(telegram_check_response(answer(502, "")).error == "telebot: unexpected end of JSON input");
   CHECK_FALSE(telegram_check_response(answer(200, R"({"ok":true,"result":true})")).ok);
   CHECK_FALSE(telegram_check_response(answer(200, R"({"result":{}})")).ok);
 }

@@ -103,6 +103,35 @@ std::string api_error_text(const std::string& description, long long code) {
   return "telegram: " + description + " (" + std::to_string(code) + ")";
 }
 
+// Go's encoding/json words for an answer that is not JSON, in the two common cases (an empty body, a
+// body that does not start a JSON value: "ok", an HTML error page); other malformed JSON is summed up.
+std::string json_syntax_error(const std::string& body) {
+  size_t i = body.find_first_not_of(" \t\r\n");
+  if (i == std::string::npos) {
+    return "unexpected end of JSON input";
+  }
+  const char c = body[i];
+  if (std::string_view("{[\"-0123456789tfn").find(c) == std::string_view::npos) {
+    // Go quotes the byte as the rune of the same value: printable as itself, else \xNN or \u00NN.
+    auto u = static_cast<unsigned char>(c);
+    static constexpr const char* kHex = "0123456789abcdef";
+    std::string q;
+    if (c == '\'') {
+      q = "'\\''";
+    } else if (u >= 0x20 && u < 0x7f) {
+      q = std::string("'") + c + "'";
+    } else if (u < 0x80) {
+      q = std::string("'\\x") + kHex[u >> 4] + kHex[u & 15] + "'";
+    } else if (u >= 0xA0 && u != 0xAD) {
+      q = std::string("'") + static_cast<char>(0xC0 | (u >> 6)) + static_cast<char>(0x80 | (u & 0x3F)) + "'";
+    } else {
+      q = std::string("'\\u00") + kHex[u >> 4] + kHex[u & 15] + "'";
+    }
+    return "invalid character " + q + " looking for beginning of value";
+  }
+  return "the answer is not valid JSON";
+}
+
 }  // namespace
 
 Result<std::string> telegram_payload(const config::TelegramConfig& cfg, const tmpl::Templates& templates,
@@ -145,7 +174,7 @@ NotifyResult telegram_check_response(const net::ClientResponse& resp) {
   }
   nlohmann::json j = nlohmann::json::parse(resp.body, nullptr, false);
   if (j.is_discarded()) {
-    return NotifyResult::failure("telebot: answer is not JSON (HTTP " + std::to_string(resp.status) + ")", true);
+    return NotifyResult::failure("telebot: " + json_syntax_error(resp.body), true);
   }
   // An "ok" that is missing or false is a failure; one of another type is not looked at (the
   // reference's client fails to decode it and goes on).
