@@ -463,7 +463,8 @@ def og_format_errors(r):
             errs.append("alias")
         if len(b.get("description", "")) > 15000:
             errs.append("description over 15000")
-        if not (isinstance(b.get("details", {}), dict) and all(isinstance(v, str) for v in b.get("details", {}).values())):
+        details = b.get("details", {})
+        if not (isinstance(details, dict) and all(isinstance(v, str) for v in details.values())):
             errs.append("details not a map of strings")
         if len(b.get("source", "")) > 100:
             errs.append("source over 100")
@@ -565,7 +566,8 @@ def check_victorops(ours, ref):
     for k in ("vo-default", "vo-custom", "vo-retry"):
         for i, r in enumerate(ours["sink"].of(k)):
             errs = vo_format_errors(r, resolved=(i == 1))
-            R.check("%s[%d]: tocsin body in VictorOps' REST format" % (k, i), not errs, "%s %s" % (errs, show(r["body"])))
+            R.check("%s[%d]: tocsin body in VictorOps' REST format" % (k, i), not errs,
+                    "%s %s" % (errs, show(r["body"])))
     if a:
         b = json.loads(a[0]["body"])
         R.check("vo-custom: file key trimmed, routing key path-escaped, message_type from a template, custom fields",
@@ -621,7 +623,8 @@ def check_pushover(ours, ref):
     if a:
         q = dict(urllib.parse.parse_qsl(a[0]["query"]))
         R.check("po-custom: title cut to 250 runes, html=1 with an escaped message, retry/expire in seconds",
-                len(q.get("title", "")) == 250 and q.get("html") == "1" and "&lt;po-custom-1:9100&gt;" in q.get("message", "")
+                len(q.get("title", "")) == 250 and q.get("html") == "1"
+                and "&lt;po-custom-1:9100&gt;" in q.get("message", "")
                 and q.get("retry") == "30" and q.get("expire") == "9010", show(q))
     for res in (ours, ref):
         R.check("po-custom: %s logs the title truncation warning" % res["tag"],

@@ -92,7 +92,8 @@ TEST_CASE("opsgenie: create with details over common labels, then close by alias
 }
 
 TEST_CASE("opsgenie: a template error is reported, 429 and 5xx retried, 4xx not") {
-  auto cfg = load_team("  opsgenie_configs:\n  - api_url: http://og/\n    api_key: k\n    note: '{{ .Nope.Deeper }}'\n");
+  auto cfg = load_team(
+      "  opsgenie_configs:\n  - api_url: http://og/\n    api_key: k\n    note: '{{ .Nope.Deeper }}'\n");
   auto r = opsgenie_requests(cfg.receivers[0].opsgenie_configs[0], "k", defaults(), disk_context(), disk_alerts());
   REQUIRE_FALSE(r);
   CHECK(r.error().rfind("templating error: ", 0) == 0);
@@ -165,7 +166,8 @@ TEST_CASE("telegram: sendMessage body as the reference's client writes it") {
   REQUIRE(body);
   CHECK(*body == "{\"chat_id\":\"-100\",\"disable_notification\":\"true\",\"disable_web_page_preview\":\"true\","
                  "\"parse_mode\":\"HTML\",\"text\":\"Disk \\u0026lt;a\\u0026gt; full \\u0026 more\"}\n");
-  auto md = load_team("  telegram_configs:\n  - {bot_token: '1:x', chat_id: 5, parse_mode: '', message: '<{{ len .Alerts }}>'}\n");
+  auto md = load_team(
+      "  telegram_configs:\n  - {bot_token: '1:x', chat_id: 5, parse_mode: '', message: '<{{ len .Alerts }}>'}\n");
   auto b2 = telegram_payload(md.receivers[0].telegram_configs[0], defaults(), disk_context(), disk_alerts());
   REQUIRE(b2);
   CHECK(*b2 == "{\"chat_id\":\"5\",\"disable_web_page_preview\":\"true\",\"text\":\"\\u003c2\\u003e\"}\n");

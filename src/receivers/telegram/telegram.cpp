@@ -57,7 +57,10 @@ constexpr KnownError kKnownErrors[] = {
     {400, "Bad Request: message to forward not found", ""},
     {400, "Bad Request: reply message not found", ""},
     {400, "Bad Request: query is too old and response timeout expired or query ID is invalid", ""},
-    {400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message", ""},
+    {400,
+     "Bad Request: message is not modified: specified new message content and reply markup are exactly the "
+     "same as a current content and reply markup of the message",
+     ""},
     {400, "Bad Request: invalid sticker emojis", ""},
     {400, "Bad Request: STICKERSET_INVALID", "Stickerset is invalid"},
     {400, "Bad Request: invalid sticker set name is specified", ""},
