@@ -4,6 +4,8 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 namespace tocsin::config::yaml_out {
@@ -22,6 +24,27 @@ struct Analysis {
 
 bool is_space_or_end(const std::string& s, size_t i) { return i >= s.size() || s[i] == ' ' || s[i] == '\n'; }
 
+unsigned char byte_at(const std::string& s, size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0; }
+
+// yaml.v2's is_printable on the rune starting at s[i]: LF, printable ASCII and the printable parts of
+// the BMP. Tab, other controls, C1 controls, surrogates, U+FEFF, U+FFFE/U+FFFF and every rune beyond
+// the BMP are not, so a value holding one is written double-quoted with it escaped.
+bool is_printable(const std::string& s, size_t i) {
+  const unsigned char b = byte_at(s, i), b1 = byte_at(s, i + 1), b2 = byte_at(s, i + 2);
+  return b == 0x0A || (b >= 0x20 && b <= 0x7E) || (b == 0xC2 && b1 >= 0xA0) || (b > 0xC2 && b < 0xED) ||
+         (b == 0xED && b1 < 0xA0) || b == 0xEE ||
+         (b == 0xEF && !(b1 == 0xBB && b2 == 0xBF) && !(b1 == 0xBF && (b2 == 0xBE || b2 == 0xBF)));
+}
+
+// The length of the UTF-8 sequence that starts with `lead` (yaml.v2's width; 1 for a stray byte).
+size_t rune_width(unsigned char lead) {
+  if ((lead & 0x80) == 0) return 1;
+  if ((lead & 0xE0) == 0xC0) return 2;
+  if ((lead & 0xF0) == 0xE0) return 3;
+  if ((lead & 0xF8) == 0xF0) return 4;
+  return 1;
+}
+
 Analysis analyze(const std::string& s) {
   Analysis a;
   if (s.empty()) {
@@ -35,7 +58,7 @@ Analysis analyze(const std::string& s) {
   bool leading_space = s.front() == ' ', trailing_space = s.back() == ' ';
   bool leading_break = s.front() == '\n', trailing_break = s.back() == '\n';
   bool prev_space = true;  // start of scalar counts as preceded by whitespace for '#'
-  for (size_t i = 0; i < s.size(); ++i) {
+  for (size_t i = 0; i < s.size(); i += rune_width(static_cast<unsigned char>(s[i]))) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (i == 0) {
       switch (c) {
@@ -68,7 +91,7 @@ Analysis analyze(const std::string& s) {
       }
     }
     if (c == '\n') line_breaks = true;
-    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) special = true;
+    if (!is_printable(s, i)) special = true;
     prev_space = (c == ' ' || c == '\n');
   }
   a.multiline = line_breaks;
@@ -110,9 +133,14 @@ class Writer {
  public:
   std::string out;
 
+  // The emitter's column counts runes, not bytes, so long non-ASCII values fold where yaml.v2 folds them.
   int column() const {
-    size_t nl = out.rfind('\n');
-    return static_cast<int>(nl == std::string::npos ? out.size() : out.size() - nl - 1);
+    const size_t nl = out.rfind('\n');
+    int col = 0;
+    for (size_t i = nl == std::string::npos ? 0 : nl + 1; i < out.size(); ++i) {
+      if ((static_cast<unsigned char>(out[i]) & 0xC0) != 0x80) ++col;
+    }
+    return col;
   }
   void indent_to(int n) { out.append(static_cast<size_t>(n), ' '); }
 
@@ -177,9 +205,22 @@ class Writer {
 
   void write_double(const std::string& s, int indent, bool breaks) {
     out.push_back('"');
+    // yaml.v2 checks for a byte order mark at the start of the value at every position, so a value
+    // that starts with one has every rune escaped.
+    const bool bom = s.size() >= 3 && byte_at(s, 0) == 0xEF && byte_at(s, 1) == 0xBB && byte_at(s, 2) == 0xBF;
     bool prev_space = false;
-    for (size_t i = 0; i < s.size(); ++i) {
-      unsigned char c = static_cast<unsigned char>(s[i]);
+    for (size_t i = 0; i < s.size();) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      const size_t w = std::min(rune_width(c), s.size() - i);
+      const bool line_break = c == '\r' || c == '\n' || (c == 0xC2 && byte_at(s, i + 1) == 0x85) ||
+                              (c == 0xE2 && byte_at(s, i + 1) == 0x80 &&
+                               (byte_at(s, i + 2) == 0xA8 || byte_at(s, i + 2) == 0xA9));
+      if (!is_printable(s, i) || bom || line_break || c == '"' || c == '\\') {
+        write_escape(decode_rune(s, i, w));
+        i += w;
+        prev_space = false;
+        continue;
+      }
       if (c == ' ') {
         if (breaks && !prev_space && column() > kBestWidth && i != 0 && i + 1 != s.size()) {
           newline_indent(indent);
@@ -188,32 +229,55 @@ class Writer {
           out.push_back(' ');
         }
         prev_space = true;
+        ++i;
         continue;
       }
+      out.append(s, i, w);
+      i += w;
       prev_space = false;
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\r': out += "\\r"; break;
-        case '\0': out += "\\0"; break;
-        case 0x07: out += "\\a"; break;
-        case 0x08: out += "\\b"; break;
-        case 0x0b: out += "\\v"; break;
-        case 0x0c: out += "\\f"; break;
-        case 0x1b: out += "\\e"; break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\x%02X", c);
-            out += buf;
-          } else {
-            out.push_back(static_cast<char>(c));
-          }
-      }
     }
     out.push_back('"');
+  }
+
+  static uint32_t decode_rune(const std::string& s, size_t i, size_t w) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    uint32_t v = w == 1 ? (lead & 0x7F) : w == 2 ? (lead & 0x1F) : w == 3 ? (lead & 0x0F) : (lead & 0x07);
+    for (size_t k = 1; k < w; ++k) {
+      v = (v << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    }
+    return v;
+  }
+
+  // yaml.v2's escapes: the short ones, else \xXX, \uXXXX or \UXXXXXXXX (upper-case hex digits).
+  void write_escape(uint32_t v) {
+    out.push_back('\\');
+    switch (v) {
+      case 0x00: out.push_back('0'); return;
+      case 0x07: out.push_back('a'); return;
+      case 0x08: out.push_back('b'); return;
+      case 0x09: out.push_back('t'); return;
+      case 0x0A: out.push_back('n'); return;
+      case 0x0B: out.push_back('v'); return;
+      case 0x0C: out.push_back('f'); return;
+      case 0x0D: out.push_back('r'); return;
+      case 0x1B: out.push_back('e'); return;
+      case 0x22: out.push_back('"'); return;
+      case 0x5C: out.push_back('\\'); return;
+      case 0x85: out.push_back('N'); return;
+      case 0xA0: out.push_back('_'); return;
+      case 0x2028: out.push_back('L'); return;
+      case 0x2029: out.push_back('P'); return;
+      default: break;
+    }
+    char buf[16];
+    if (v <= 0xFF) {
+      std::snprintf(buf, sizeof buf, "x%02X", static_cast<unsigned>(v));
+    } else if (v <= 0xFFFF) {
+      std::snprintf(buf, sizeof buf, "u%04X", static_cast<unsigned>(v));
+    } else {
+      std::snprintf(buf, sizeof buf, "U%08X", static_cast<unsigned>(v));
+    }
+    out += buf;
   }
 
   void write_literal(const std::string& s, int indent) {
