@@ -794,7 +794,10 @@ class Session final : public SessionBase {
     if (no_body) {
       res_.erase(http::field::content_length);
     } else if (head_) {
-      res_.content_length(res.body.size());  // HEAD: the length of what GET would send, no body
+      // HEAD: no body; a Content-Length only when the handler made a body to measure, as from Go.
+      if (!res.body.empty()) {
+        res_.content_length(res.body.size());
+      }
     } else {
       res_.content_length(res.body.size());
       res_.body() = std::move(res.body);
