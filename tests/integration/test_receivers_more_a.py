@@ -398,10 +398,11 @@ def query_without(q, field):
     return [(k, "<default text>" if k == field else v) for k, v in urllib.parse.parse_qsl(q, keep_blank_values=True)]
 
 
-def compare_requests(key, ours, ref, default_field=None, in_query=False, headers=True):
+def compare_requests(key, ours, ref, default_field=None, in_query=False, headers=True, first=None):
     """Every request of `key` (status 2xx and not) sent by both: same count, method, path, query, headers
-    and body (bytes, or with the default-template field set aside)."""
-    a, b = ours["sink"].of(key, False), ref["sink"].of(key, False)
+    and body (bytes, or with the default-template field set aside). With `first`, only that many (a
+    receiver that fails at each flush sends as many as the run had flushes)."""
+    a, b = ours["sink"].of(key, False)[:first], ref["sink"].of(key, False)[:first]
     R.check("%s: tocsin sent as many requests as the reference (%d)" % (key, len(b)), len(a) == len(b) and a,
             "tocsin %s reference %s" % ([(r["method"], r["target"][:80]) for r in a],
                                         [(r["method"], r["target"][:80]) for r in b]))
@@ -522,12 +523,14 @@ def check_opsgenie(ours, ref):
         st = [r["status"] for r in res["sink"].of("og-retry", False)]
         R.check("og-retry: %s answered 429, 500, 202 and delivered once" % res["tag"], st == [429, 500, 202], st)
     for res in (ours, ref):
+        # One attempt a flush (group_interval 2s; a first flush that went out late shortens the first gap);
+        # a retry would follow within the retry backoff's first interval (0.25-0.75 s).
         reqs = res["sink"].of("og-bad", False)
         times = [r["time"] for r in reqs]
         gaps = [round(y - x, 2) for x, y in zip(times, times[1:])]
         R.check("og-bad: %s does not retry a 422 inside a flush (%d requests, gaps %s)"
-                % (res["tag"], len(reqs), gaps), len(reqs) >= 2 and all(g >= 1.5 for g in gaps))
-    compare_requests("og-bad", ours, ref, default_field="description")
+                % (res["tag"], len(reqs), gaps), len(reqs) >= 2 and all(g >= 0.9 for g in gaps))
+    compare_requests("og-bad", ours, ref, default_field="description", first=2)
     errs = log_has(ours["log"], "level=error", "og-bad", "422")
     R.check("og-bad: tocsin logs the 422 with OpsGenie's answer", bool(errs) and "not processable" in errs[0],
             ours["log"][-1500:])
