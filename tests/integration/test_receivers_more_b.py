@@ -10,8 +10,8 @@ with AWS Signature Version 4: both daemons' signatures are recomputed here with 
 retries (Discord 500, 500, 200; Webex 500, 200; SNS 500 then 200 inside one send, the AWS SDK's own
 retry), WeChat's token cache and re-fetch on code 42001, Webex's byte truncation, SNS's SMS
 truncation, send_resolved, failures not retried within a flush (Discord 400, SNS 400 with an AWS
-error, WeChat without a token) with the reference's error text, and the one known difference: Discord titles beyond 256 characters, which
-0.25 sends whole (and Discord refuses) and tocsin cuts.
+error, WeChat without a token) with the reference's error text, and the one known difference:
+Discord titles beyond 256 characters, which 0.25 sends whole (and Discord refuses) and tocsin cuts.
 usage: python3 test_receivers_more_b.py <tocsin-binary>"""
 import hashlib
 import hmac
@@ -79,9 +79,9 @@ route:
   repeat_interval: 1h
   routes:
 {"".join("    - {matchers: ['rx=%s'], receiver: %s}%s" % (yq(k), k, chr(10)) for k in
-         ["discord-custom", "discord-retry", "discord-long", "discord-400", "webex-default", "webex-custom", "webex-long",
-          "webex-retry", "wx-text", "wx-md", "wx-retry", "wx-bad", "sns-topic", "sns-sms", "sns-fifo", "sns-retry",
-          "sns-400"])}
+         ["discord-custom", "discord-retry", "discord-long", "discord-400", "webex-default", "webex-custom",
+          "webex-long", "webex-retry", "wx-text", "wx-md", "wx-retry", "wx-bad", "sns-topic", "sns-sms", "sns-fifo",
+          "sns-retry", "sns-400"])}
 receivers:
   - name: discord-default
     discord_configs:
@@ -257,7 +257,8 @@ class Sink:
                 req = Req(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 with sink.lock:
                     steps = sink.script.get(req.path)
-                    status, ctype, text = steps.pop(0) if steps else sink.default.get(req.path, (200, "text/plain", "ok"))
+                    answer = steps.pop(0) if steps else sink.default.get(req.path, (200, "text/plain", "ok"))
+                    status, ctype, text = answer
                     sink.log.append((req, status))
                 data = text.encode()
                 self.send_response(status)
@@ -353,8 +354,8 @@ def run(binary, tag):
     default[P["wx-bad-token"]] = (200, "application/json", '{"errcode":40001,"errmsg":"invalid credential"}')
     default[P["discord-400"]] = (400, "application/json", '{"message": "Cannot send an empty message", "code": 50006}')
     for w in WECHAT:
-        default.setdefault(P[w + "-token"], (200, "application/json",
-                                             '{"errcode":0,"errmsg":"ok","access_token":"tok-%s","expires_in":7200}' % w))
+        token = '{"errcode":0,"errmsg":"ok","access_token":"tok-%s","expires_in":7200}' % w
+        default.setdefault(P[w + "-token"], (200, "application/json", token))
         default.setdefault(P[w + "-send"], WX_OK)
     sink = Sink(script, default)
     d = Daemon(binary, config(sink.url), extra=["--web.external-url=" + EXTERNAL_URL, "--log.level=debug"],
@@ -550,7 +551,8 @@ def check_discord(ours, ref):
         for x, y, st in pairs(ours, ref, key, n, names):
             check_method_path_query(key, x, y)
             errs = discord_format_errors(x.json)
-            R.check("%s[%s]: tocsin body in Discord's webhook format" % (key, st), not errs, "%s %s" % (errs, short(x.body)))
+            R.check("%s[%s]: tocsin body in Discord's webhook format" % (key, st), not errs,
+                    "%s %s" % (errs, short(x.body)))
             R.check("%s[%s]: reference body in Discord's webhook format" % (key, st), not discord_format_errors(y.json))
             if exact:
                 R.check("%s[%s]: tocsin body bytes == reference's" % (key, st), x.body == y.body,
@@ -567,11 +569,13 @@ def check_discord(ours, ref):
                         "host-1:9100" in ex["description"] and "host-2:9100" in ex["description"], ex["description"])
             R.check("%s[%s]: color %s for %s" % (key, st, x.json["embeds"][0]["color"], st),
                     x.json["embeds"][0]["color"] == (0x992D22 if st == "firing" else 0x2ECC71))
-            R.check("%s[%s]: Content-Type application/json" % (key, st), x.headers.get("content-type") == "application/json")
+            R.check("%s[%s]: Content-Type application/json" % (key, st),
+                    x.headers.get("content-type") == "application/json")
             compare_headers("%s[%s]" % (key, st), x, y)
     for res in (ours, ref):
         st = res["sink"].statuses(P["discord-retry"])
-        R.check("discord-retry: %s answered 500, 500, 200 (retried, delivered once)" % res["tag"], st == [500, 500, 200], st)
+        R.check("discord-retry: %s answered 500, 500, 200 (retried, delivered once)" % res["tag"],
+                st == [500, 500, 200], st)
     # Titles beyond Discord's 256 characters: 0.25 sends them whole (Discord answers 400), tocsin cuts them.
     a, b = ours["sink"].ok(P["discord-long"]), ref["sink"].ok(P["discord-long"])
     if a and b:
@@ -628,14 +632,16 @@ def check_wechat(ours, ref):
             check_method_path_query(w + "-token", x, y)
             q = urllib.parse.parse_qs(x.query)
             R.check("%s: gettoken is a GET with corpid and corpsecret" % w,
-                    x.method == "GET" and set(q) == {"corpid", "corpsecret"} and x.body == b"", "%s %s" % (x.method, x.query))
+                    x.method == "GET" and set(q) == {"corpid", "corpsecret"} and x.body == b"",
+                    "%s %s" % (x.method, x.query))
             compare_headers(w + "-token", x, y)
         for x, y, st in pairs(ours, ref, w + "-send", len(sends), sends):
             check_method_path_query(w + "-send", x, y)
             errs = wechat_format_errors(x.json)
             R.check("%s[%s]: tocsin body in WeChat's message/send format" % (w, st), not errs,
                     "%s %s" % (errs, short(x.body)))
-            R.check("%s[%s]: reference body in WeChat's message/send format" % (w, st), not wechat_format_errors(y.json))
+            R.check("%s[%s]: reference body in WeChat's message/send format" % (w, st),
+                    not wechat_format_errors(y.json))
             if w != "wx-retry":
                 R.check("%s[%s]: tocsin body bytes == reference's" % (w, st), x.body == y.body,
                         "\n  tocsin:    %s\n  reference: %s" % (short(x.body), short(y.body)))
@@ -681,7 +687,8 @@ def check_sns(ours, ref):
             errs = sigv4_errors(x, host)
             R.check("%s[%s]: tocsin's SigV4 signature verifies" % (key, st), not errs, errs)
             errs = sigv4_errors(y, urllib.parse.urlsplit(ref["sink"].url).netloc)
-            R.check("%s[%s]: reference's SigV4 signature verifies (the recomputation is right)" % (key, st), not errs, errs)
+            R.check("%s[%s]: reference's SigV4 signature verifies (the recomputation is right)" % (key, st),
+                    not errs, errs)
             compare_headers("%s[%s]" % (key, st), x, y, ("x-amz-date", "authorization"))
     a = ours["sink"].ok(P["sns-sms"])
     if a:
