@@ -260,6 +260,20 @@ std::string bound_address(const std::string& addr, int port) {
   return host + ":" + std::to_string(port);
 }
 
+// A listener that cannot bind, in the words of Go's net.Listen ("listen tcp A: bind: address already
+// in use"); other failures keep the server's words.
+std::string go_listen_error(const std::string& addr, const std::string& err) {
+  static const std::pair<const char*, const char*> kBind[] = {
+      {"Address already in use", "address already in use"},
+      {"Permission denied", "permission denied"},
+      {"Cannot assign requested address", "cannot assign requested address"},
+  };
+  for (const auto& [ours, go] : kBind) {
+    if (err.find(ours) != std::string::npos) return "listen tcp " + addr + ": bind: " + go;
+  }
+  return "listen tcp " + addr + ": " + err;
+}
+
 std::string random_name() {
   static const char* kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   std::random_device rd;
@@ -471,7 +485,7 @@ class Daemon {
       auto srv = net::make_http_server(addr, handler, limits, http_threads(), tls ? &*tls : nullptr);
       auto port = srv->start();
       if (!port) {
-        LOG_ERROR({"msg", "Listen error"}, {"err", "listen tcp " + addr + ": " + port.error()});
+        LOG_ERROR({"msg", "Listen error"}, {"err", go_listen_error(addr, port.error())});
         return 1;
       }
       // As the exporter-toolkit logs each listener (HTTP/2 is not offered over TLS here).

@@ -341,13 +341,13 @@ def check_json_info():
 
 # ---- start-up failures and filtering -----------------------------------------------------------
 
-def run_once(binary, cfg, extra, timeout=10):
+def run_once(binary, cfg, extra, timeout=10, port=None):
     """Starts a daemon expected to stop by itself (or stops it once ready); returns (rc, log)."""
     d = Daemon(binary, cfg, extra=extra)
     try:
         import subprocess
         args = [binary, "--config.file=" + d.config_path, "--storage.path=" + d.storage,
-                "--web.listen-address=127.0.0.1:%d" % d.port, "--cluster.listen-address="] + extra
+                "--web.listen-address=127.0.0.1:%d" % (port or d.port), "--cluster.listen-address="] + extra
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout
         while p.poll() is None and time.monotonic() < deadline:
@@ -395,6 +395,19 @@ def check_startup_failures(tmp):
             r is not None and t is not None and r["d"].get("err") == t["d"].get("err"), (r and r["raw"], t and t["raw"]))
 
     good = "route: {receiver: r}\nreceivers: [{name: r}]\n"
+    import socket
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        (rrc, rlog), (trc, tlog) = run_parallel([lambda: run_once(REFERENCE, good, [], port=port),
+                                                 lambda: run_once(TOCSIN, good, [], port=port)])
+    finally:
+        taken.close()
+    R.check("address in use: both exit 1", (rrc, trc) == (1, 1), (rrc, trc))
+    compare("address in use: Listen error", last_line(rlog), last_line(tlog), ("level", "msg", "err"))
+
     (rrc, rlog), (trc, tlog) = run_parallel([lambda: run_once(REFERENCE, good, ["--log.level=warn"]),
                                              lambda: run_once(TOCSIN, good, ["--log.level=warn"])])
     R.check("--log.level=warn: start and stop write nothing, as the reference", (rlog.strip(), tlog.strip()) == ("", ""),
