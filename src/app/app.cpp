@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -274,6 +275,24 @@ std::string go_listen_error(const std::string& addr, const std::string& err) {
   return "listen tcp " + addr + ": " + err;
 }
 
+// An error of std::filesystem::create_directories in the words of Go's os.MkdirAll: the path where it
+// stopped (an existing file in the way, or the first directory it could not create) and the
+// system's reason in lower case.
+std::string go_mkdir_error(const std::string& path, const std::error_code& ec) {
+  std::string reason = ec.message();
+  if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+  std::filesystem::path at;
+  for (const auto& part : std::filesystem::path(path)) {
+    if (part.empty()) continue;
+    at /= part;
+    std::error_code e;
+    const auto st = std::filesystem::status(at, e);
+    if (!std::filesystem::exists(st)) return "mkdir " + at.string() + ": " + reason;
+    if (!std::filesystem::is_directory(st)) return "mkdir " + at.string() + ": not a directory";
+  }
+  return "mkdir " + path + ": " + reason;
+}
+
 std::string random_name() {
   static const char* kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   std::random_device rd;
@@ -295,6 +314,11 @@ class Daemon {
 
   int main() {
     start_time_ = clock_.now();
+    // The reference's first two lines, before any start-up error, with the version /api/v2/status
+    // reports (the API level in version, tocsin's own in branch and revision).
+    LOG_INFO({"msg", "Starting Alertmanager"},
+             {"version", "(version=0.25.0, branch=tocsin, revision=tocsin-" TOCSIN_VERSION ")"});
+    LOG_INFO({"build_context", build_context()});
     auto urls = resolve_external_url(flags_.web_external_url, flags_.web_listen_addresses.front(),
                                      flags_.web_route_prefix);
     if (!urls) {
@@ -332,18 +356,16 @@ class Daemon {
       }
     }
 
-    // The reference's first two lines, with the version /api/v2/status reports (the API level in
-    // version, tocsin's own in branch and revision).
-    LOG_INFO({"msg", "Starting Alertmanager"},
-             {"version", "(version=0.25.0, branch=tocsin, revision=tocsin-" TOCSIN_VERSION ")"});
-    LOG_INFO({"build_context", build_context()});
     register_metrics();
 
     // State first: a database we cannot read stops the start, it never starts empty.
     {
       std::error_code ec;
       std::filesystem::create_directories(flags_.storage_path, ec);
-      if (ec) return fatal("creating storage directory " + flags_.storage_path + ": " + ec.message());
+      if (ec) {
+        LOG_ERROR({"msg", "Unable to create data directory"}, {"err", go_mkdir_error(flags_.storage_path, ec)});
+        return 1;
+      }
     }
     store::Options so;
     so.path = (std::filesystem::path(flags_.storage_path) / "tocsin.db").string();
@@ -458,7 +480,11 @@ class Daemon {
     std::optional<net::TlsServerConfig> tls;
     if (!flags_.web_config_file.empty()) {
       auto web = config::load_web_config(flags_.web_config_file);
-      if (!web) return fatal("invalid --web.config.file: " + web.error());
+      if (!web) {
+        // The reference reads the file when it starts serving, and stops with this line.
+        LOG_ERROR({"msg", "Listen error"}, {"err", web.error()});
+        return 1;
+      }
       handler = api::with_response_headers(api::with_basic_auth(std::move(handler), web->basic_auth_users),
                                            web->http.headers);
       if (web->tls.enabled()) {
@@ -534,8 +560,9 @@ class Daemon {
     run("silences", [this] { silences_->gc(); }, [this] { return silences_->size(); });
   }
 
-  int fatal(const std::string& msg) {
-    LOG_ERROR({"msg", msg});
+  // A start-up failure as the reference logs one from its state's constructors: an err alone.
+  int fatal(const std::string& err) {
+    LOG_ERROR({"err", err});
     return 1;
   }
 

@@ -116,7 +116,7 @@ def main():
         open(blocker, "w").close()
         r = subprocess.run([TOCSIN, "--config.file=" + os.path.join(tdir, "c.yml"), "--storage.path=" + os.path.join(blocker, "x"),
                             "--web.listen-address=127.0.0.1:0"], capture_output=True, text=True, timeout=10)
-        R.check("an unusable --storage.path is an error, not a crash", r.returncode == 1 and "storage directory" in r.stderr,
+        R.check("an unusable --storage.path is an error, not a crash", r.returncode == 1 and "Unable to create data directory" in r.stderr,
                 "%s %s" % (r.returncode, r.stderr))
     ref = "/usr/bin/prometheus-alertmanager"
     if os.path.exists(ref):
