@@ -257,7 +257,11 @@ Node time_interval_node(const TimeInterval& ti) {
   ranges("days_of_month", ti.days_of_month, false);
   ranges("months", ti.months, false);
   ranges("years", ti.years, false);
-  if (ti.location) n.add("location", Node::str(*ti.location));
+  if (ti.location) {
+    Node location = Node::str(*ti.location);
+    location.flow = true;  // tagged ",flow" upstream: the next collection written is in flow style
+    n.add("location", std::move(location));
+  }
   return n;
 }
 

@@ -132,6 +132,18 @@ Style choose_style(const std::string& s, bool flow, bool simple_key) {
 class Writer {
  public:
   std::string out;
+  // yaml.v2's encoder keeps one "flow" flag: a field tagged ",flow" sets it, and the next mapping or
+  // sequence it starts takes it (flow style) and clears it. A flow-tagged scalar (a time interval's
+  // location) leaves it set, so the next item of a list -- the next time interval, or the next named
+  // interval -- comes out in flow style. Each field sets it to its own tag (Node::flow of the value)
+  // before its value is written, which is what stops it at the next field.
+  bool pending_flow = false;
+
+  bool take_flow() {
+    const bool f = pending_flow;
+    pending_flow = false;
+    return f;
+  }
 
   // The emitter's column counts runes, not bytes, so long non-ASCII values fold where yaml.v2 folds them.
   int column() const {
@@ -309,14 +321,66 @@ class Writer {
 void emit_node_after_key(Writer& w, const Node& v, int indent);
 void emit_map(Writer& w, const Node& m, int indent, bool first_inline);
 void emit_seq(Writer& w, const Node& s, int indent);
+void emit_flow(Writer& w, const Node& n, int indent, bool& whitespace);
 
-void emit_flow_item(Writer& w, const Node& v, int indent) {
+// A scalar in flow context; `whitespace`: the last thing written was a space, an indentation or an
+// opening bracket (libyaml's emitter.whitespace), else a space goes first.
+void emit_flow_scalar(Writer& w, const Node& v, int indent, bool& whitespace, bool simple_key) {
+  if (!whitespace) w.out.push_back(' ');
   switch (v.kind) {
     case Node::Kind::kNull: w.out += "null"; break;
     case Node::Kind::kRaw: w.out += v.text; break;
-    case Node::Kind::kString: w.scalar(v.text, indent, true, false); break;
-    default: w.out += "{}"; break;  // nested collections in flow sequences do not occur in configs
+    default: w.scalar(v.text, indent, true, simple_key); break;
   }
+  whitespace = false;
+}
+
+void emit_flow_value(Writer& w, const Node& v, int indent, bool& whitespace) {
+  if (v.kind == Node::Kind::kMap || v.kind == Node::Kind::kSeq) {
+    w.take_flow();  // already in flow context: the collection takes the flag all the same
+    emit_flow(w, v, indent, whitespace);
+  } else {
+    emit_flow_scalar(w, v, indent, whitespace, false);
+  }
+}
+
+// "[a, b]" or "{k: v, ...}" as libyaml writes them: `indent` is the enclosing indentation, the
+// contents' is two more; before an item or key past column 80 the line breaks to that indentation.
+void emit_flow(Writer& w, const Node& n, int indent, bool& whitespace) {
+  const bool is_map = n.kind == Node::Kind::kMap;
+  if (!whitespace) w.out.push_back(' ');
+  w.out.push_back(is_map ? '{' : '[');
+  whitespace = true;
+  const int inner = indent + 2;
+  const size_t count = is_map ? n.map.size() : n.seq.size();
+  for (size_t i = 0; i < count; ++i) {
+    if (i > 0) {
+      w.out.push_back(',');
+      whitespace = false;
+    }
+    if (w.column() > kBestWidth) {
+      w.out.push_back('\n');
+      w.indent_to(inner);
+      whitespace = true;
+    }
+    if (!is_map) {
+      emit_flow_value(w, n.seq[i], inner, whitespace);
+      continue;
+    }
+    const auto& [key, value] = n.map[i];
+    emit_flow_scalar(w, Node::str(key), inner, whitespace, true);
+    w.out.push_back(':');
+    whitespace = false;
+    w.pending_flow = value.flow;
+    emit_flow_value(w, value, inner, whitespace);
+  }
+  w.out.push_back(is_map ? '}' : ']');
+  whitespace = false;
+}
+
+void emit_flow_item(Writer& w, const Node& v, int indent) {
+  bool whitespace = true;
+  emit_flow_value(w, v, indent, whitespace);
 }
 
 // Writes ": value" (or ":\n ...") after a key already written at `indent`.
@@ -330,30 +394,23 @@ void emit_node_after_key(Writer& w, const Node& v, int indent) {
       w.out += "\n";
       return;
     case Node::Kind::kMap:
-      if (v.map.empty()) {
-        w.out += ": {}\n";
-        return;
+    case Node::Kind::kSeq: {
+      const bool flow = w.take_flow();
+      const bool empty = v.kind == Node::Kind::kMap ? v.map.empty() : v.seq.empty();
+      if (flow || empty) {
+        w.out.push_back(':');
+        bool whitespace = false;
+        emit_flow(w, v, indent, whitespace);
+        w.out.push_back('\n');
+      } else if (v.kind == Node::Kind::kMap) {
+        w.out += ":\n";
+        emit_map(w, v, indent + 2, false);
+      } else {
+        w.out += ":\n";
+        emit_seq(w, v, indent);  // yaml.v2 writes sequences in mappings without extra indentation
       }
-      w.out += ":\n";
-      emit_map(w, v, indent + 2, false);
       return;
-    case Node::Kind::kSeq:
-      if (v.seq.empty()) {
-        w.out += ": []\n";
-        return;
-      }
-      if (v.flow) {
-        w.out += ": [";
-        for (size_t i = 0; i < v.seq.size(); ++i) {
-          if (i > 0) w.out += ", ";
-          emit_flow_item(w, v.seq[i], indent + 2);
-        }
-        w.out += "]\n";
-        return;
-      }
-      w.out += ":\n";
-      emit_seq(w, v, indent);  // yaml.v2 writes sequences in mappings without extra indentation
-      return;
+    }
   }
 }
 
@@ -363,6 +420,7 @@ void emit_map(Writer& w, const Node& m, int indent, bool first_inline) {
     if (!(first && first_inline)) w.indent_to(indent);
     first = false;
     w.scalar(k, indent, false, true);
+    w.pending_flow = v.flow;
     emit_node_after_key(w, v, indent);
   }
 }
@@ -379,15 +437,13 @@ void emit_seq(Writer& w, const Node& s, int indent) {
         w.out += "\n";
         break;
       case Node::Kind::kMap:
-        if (item.map.empty()) {
-          w.out += "{}\n";
-        } else {
-          emit_map(w, item, indent + 2, true);
-        }
-        break;
       case Node::Kind::kSeq:
-        if (item.seq.empty()) {
-          w.out += "[]\n";
+        if (w.take_flow() || (item.kind == Node::Kind::kMap ? item.map.empty() : item.seq.empty())) {
+          bool whitespace = true;  // after "- "
+          emit_flow(w, item, indent, whitespace);
+          w.out.push_back('\n');
+        } else if (item.kind == Node::Kind::kMap) {
+          emit_map(w, item, indent + 2, true);
         } else {
           // "- - a": the nested sequence starts on the same line.
           Writer inner;
@@ -395,6 +451,7 @@ void emit_seq(Writer& w, const Node& s, int indent) {
           std::string text = inner.out;
           text.erase(0, static_cast<size_t>(indent + 2));
           w.out += text;
+          w.pending_flow = inner.pending_flow;
         }
         break;
     }

@@ -15,7 +15,10 @@ struct Node {
   std::string text;  // kRaw: printed as is (bools, numbers); kString: quoted as yaml.v2 would
   std::vector<std::pair<std::string, Node>> map;
   std::vector<Node> seq;
-  bool flow = false;  // sequences only: [a, b]
+  // The value's field is tagged ",flow" in the reference's structs: a sequence or mapping is written
+  // [a, b] / {k: v}; on a scalar (a time interval's location) the flag carries over to the next
+  // collection written, as yaml.v2's encoder does (see Writer::pending_flow).
+  bool flow = false;
 
   // User-provided (so Node is no aggregate): clang with libstdc++ 12 otherwise instantiates
   // pair<string, Node> while Node is incomplete, checking whether Node is implicitly default-constructible.

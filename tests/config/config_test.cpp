@@ -29,7 +29,7 @@ static std::string read_all(const std::string& p) {
 
 // Each fixture NAME.yml has NAME.golden.yml: what Alertmanager 0.25's /api/v2/status printed for it.
 TEST_CASE("to_yaml matches the reference's output for the fixtures") {
-  for (const char* name : {"full", "integrations", "quoting"}) {
+  for (const char* name : {"full", "integrations", "quoting", "time_intervals"}) {
     std::string dir = TOCSIN_SOURCE_DIR "/tests/config/fixtures/";
     auto c = load_string(read_all(dir + name + ".yml"), name);
     REQUIRE_MESSAGE(c.ok(), why(c));
