@@ -126,6 +126,8 @@ struct ClientResponse {
   std::string body;
   Headers headers;
   std::string error;  // transport error (connect refused, timeout, TLS …), empty when an answer came
+  std::string body_error;  // the answer came but its body broke off (closed, timed out): `body` is the
+                           // part read; the status stands, as with Go's client
 };
 
 // Synchronous; safe to call from many threads at once. Never throws.

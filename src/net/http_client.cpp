@@ -35,13 +35,26 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
+// What on_header fills: the answer's headers, and whether the last answer's header section ended (curl
+// takes a header cut short by the peer closing as a complete answer; Go's client fails it).
+struct HeaderSink {
+  ClientResponse* res;
+  bool complete = false;
+};
+
 // Header lines of the last response only: a status line (after a redirect or 100 Continue) starts over.
 size_t on_header(char* data, size_t size, size_t nmemb, void* user) {
-  auto* res = static_cast<ClientResponse*>(user);
+  auto* sink = static_cast<HeaderSink*>(user);
+  auto* res = sink->res;
   size_t n = size * nmemb;
   std::string_view line(data, n);
   if (line.rfind("HTTP/", 0) == 0) {
     res->headers.items.clear();
+    sink->complete = false;
+    return n;
+  }
+  if (line == "\r\n" || line == "\n") {
+    sink->complete = true;
     return n;
   }
   auto colon = line.find(':');
@@ -156,7 +169,8 @@ ClientResponse send_with(CURL* h, const OutgoingRequest& req) {
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &res);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &res);
+  HeaderSink header_sink{&res};
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &header_sink);
   curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
   // No Accept-Encoding: Prometheus' round tripper disables compression, so the reference's requests
   // carry neither Accept nor Accept-Encoding; receivers answer small bodies anyway.
@@ -216,14 +230,26 @@ ClientResponse send_with(CURL* h, const OutgoingRequest& req) {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
   CURLcode code = curl_easy_perform(h);
-  if (code != CURLE_OK) {
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  const bool body_failed = code == CURLE_PARTIAL_FILE || code == CURLE_RECV_ERROR || code == CURLE_OPERATION_TIMEDOUT;
+  if (code == CURLE_OK && !header_sink.complete) {
+    // The peer closed inside the header: no answer, as Go's transport sees it.
+    res.status = 0;
+    res.error = "net/http: HTTP/1.x transport connection broken: unexpected EOF";
+    res.body.clear();
+    res.headers.items.clear();
+  } else if (code != CURLE_OK && body_failed && header_sink.complete && status >= 200 && !(status >= 300 && status < 400)) {
+    // The answer's status and header came, its body broke off: Go's client returns the answer and
+    // only a reader of the body sees the error, so a 2xx whose body is cut short still counts as sent.
+    res.status = static_cast<int>(status);
+    res.body_error = go_error_text(h, code, errbuf, req.url);
+  } else if (code != CURLE_OK) {
     res.status = 0;
     res.error = go_error_text(h, code, errbuf, req.url);
     res.body.clear();
     res.headers.items.clear();
   } else {
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     res.status = static_cast<int>(status);
   }
   // The handle outlives this call: drop pointers to our stack before returning.

@@ -150,3 +150,52 @@ TEST_CASE("client: bad URL is an error, not an exception") {
   CHECK(r.status == 0);
   CHECK_FALSE(r.error.empty());
 }
+
+namespace {
+
+// A one-shot raw server on 127.0.0.1: reads the request's header, writes `answer`, closes. Returns the port.
+int serve_once(std::string answer, std::thread& t) {
+  int ls = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::listen(ls, 1);
+  socklen_t len = sizeof a;
+  ::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len);
+  t = std::thread([ls, answer = std::move(answer)] {
+    int c = ::accept(ls, nullptr, nullptr);
+    char buf[4096];
+    std::string got;
+    while (got.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    (void)::send(c, answer.data(), answer.size(), 0);
+    ::shutdown(c, SHUT_RDWR);
+    ::close(c);
+    ::close(ls);
+  });
+  return ntohs(a.sin_port);
+}
+
+}  // namespace
+
+TEST_CASE("client: an answer cut short, as Go's client takes it") {
+  std::thread t;
+  // Closed inside the header: no answer (curl alone would take it for a complete 200).
+  int port = serve_once("HTTP/1.1 200 OK\r\nContent-Len", t);
+  auto r = http_send(request("POST", "http://127.0.0.1:" + std::to_string(port) + "/", "x"));
+  t.join();
+  CHECK(r.status == 0);
+  CHECK(r.error.find("unexpected EOF") != std::string::npos);
+  // Closed inside the body of a 200: the answer stands, the body's error is reported apart.
+  port = serve_once("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789", t);
+  r = http_send(request("POST", "http://127.0.0.1:" + std::to_string(port) + "/", "x"));
+  t.join();
+  CHECK(r.status == 200);
+  CHECK(r.error.empty());
+  CHECK(r.body == "0123456789");
+  CHECK(!r.body_error.empty());
+}
