@@ -25,7 +25,9 @@ from silence_harness import AMTOOL, Daemon, Results, rfc3339, tocsin_binary  # n
 
 R = Results()
 TMP_ROOT = "/tmp/h4" if os.path.isdir("/tmp/h4") else None
-ENV = dict(os.environ, TZ="UTC", HOME=tempfile.mkdtemp(prefix="amtool-home-", dir=TMP_ROOT))
+TEMP_DIRS = [tempfile.mkdtemp(prefix="amtool-home-", dir=TMP_ROOT)]  # removed at the end
+# A HOME of its own: no ~/.config/prometheus/amtool.yml of the user's changes amtool's defaults.
+ENV = dict(os.environ, TZ="UTC", HOME=TEMP_DIRS[0])
 
 CONFIG = """
 global:
@@ -74,6 +76,7 @@ class Ctx:
         self.ids = {}
         self.named = {}
         self.tmp = tempfile.mkdtemp(prefix="amtool-%s-" % kind, dir=TMP_ROOT)
+        TEMP_DIRS.append(self.tmp)
 
     def norm(self, text):
         def id_sub(m):
@@ -911,6 +914,8 @@ def main():
     finally:
         for d in daemons:
             d.cleanup()
+        for t in TEMP_DIRS:
+            shutil.rmtree(t, ignore_errors=True)
     R.finish()
 
 
