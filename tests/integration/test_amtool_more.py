@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from silence_harness import AMTOOL, Daemon, Results, rfc3339, tocsin_binary  # noqa: E402
+from silence_harness import AMTOOL, Daemon, Results, free_port, http_request, rfc3339, tocsin_binary  # noqa: E402
 
 R = Results()
 TMP_ROOT = "/tmp/h4" if os.path.isdir("/tmp/h4") else None
@@ -647,7 +647,7 @@ def prefixed(binary):
         try:
             for kind in ("tocsin", "ref"):
                 d = Daemon(kind, binary if kind == "tocsin" else None, CONFIG)
-                port = __import__("silence_harness").free_port()
+                port = free_port()
                 if how == "route-prefix":
                     d.extra_args = ["--web.route-prefix=/am"]
                 else:
@@ -678,24 +678,8 @@ def prefixed(binary):
 
 
 def _start_prefixed(d, port, prefix):
-    """Daemon.start waits on /-/ready, which moves under the prefix: start, then wait on prefix + /-/ready."""
-    from silence_harness import http_request
-    d.port = port
-    args = [d.binary, "--config.file=" + d.config_path, "--storage.path=" + d.storage,
-            "--web.listen-address=127.0.0.1:%d" % port, "--cluster.listen-address="] + d.extra_args
-    d._logf = open(d.log_path, "ab")
-    d.proc = subprocess.Popen(args, stdout=d._logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if d.proc.poll() is not None:
-            raise RuntimeError("%s exited: %s" % (d.kind, d.log_tail()))
-        try:
-            if http_request(port, "GET", prefix + "/-/ready", timeout=1.0).status == 200:
-                return d
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("%s not ready under %s" % (d.kind, prefix))
+    """/-/ready moves under the prefix."""
+    return _start_with(d, port, lambda: http_request(port, "GET", prefix + "/-/ready", timeout=1.0).status == 200)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -712,7 +696,7 @@ def basic_auth(binary):
             with open(web, "w") as f:
                 f.write("basic_auth_users:\n  admin: '%s'\n" % BCRYPT_SECRET)
             d.extra_args = ["--web.config.file=" + web]
-            port = __import__("silence_harness").free_port()
+            port = free_port()
             d.port = port
             _start_authed(d, port)
             daemons.append(d)
@@ -761,23 +745,8 @@ def basic_auth(binary):
 
 def _start_authed(d, port):
     import base64
-    from silence_harness import http_request
-    args = [d.binary, "--config.file=" + d.config_path, "--storage.path=" + d.storage,
-            "--web.listen-address=127.0.0.1:%d" % port, "--cluster.listen-address="] + d.extra_args
-    d._logf = open(d.log_path, "ab")
-    d.proc = subprocess.Popen(args, stdout=d._logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     auth = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if d.proc.poll() is not None:
-            raise RuntimeError("%s exited: %s" % (d.kind, d.log_tail()))
-        try:
-            if http_request(port, "GET", "/-/ready", headers=auth, timeout=1.0).status == 200:
-                return d
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("%s not ready" % d.kind)
+    return _start_with(d, port, lambda: http_request(port, "GET", "/-/ready", headers=auth, timeout=1.0).status == 200)
 
 
 def make_certs(d):
@@ -831,7 +800,7 @@ def tls(binary):
         for kind in ("tocsin", "ref"):
             d = Daemon(kind, binary if kind == "tocsin" else None, CONFIG)
             d.extra_args = ["--web.config.file=" + web]
-            port = __import__("silence_harness").free_port()
+            port = free_port()
             d.port = port
 
             def probe(port=port):
@@ -869,6 +838,8 @@ def tls(binary):
 
 
 def _start_with(d, port, probe):
+    """Starts the daemon on `port` and waits until probe() is true."""
+    d.port = port
     args = [d.binary, "--config.file=" + d.config_path, "--storage.path=" + d.storage,
             "--web.listen-address=127.0.0.1:%d" % port, "--cluster.listen-address="] + d.extra_args
     d._logf = open(d.log_path, "ab")
