@@ -180,6 +180,21 @@ def alerts_and_silences(ctxs):
     ]
     for a in adds:
         step(ctxs, "alert add", lambda c, a=a: ["alert", "add"] + a)
+    # Times the API has to settle: a start in the future, an end alone in the past, an end equal to the
+    # start, times with an offset.
+    for a, what in ((["alertname=T1", "--start=" + rfc3339(now + 600)], "start in the future"),
+                    (["alertname=T2", "--end=" + rfc3339(now - 600)], "end alone in the past"),
+                    (["alertname=T3", "--start=" + rfc3339(now - 60), "--end=" + rfc3339(now - 60)], "end equal to start"),
+                    (["alertname=T4", "--start=2020-01-01T10:00:00+02:00", "--end=2020-01-01T09:00:00+01:00"],
+                     "offsets, end equal to start"),
+                    (["alertname=T5", "--start=" + rfc3339(now + 600), "--end=" + rfc3339(now + 1200)], "both ahead")):
+        step(ctxs, "alert add " + what, lambda c, a=a: ["alert", "add"] + a, expect_rc=None)
+    time.sleep(0.2)
+    step(ctxs, "alert query of odd times", lambda c: ["alert", "query", "-a", "-s", "-i", "-u", "-o", "extended",
+                                                      "alertname=~T[0-9]"])
+    step(ctxs, "alert query of odd times json", lambda c: ["alert", "query", "-o", "json", "alertname=~T[0-9]"],
+         json_out=True)
+
     # Bad input to alert add.
     for a, what in (([], "no labels"), (["alertname=X", "foo!=bar"], "non-equal label"),
                     (["alertname=X", "--annotation=noequals"], "bad annotation"),
