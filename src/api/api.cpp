@@ -688,6 +688,7 @@ class Api {
     }
     HttpResponse r = text_response(200, metrics::global().render());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.gzip_if_accepted = true;  // promhttp compresses a scrape that accepts gzip
     return r;
   }
 

@@ -56,6 +56,8 @@ struct HttpResponse {
   std::string body;
   Headers headers;  // extra headers (WWW-Authenticate, Retry-After, Location …)
   bool deferred = false;  // the answer comes through the Responder of HttpRequest::defer
+  bool gzip_if_accepted = false;  // sent gzip-compressed (Content-Encoding: gzip) to a request whose
+                                  // Accept-Encoding lists gzip, as promhttp sends /metrics
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

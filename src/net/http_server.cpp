@@ -12,6 +12,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/zlib/deflate_stream.hpp>
+#include <boost/crc.hpp>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -171,6 +173,45 @@ std::string go_refusal(const Message& req) {
     return go_error_page("400 Bad Request: malformed Host header");
   }
   return {};
+}
+
+// promhttp's gzipAccepted: "gzip" or "gzip;..." among the comma-separated parts of Accept-Encoding.
+bool gzip_accepted(std::string_view accept_encoding) {
+  while (!accept_encoding.empty()) {
+    const size_t comma = std::min(accept_encoding.find(','), accept_encoding.size());
+    const std::string_view part = trim(accept_encoding.substr(0, comma));
+    if (part == "gzip" || part.substr(0, 5) == "gzip;") {
+      return true;
+    }
+    accept_encoding.remove_prefix(std::min(comma + 1, accept_encoding.size()));
+  }
+  return false;
+}
+
+// A gzip member (RFC 1952) of `in`: Go's header (no name, no time, OS "unknown"), Beast's deflate at
+// the default level, CRC-32 and length.
+std::string gzip(std::string_view in) {
+  beast::zlib::deflate_stream ds;
+  ds.reset(6, 15, 8, beast::zlib::Strategy::normal);
+  std::string out("\x1f\x8b\x08\0\0\0\0\0\0\xff", 10);
+  const size_t head = out.size();
+  out.resize(head + ds.upper_bound(in.size()) + 16);
+  beast::zlib::z_params zs;
+  zs.next_in = in.data();
+  zs.avail_in = in.size();
+  zs.next_out = out.data() + head;
+  zs.avail_out = out.size() - head;
+  beast::error_code ec;
+  ds.write(zs, beast::zlib::Flush::finish, ec);
+  out.resize(head + zs.total_out);
+  boost::crc_32_type crc;
+  crc.process_bytes(in.data(), in.size());
+  for (std::uint32_t v : {static_cast<std::uint32_t>(crc.checksum()), static_cast<std::uint32_t>(in.size())}) {
+    for (int i = 0; i < 4; ++i) {
+      out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    }
+  }
+  return out;
 }
 
 enum class HeaderRepair { kNone, kRepaired, kVersionNotSupported };
@@ -740,6 +781,8 @@ class Session final : public SessionBase {
     req.remote_addr = remote_;
     req.defer = [this] { return responder(); };
     answered_.reset();
+    const auto accept_encoding = msg.find(http::field::accept_encoding);
+    gzip_ok_ = accept_encoding != msg.end() && gzip_accepted(sv(accept_encoding->value()));
     head_ = msg.method() == http::verb::head;
     HttpResponse res;
     try {
@@ -791,6 +834,10 @@ class Session final : public SessionBase {
     }
     res_.keep_alive(keep_alive);
     bool no_body = res.status < 200 || res.status == 204 || res.status == 304;
+    if (res.gzip_if_accepted && gzip_ok_ && !no_body && !head_) {
+      res.body = gzip(res.body);
+      res_.set(http::field::content_encoding, "gzip");
+    }
     if (no_body) {
       res_.erase(http::field::content_length);
     } else if (head_) {
@@ -883,6 +930,7 @@ class Session final : public SessionBase {
   bool head_ = false;
   bool keep_alive_ = false;
   unsigned version_ = 11;  // the current request's HTTP version (10 or 11)
+  bool gzip_ok_ = false;   // the current request accepts a gzip-encoded answer
   bool repaired_ = false;  // the current request's header was rewritten by repair_header once
   std::string raw_;        // an answer written as bytes (go_error_page)
   std::shared_ptr<std::atomic<bool>> answered_;  // the current request's, once a Responder was taken

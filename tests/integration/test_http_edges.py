@@ -12,6 +12,7 @@ answer's header (a failed request: retried) or inside a 200's body (sent: not re
 
 Usage: test_http_edges.py <tocsin-binary>; prints 'N passed, N failed'. Standard library only.
 """
+import gzip
 import json
 import os
 import re
@@ -83,6 +84,18 @@ def responses(raw):
         if m:
             body = body.replace(m.group(1), b",".join(sorted(m.group(1).split(b","))))
         out.append((status, hdrs, body))
+    return out
+
+
+def dechunk(body):
+    out = b""
+    while body:
+        size, _, rest = body.partition(b"\r\n")
+        n = int(size.split(b";")[0], 16)
+        if n == 0:
+            break
+        out += rest[:n]
+        body = rest[n + 2:]
     return out
 
 
@@ -170,6 +183,23 @@ def protocol():
     compare("header fields over 1 MiB + 4 KiB: 431",
             req(b"GET", b"/-/healthy", b"".join(b"X-P%d: %s\r\n" % (i, b"p" * 1000) for i in range(1060))))
     compare("a body on a GET outside the API", post(b"/-/healthy", b"hello", ct=None, method=b"GET"))
+    # promhttp compresses /metrics for a scraper that accepts gzip; nothing else is compressed.
+    for ae in (b"gzip", b"br, gzip;q=0.5", b"br", b"x-gzip"):
+        got = {}
+        for d in (T, REF):
+            answers = responses(exchange(d.port, req(b"GET", b"/metrics", b"Accept-Encoding: " + ae + b"\r\n")))
+            enc = answers[0][1].get("content-encoding") if answers else None
+            body = answers[0][2] if answers else b""
+            if "transfer-encoding" in (answers[0][1] if answers else {}):
+                body = dechunk(body)
+            try:
+                text = gzip.decompress(body) if enc == "gzip" else body
+            except OSError:
+                text = b""
+            got[d.name] = (enc, text.startswith(b"# HELP alertmanager_"))
+        R.check("same as the reference: GET /metrics, Accept-Encoding: %s" % ae.decode(),
+                got["tocsin"] == got["reference"] and got["tocsin"][1], str(got))
+    compare("GET receivers, Accept-Encoding: gzip (not compressed)", req(b"GET", b"/api/v2/receivers", b"Accept-Encoding: gzip\r\n"))
     # Deliberate: Beast stores no field over 64 KiB; both Content-Length and chunked is refused
     # (request smuggling); framing errors in a chunked body are 400 before any handler runs.
     expect("one header field over 64 KiB: 431", req(b"GET", b"/-/healthy", b"X-Big: " + b"b" * 70000 + b"\r\n"),
