@@ -293,11 +293,16 @@ std::string go_mkdir_error(const std::string& path, const std::error_code& ec) {
   return "mkdir " + path + ": " + reason;
 }
 
-std::string random_name() {
+// The peer name, a ULID as the reference's: 48 bits of milliseconds since the epoch, then 80 random
+// bits, in Crockford's base 32 (so it sorts by creation time and parses as a ULID).
+std::string peer_name(TimePoint now) {
   static const char* kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  std::random_device rd;
+  const auto ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
   std::string s;
-  for (int i = 0; i < 26; ++i) s += kAlphabet[rd() % 32];
+  for (int shift = 45; shift >= 0; shift -= 5) s += kAlphabet[(ms >> shift) & 31];
+  std::random_device rd;
+  for (int i = 0; i < 16; ++i) s += kAlphabet[rd() % 32];
   return s;
 }
 
@@ -447,7 +452,7 @@ class Daemon {
 
     if (!flags_.cluster_listen_address.empty()) {
       cluster_.enabled = true;
-      cluster_.name = random_name();
+      cluster_.name = peer_name(clock_.now());
       cluster_.address = flags_.cluster_listen_address;
       auto& r = metrics::global();
       r.gauge("alertmanager_cluster_peer_info", "A metric with a constant '1' value labeled by peer name.", {"peer"})
