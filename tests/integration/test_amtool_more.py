@@ -654,39 +654,52 @@ def local_commands(binary):
 
 
 # ---------------------------------------------------------------------------------------------------
+# (name, flags with {port}, the path the API is under, whether to run every command or a few)
+PREFIXES = [
+    ("route-prefix", ["--web.route-prefix=/am"], "/am", True),
+    ("external-url", ["--web.external-url=http://127.0.0.1:{port}/alerting/"], "/alerting", True),
+    ("route-prefix without slashes", ["--web.route-prefix=am"], "/am", False),
+    ("two-level external-url", ["--web.external-url=http://127.0.0.1:{port}/a/b"], "/a/b", False),
+    ("external-url with route-prefix /", ["--web.external-url=http://127.0.0.1:{port}/alerting",
+                                          "--web.route-prefix=/"], "", False),
+]
+
+
 def prefixed(binary):
-    """amtool --alertmanager.url with a path: the daemon run with --web.route-prefix, then --web.external-url."""
-    for how in ("route-prefix", "external-url"):
+    """amtool --alertmanager.url with a path: the daemon run with --web.route-prefix or --web.external-url."""
+    for how, flags, prefix, full in PREFIXES:
         ctxs = {}
         daemons = []
         try:
             for kind in ("tocsin", "ref"):
                 d = Daemon(kind, binary if kind == "tocsin" else None, CONFIG)
                 port = free_port()
-                if how == "route-prefix":
-                    d.extra_args = ["--web.route-prefix=/am"]
-                else:
-                    d.extra_args = ["--web.external-url=http://127.0.0.1:%d/alerting/" % port]
-                _start_prefixed(d, port, "/am" if how == "route-prefix" else "/alerting")
+                d.extra_args = [f.format(port=port) for f in flags]
+                _start_prefixed(d, port, prefix)
                 daemons.append(d)
-                prefix = "/am" if how == "route-prefix" else "/alerting"
                 ctxs[kind] = Ctx(kind, d, url=d.url + prefix)
             step(ctxs, how + " alert add", lambda c: ["alert", "add", "alertname=P", "severity=critical"])
             step(ctxs, how + " alert query", lambda c: ["alert", "query", "-o", "extended"])
             step(ctxs, how + " silence add", lambda c: ["silence", "add", "alertname=P", "-c", "p", "-a", "x"], capture="s")
             step(ctxs, how + " silence query", lambda c: ["silence", "query"])
-            step(ctxs, how + " silence update", lambda c: ["silence", "update", c.named["s"], "-c", "q"])
-            step(ctxs, how + " silence expire", lambda c: ["silence", "expire", c.named["s"]])
-            step(ctxs, how + " config show", lambda c: ["config", "show"])
-            step(ctxs, how + " config routes test", lambda c: ["config", "routes", "test", "severity=critical"])
-            step(ctxs, how + " cluster show", lambda c: ["cluster", "show"])
-            # A trailing slash, and the URL without the prefix (404s).
-            step(ctxs, how + " trailing slash", lambda c: ["--alertmanager.url=" + c.url + "/", "silence", "query"],
-                 url=False)
-            step(ctxs, how + " without the prefix", lambda c: ["--alertmanager.url=" + c.d.url, "silence", "query"],
-                 url=False, expect_rc=None)
-            step(ctxs, how + " without the prefix: alert query", lambda c: ["--alertmanager.url=" + c.d.url, "alert",
-                                                                           "query"], url=False, expect_rc=None)
+            if full:
+                step(ctxs, how + " silence update", lambda c: ["silence", "update", c.named["s"], "-c", "q"])
+                step(ctxs, how + " silence expire", lambda c: ["silence", "expire", c.named["s"]])
+                step(ctxs, how + " config show", lambda c: ["config", "show"])
+                step(ctxs, how + " config routes test", lambda c: ["config", "routes", "test", "severity=critical"])
+                step(ctxs, how + " cluster show", lambda c: ["cluster", "show"])
+                step(ctxs, how + " trailing slash", lambda c: ["--alertmanager.url=" + c.url + "/", "silence", "query"],
+                     url=False)
+            # Beside the prefix (404s).
+            for other in ("", "/am", "/alerting", "/a"):
+                if other != prefix:
+                    step(ctxs, how + " at " + (other or "/"), lambda c, o=other: ["--alertmanager.url=" + c.d.url + o,
+                                                                               "silence", "query"],
+                         url=False, expect_rc=None)
+            if full:
+                step(ctxs, how + " without the prefix: alert query", lambda c: ["--alertmanager.url=" + c.d.url,
+                                                                               "alert", "query"],
+                     url=False, expect_rc=None)
         finally:
             for d in daemons:
                 d.cleanup()
