@@ -177,6 +177,7 @@ def alerts_and_silences(ctxs):
         ["alertname=Quoted", 'msg="a b"', "--annotation=description=has = sign"],
         ["alertname=Unicode", "site=zürich", "severity=info"],
         ["alertname=Swap", "severity=warning", "instance=i1", "team=ops"],  # inhibited by CPU only
+        ["alertname=Multi", "severity=critical", "team=web", "instance=i9"],  # crit, then web-pager
     ]
     for a in adds:
         step(ctxs, "alert add", lambda c, a=a: ["alert", "add"] + a)
@@ -267,7 +268,7 @@ def alerts_and_silences(ctxs):
     for q in queries:
         step(ctxs, "alert query", lambda c, q=q: ["alert", "query"] + q, expect_rc=None)
     step(ctxs, "alert (default query)", lambda c: ["alert"])
-    for q in ([], ["-s", "-i", "-a"], ["-u"], ["team=db", "-s"]):
+    for q in ([], ["-s", "-i", "-a"], ["-u"], ["team=db", "-s"], ["alertname=Multi", "-s"], ["-r", "web-pager", "-s", "-a"], ["-r", "crit", "-s"]):
         step(ctxs, "alert query json", lambda c, q=q: ["alert", "query", "-o", "json"] + q, json_out=True)
 
     # Silence queries.
