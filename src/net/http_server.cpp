@@ -586,11 +586,14 @@ class Session final : public SessionBase {
     parse_header();
   }
 
-  // Feeds what is buffered to the parser and reads more until the header is complete: what
-  // http::async_read_header does, by hand, because Beast's fields throw std::length_error for a field
-  // over 64 KiB and an exception must not leave a completion handler (the connection would be dropped
-  // unanswered). Such a field gets 431: tocsin's limit a field, where Go's is the whole header's 1 MiB.
-  void parse_header() {
+  void parse_header() { parse(true); }
+
+  // Feeds what is buffered to the parser and reads more until the header (header_only) or the whole
+  // request is parsed: what http::async_read_header and http::async_read do, by hand, because Beast's
+  // fields throw std::length_error for a field (or a chunked body's trailer) over 64 KiB, and an
+  // exception must not leave a completion handler (the connection would be dropped unanswered). Such a
+  // field gets 431: tocsin's limit a field, where Go's is the whole header's 1 MiB.
+  void parse(bool header_only) {
     while (buffer_.size() > 0) {
       beast::error_code ec;
       size_t used = 0;
@@ -604,15 +607,25 @@ class Session final : public SessionBase {
       if (ec == http::error::need_more) {
         break;
       }
-      if (ec || parser_->is_header_done()) {
-        on_header(ec);
+      if (ec) {
+        on_read_error(ec);
+        return;
+      }
+      if (header_only ? parser_->is_header_done() : parser_->is_done()) {
+        if (header_only) {
+          on_header({});
+        } else {
+          handle_request();
+        }
         return;
       }
       if (used == 0) {
         break;
       }
     }
-    stream_.async_read_some(buffer_.prepare(16384), [self = self()](beast::error_code ec, size_t n) {
+    // As Beast's reads: into the room reserved for a body, at least 16 KiB, at most 1 MiB at a time.
+    const size_t room = std::min<size_t>(std::max<size_t>(16384, buffer_.capacity() - buffer_.size()), kBodyReserveMax);
+    stream_.async_read_some(buffer_.prepare(room), [self = self(), header_only](beast::error_code ec, size_t n) {
       if (ec == asio::error::eof) {
         if (self->parser_->got_some()) {
           self->parser_->put_eof(ec);  // partial_message
@@ -621,11 +634,11 @@ class Session final : public SessionBase {
         }
       }
       if (ec) {
-        self->on_header(ec);
+        self->on_read_error(ec);
         return;
       }
       self->buffer_.commit(n);
-      self->parse_header();
+      self->parse(header_only);
     });
   }
 
@@ -683,13 +696,8 @@ class Session final : public SessionBase {
     if (auto len = parser_->content_length(); len && *len <= state_->limits.max_body_bytes) {
       buffer_.reserve(buffer_.size() + static_cast<size_t>(std::min<std::uint64_t>(*len, kBodyReserveMax)));
     }
-    http::async_read(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t) {
-      if (ec) {
-        self->on_read_error(ec);
-        return;
-      }
-      self->handle_request();
-    });
+    parser_->eager(true);  // the body in as few put() calls as the bytes allow, as http::async_read sets
+    parse(false);
   }
 
   void on_read_error(beast::error_code ec) {

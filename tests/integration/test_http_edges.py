@@ -204,6 +204,9 @@ def protocol():
     # (request smuggling); framing errors in a chunked body are 400 before any handler runs.
     expect("one header field over 64 KiB: 431", req(b"GET", b"/-/healthy", b"X-Big: " + b"b" * 70000 + b"\r\n"),
            "HTTP/1.1 431 Request Header Fields Too Large", b"431 Request Header Fields Too Large")
+    expect("a chunked body's trailer field over 64 KiB: 431",
+           req(b"POST", A, ct + b"Transfer-Encoding: chunked\r\n", b"2\r\n[]\r\n0\r\nX-T: " + b"t" * 70000 + b"\r\n\r\n"),
+           "HTTP/1.1 431 Request Header Fields Too Large")
     expect("Content-Length and Transfer-Encoding: 400",
            req(b"POST", A, ct + b"Content-Length: 100\r\nTransfer-Encoding: chunked\r\n", b"2\r\n[]\r\n0\r\n\r\n"),
            "HTTP/1.1 400 Bad Request", b"400 Bad Request")
