@@ -335,7 +335,8 @@ class Reader {
     if (!present(n)) return;
     std::string s = scalar_string(n, key);
     auto d = parse_duration(s);
-    if (!d) fail_at(n, sub(key), "not a valid duration string: " + quote(s));
+    // model.ParseDuration's own words: also "empty duration string" and "duration out of range".
+    if (!d) fail_at(n, sub(key), d.error());
     out = *d;
     record(key, n);
   }
