@@ -155,12 +155,18 @@ route:
   - matchers: [dest=muted]
     receiver: ok
     mute_time_intervals: [always]
+  - matchers: [dest=inactive]
+    receiver: ok
+    active_time_intervals: [never]
 time_intervals:
 - name: always
   time_intervals:
   - times:
     - start_time: "00:00"
       end_time: "24:00"
+- name: never
+  time_intervals:
+  - years: ["1999"]
 receivers:
 - name: ok
   webhook_configs: [{url: "%(u)s/ok"}]
@@ -175,7 +181,7 @@ receivers:
 """ % {"u": sink.url}
 
 
-ALERTS = [("A", "ok"), ("B", "fail"), ("C", "refused"), ("D", "hang"), ("E", "muted"), ("S", "ok")]
+ALERTS = [("A", "ok"), ("B", "fail"), ("C", "refused"), ("D", "hang"), ("E", "muted"), ("I", "inactive"), ("S", "ok")]
 
 
 def drive_main(d):
@@ -271,6 +277,7 @@ def check_main():
                 rl.find(msg(warn, receiver="hang")) is None and tl.find(msg(warn, receiver="hang")) is None,
                 tl.find(msg(warn, receiver="hang")))
         both("muted: mute time line", msg("Notifications not sent, route is within mute time"), ("component",))
+        both("inactive: active time line", msg("Notifications not sent, route is not within active time"), ("component",))
         both("silenced: the silencer's line", msg("determined current silences state"), ("total", "active", "pending"))
         both("api: refused alerts", msg("Failed to validate alerts"), ("component", "version", "path", "method", "err"))
         both("api: unknown silence", msg("Failed to find silence"), ("path", "method", "err", "id"))
