@@ -359,6 +359,10 @@ class Daemon {
           return gossip_error("resolve peers: split host/port for peer " + peer + ": " + *e);
         }
       }
+      // Where the reference's cluster logs its first line, before the configuration is loaded.
+      LOG_INFO({"component", "cluster"},
+               {"msg", "clustering requested but tocsin does not replicate state between peers yet; running as a single node"},
+               {"listen", flags_.cluster_listen_address});
     }
 
     register_metrics();
@@ -460,9 +464,6 @@ class Daemon {
           .set(1);
       r.counter("alertmanager_cluster_alive_messages_total", "Total number of received alive messages.", {"peer"})
           .counter({cluster_.name});
-      LOG_INFO({"component", "cluster"},
-               {"msg", "clustering requested but tocsin does not replicate state between peers yet; running as a single node"},
-               {"listen", flags_.cluster_listen_address});
     }
 
     api::Deps deps;
