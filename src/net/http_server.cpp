@@ -3,6 +3,7 @@
 #include <utility>  // before Asio on g++ 12 (see STYLE.md)
 #include <cctype>
 #include <cstdio>
+#include <ctime>
 
 #include <openssl/ssl.h>
 
@@ -23,6 +24,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/clock.hpp"
 #include "net/http.hpp"
 
 namespace tocsin::net {
@@ -212,6 +214,24 @@ std::string gzip(std::string_view in) {
     }
   }
   return out;
+}
+
+// The Date header every answer carries, as Go's server writes it ("Thu, 26 Nov 2026 10:46:39 GMT"),
+// formatted once a second per thread.
+const std::string& http_date() {
+  thread_local std::time_t cached_second = -1;
+  thread_local std::string cached;
+  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(SystemClock().now());
+  const std::time_t t = static_cast<std::time_t>(now.time_since_epoch().count());
+  if (t != cached_second) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[40];
+    const size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);  // "C" locale names
+    cached.assign(buf, n);
+    cached_second = t;
+  }
+  return cached;
 }
 
 enum class HeaderRepair { kNone, kRepaired, kVersionNotSupported };
@@ -834,6 +854,7 @@ class Session final : public SessionBase {
     res_ = {};
     res_.version(version_ == 10 ? 10 : 11);  // an HTTP/1.0 request gets an HTTP/1.0 answer, as from Go
     res_.result(static_cast<unsigned>(res.status));
+    res_.set(http::field::date, http_date());
     if (!res.content_type.empty()) {
       res_.set(http::field::content_type, res.content_type);
     }

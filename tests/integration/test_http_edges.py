@@ -133,6 +133,10 @@ def post(target, body, ct=b"application/json", method=b"POST", extra=b""):
 def protocol():
     A = b"/api/v2/alerts"
     ct = b"Content-Type: application/json\r\n"
+    date = re.compile(rb"\r\nDate: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT\r\n")
+    for path in (b"/-/healthy", b"/api/v2/receivers", b"/nope"):
+        dated = [bool(date.search(exchange(d.port, req(b"GET", path)).partition(b"\r\n\r\n")[0] + b"\r\n")) for d in (T, REF)]
+        R.check("a Date header in Go's format on GET %s, as the reference" % path.decode(), dated == [True, True], str(dated))
     compare("HTTP/1.0 without keep-alive", b"GET /-/healthy HTTP/1.0\r\n\r\n")
     compare("HTTP/1.0 with keep-alive, then a second request",
             b"GET /-/healthy HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /-/ready HTTP/1.0\r\n\r\n")
