@@ -476,16 +476,19 @@ class Reader {
   static bool is_merge_key(const YAML::Node& k) {
     return k.IsScalar() && k.Scalar() == "<<" && (k.Tag() == "?" || k.Tag() == "tag:yaml.org,2002:merge");
   }
+  // go-yaml's words, "yaml: " included, as the reference reports it.
+  static constexpr const char* kMergeNeedsMaps = "yaml: map merge requires map or sequence of maps as the value";
+
   void merge(const YAML::Node& from, int depth) {
     if (depth > 32) fail("map merge nested too deeply");
     if (from.IsSequence()) {
       for (size_t i = 0; i < from.size(); ++i) {
-        if (!from[i].IsMap()) fail_at(from[i], path_, "map merge requires map or sequence of maps as the value");
+        if (!from[i].IsMap()) fail_at(from[i], path_, kMergeNeedsMaps);
         merge(from[i], depth + 1);
       }
       return;
     }
-    if (!from.IsMap()) fail_at(from, path_, "map merge requires map or sequence of maps as the value");
+    if (!from.IsMap()) fail_at(from, path_, kMergeNeedsMaps);
     for (auto it = from.begin(); it != from.end(); ++it) {
       if (is_merge_key(it->first)) {
         merge(it->second, depth + 1);
