@@ -119,11 +119,14 @@ void log_answer(const net::HttpRequest& req, std::string_view route, const net::
     static constexpr std::string_view kConvert = "failed to convert API silence to internal silence: ";
     if (*err == "Failed to create silence: start time must be before end time") {
       log_line(Level::kError, req,
-               {{"msg", *err}, {"starts_at", silence_time(req.body, "startsAt")}, {"ends_at", silence_time(req.body, "endsAt")}});
+               {{"msg", *err},
+                {"starts_at", silence_time(req.body, "startsAt")},
+                {"ends_at", silence_time(req.body, "endsAt")}});
     } else if (*err == "Failed to create silence: end time can't be in the past") {
       log_line(Level::kError, req, {{"msg", *err}, {"ends_at", silence_time(req.body, "endsAt")}});
     } else if (starts_with(*err, kConvert)) {
-      log_line(Level::kError, req, {{"msg", "Failed to marshal silence to proto"}, {"err", err->substr(kConvert.size())}});
+      log_line(Level::kError, req,
+               {{"msg", "Failed to marshal silence to proto"}, {"err", err->substr(kConvert.size())}});
     } else {
       log_line(Level::kError, req, {{"msg", "Failed to create silence"}, {"err", *err}});
     }

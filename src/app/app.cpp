@@ -360,9 +360,10 @@ class Daemon {
         }
       }
       // Where the reference's cluster logs its first line, before the configuration is loaded.
-      LOG_INFO({"component", "cluster"},
-               {"msg", "clustering requested but tocsin does not replicate state between peers yet; running as a single node"},
-               {"listen", flags_.cluster_listen_address});
+      LOG_INFO(
+          {"component", "cluster"},
+          {"msg", "clustering requested but tocsin does not replicate state between peers yet; running as a single node"},
+          {"listen", flags_.cluster_listen_address});
     }
 
     register_metrics();
@@ -479,7 +480,8 @@ class Daemon {
     deps.start_time = start_time_;
     deps.cluster = cluster_;
     deps.version = TOCSIN_VERSION;
-    auto handler = with_http_metrics(api::with_request_log(api::make_handler(std::move(deps)), route_prefix_), route_prefix_);
+    auto handler =
+        with_http_metrics(api::with_request_log(api::make_handler(std::move(deps)), route_prefix_), route_prefix_);
 
     // --web.config.file (exporter-toolkit format): TLS on the listeners, basic auth and response headers
     // around every path, as the reference.

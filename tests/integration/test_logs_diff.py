@@ -114,9 +114,11 @@ def compare(name, ref_ln, toc_ln, same_values=(), json_types=False):
                    "reference=%s tocsin=%s" % (ref_ln and ref_ln["raw"], toc_ln and toc_ln["raw"])):
         return False
     r, t = ref_ln["d"], toc_ln["d"]
-    ok = R.check(name + ": level and keys as the reference's", r.get("level") == t.get("level") and keys(ref_ln) == keys(toc_ln),
+    ok = R.check(name + ": level and keys as the reference's",
+                 r.get("level") == t.get("level") and keys(ref_ln) == keys(toc_ln),
                  "\n    reference: %s\n    tocsin:    %s" % (ref_ln["raw"], toc_ln["raw"]))
-    ok &= R.check(name + ": ts and caller well-formed", bool(TS.match(t.get("ts", "")) and CALLER.match(t.get("caller", ""))),
+    ok &= R.check(name + ": ts and caller well-formed",
+                  bool(TS.match(t.get("ts", "")) and CALLER.match(t.get("caller", ""))),
                   toc_ln["raw"])
     for k in same_values:
         ok &= R.check("%s: %s as the reference's" % (name, k), r.get(k) == t.get(k), "%r vs %r" % (r.get(k), t.get(k)))
@@ -197,7 +199,8 @@ def drive_main(d):
     d.request("GET", "/api/v2/silence/2b3f2a40-4a8e-4b4e-9e3f-000000000000")
     # The failures end at the flush's deadline (at least 10 s, the reference's MinTimeout).
     for recv in ("fail", "refused", "hang"):
-        log.wait(lambda x, recv=recv: x.get("msg") == "Notify for alerts failed" and x.get("err", "").startswith(recv + "/"), 20)
+        log.wait(lambda x, recv=recv: x.get("msg") == "Notify for alerts failed"
+                 and x.get("err", "").startswith(recv + "/"), 20)
     d.request("DELETE", "/api/v2/silence/" + sid)
     good = open(d.config_path).read()
     completed = msg("Completed loading of configuration file")
@@ -250,11 +253,13 @@ def check_main():
              ("component", "aggrGroup", "alerts"))
         both("flush of a route's group: aggrGroup", msg("flushing", aggrGroup='{}/{dest="fail"}:{alertname="B"}'),
              ("aggrGroup", "alerts"))
-        both("sent: Notify success", msg("Notify success", receiver="ok"), ("component", "receiver", "integration", "attempts"))
+        both("sent: Notify success", msg("Notify success", receiver="ok"),
+             ("component", "receiver", "integration", "attempts"))
         warn = "Notify attempt failed, will retry later"
         both("500: warn line", msg(warn, receiver="fail"), ("level", "integration", "attempts"))
         t = tl.find(msg(warn, receiver="fail"))
-        R.check("500: err as the reference's words", t is not None and t["d"]["err"].startswith("unexpected status code 500"),
+        R.check("500: err as the reference's words",
+                t is not None and t["d"]["err"].startswith("unexpected status code 500"),
                 t and t["raw"])
         both("refused: warn line", msg(warn, receiver="refused"), ("level", "attempts"))
         r, t = rl.find(msg(warn, receiver="refused")), tl.find(msg(warn, receiver="refused"))
@@ -277,13 +282,15 @@ def check_main():
                 rl.find(msg(warn, receiver="hang")) is None and tl.find(msg(warn, receiver="hang")) is None,
                 tl.find(msg(warn, receiver="hang")))
         both("muted: mute time line", msg("Notifications not sent, route is within mute time"), ("component",))
-        both("inactive: active time line", msg("Notifications not sent, route is not within active time"), ("component",))
+        both("inactive: active time line", msg("Notifications not sent, route is not within active time"),
+             ("component",))
         both("silenced: the silencer's line", msg("determined current silences state"), ("total", "active", "pending"))
         both("api: refused alerts", msg("Failed to validate alerts"), ("component", "version", "path", "method", "err"))
         both("api: unknown silence", msg("Failed to find silence"), ("path", "method", "err", "id"))
         both("reload: failed", msg("Loading configuration file failed"), ("component",))
         t = tl.find(msg("Loading configuration file failed"))
-        R.check("reload: failed names the error", t is not None and 'undefined receiver "nope" used in route' in t["d"]["err"],
+        R.check("reload: failed names the error",
+                t is not None and 'undefined receiver "nope" used in route' in t["d"]["err"],
                 t and t["raw"])
         completed = msg("Completed loading of configuration file")
         R.check("reload: start, SIGHUP and POST each complete a load", rl.count(completed) == tl.count(completed) == 3,
@@ -293,7 +300,8 @@ def check_main():
             both("stop: %s Running maintenance" % comp, msg("Running maintenance", component=comp))
             both("stop: %s Maintenance done" % comp, msg("Maintenance done", component=comp))
             t = tl.find(msg("Maintenance done", component=comp))
-            R.check("stop: %s duration as Go's" % comp, t is not None and GO_DURATION.match(t["d"]["duration"]), t and t["raw"])
+            R.check("stop: %s duration as Go's" % comp, t is not None and bool(GO_DURATION.match(t["d"]["duration"])),
+                    t and t["raw"])
         extra = sorted({x["d"].get("msg") for x in tl.lines()} - {x["d"].get("msg") for x in rl.lines()} - TOCSIN_ONLY)
         R.check("no msg that the reference never writes", not extra, extra)
     finally:
@@ -333,8 +341,9 @@ receivers: [{name: r}, {name: flaky, webhook_configs: [{url: '%s/flaky'}]}]
         R.check("json: both exit 0", rcs == [0, 0], rcs)
         rl, tl = Log(ref, "json"), Log(toc, "json")
         R.check("json: every tocsin line is a JSON object", all(x["d"] for x in tl.lines()), tl.d.read_log()[:500])
-        events = lambda lg: [x["d"].get("msg") or ",".join(sorted(set(x["d"]) - {"ts", "caller", "level"}))  # noqa: E731
-                             for x in lg.lines() if x["d"].get("msg") not in TOCSIN_ONLY]
+        def events(lg):
+            return [x["d"].get("msg") or ",".join(sorted(set(x["d"]) - {"ts", "caller", "level"}))
+                    for x in lg.lines() if x["d"].get("msg") not in TOCSIN_ONLY]
         # Start-up in the same order; the events after it race with each other (sends, requests).
         R.check("json info: the same lines", sorted(events(rl)) == sorted(events(tl)),
                 "\n    reference: %s\n    tocsin:    %s" % (events(rl), events(tl)))
@@ -399,7 +408,8 @@ def check_startup_failures(tmp):
     R.check("bad config at start: both exit 1", (rrc, trc) == (1, 1), (rrc, trc))
     compare("bad config at start: last line", last_line(rlog), last_line(tlog), ("level", "component", "msg"))
     t = last_line(tlog)
-    R.check("bad config at start: the error", t is not None and 'undefined receiver "nope" used in route' in t["d"].get("err", ""),
+    R.check("bad config at start: the error",
+            t is not None and 'undefined receiver "nope" used in route' in t["d"].get("err", ""),
             t and t["raw"])
 
     tdir = os.path.join(tmp, "templates")
@@ -413,7 +423,8 @@ def check_startup_failures(tmp):
     r, t = last_line(rlog), last_line(tlog)
     compare("unusable config at start: the level-less line even at --log.level=error", r, t, ("component", "msg"))
     R.check("unusable config at start: err as the reference's",
-            r is not None and t is not None and r["d"].get("err") == t["d"].get("err"), (r and r["raw"], t and t["raw"]))
+            r is not None and t is not None and r["d"].get("err") == t["d"].get("err"),
+            (r and r["raw"], t and t["raw"]))
 
     good = "route: {receiver: r}\nreceivers: [{name: r}]\n"
     import socket
@@ -431,7 +442,8 @@ def check_startup_failures(tmp):
 
     (rrc, rlog), (trc, tlog) = run_parallel([lambda: run_once(REFERENCE, good, ["--log.level=warn"]),
                                              lambda: run_once(TOCSIN, good, ["--log.level=warn"])])
-    R.check("--log.level=warn: start and stop write nothing, as the reference", (rlog.strip(), tlog.strip()) == ("", ""),
+    R.check("--log.level=warn: start and stop write nothing, as the reference",
+            (rlog.strip(), tlog.strip()) == ("", ""),
             (rlog[:300], tlog[:300]))
 
 
