@@ -3,13 +3,17 @@
 tocsin and the reference side by side, and tocsin's own subcommands against amtool's.
 
 Beyond test_amtool.py: every alert query state flag and receiver filter, matchers in both syntaxes,
-alert add with times, silence add/update/expire/import edge cases and their error messages, config
-show in every output format, check-config on bad files (amtool's and `tocsin check-config`'s output),
-routes against a running daemon, cluster show, a path prefix in --alertmanager.url (tocsin with
---web.route-prefix and with --web.external-url), and --http.config.file with basic auth against
---web.config.file. Outputs are compared after normalising ids (numbered in order of appearance),
-times, durations, ports and temporary paths.
-Usage: test_amtool_more.py <path-to-tocsin>
+alerts active, silenced and inhibited at once, alert add with times, silence add/update/expire/import
+edge cases and their error messages, matchers changed through an edited import, silences moved between
+the two daemons, config show in every format (also after a reload, and for routes/alertmanager.yml and
+each receivers/*.yml), config routes against a daemon, cluster show (clustering off and on), check-config
+and routes show/test on good and bad files (amtool's output and `tocsin check-config`/`tocsin routes`'s),
+path prefixes in --alertmanager.url (--web.route-prefix, --web.external-url), and --http.config.file with
+basic auth and with TLS client certificates. Outputs are compared after normalising ids (numbered in order
+of appearance), times, durations, ports and temporary paths; where an order is undefined (equal end
+times) lines are compared sorted. Deliberate differences are named where they are normalised.
+Usage: test_amtool_more.py <path-to-tocsin> [section...]   (sections: state config shipped local prefix
+auth tls cluster; SHOW=1 prints what tocsin answered to each command)
 """
 import json
 import os
