@@ -739,6 +739,9 @@ def basic_auth(binary):
                                ("file", "basic_auth:\n  username: admin\n  password_file: %s\n"
                                 % os.path.join(c.tmp, "pw")),
                                ("badyaml", "basic_auth: [\n"),
+                               ("bearer", "authorization:\n  credentials: s3cret\n"),
+                               ("wronguser", "basic_auth:\n  username: root\n  password: s3cret\n"),
+                               ("nopassword", "basic_auth:\n  username: admin\n"),
                                ("unknown", "basic_auth:\n  username: admin\n  pasword: x\n")):
                 p = os.path.join(c.tmp, name + ".yml")
                 with open(p, "w") as f:
@@ -759,7 +762,7 @@ def basic_auth(binary):
         step(ctxs, "auth password_file", lambda c: ["--http.config.file=" + c.named["file"], "silence", "query"])
         step(ctxs, "auth in the URL", lambda c: ["--alertmanager.url=http://admin:s3cret@127.0.0.1:%d" % c.d.port,
                                                  "alert", "query"], url=False)
-        for name in ("wrong", "badyaml", "unknown"):
+        for name in ("wrong", "badyaml", "unknown", "bearer", "wronguser", "nopassword"):
             for cmd in (["alert", "query"], ["silence", "query"], ["silence", "add", "a=b", "-c", "x"],
                         ["silence", "expire", "00000000-0000-4000-8000-000000000000"], ["config", "show"],
                         ["alert", "add", "a=b"]):
