@@ -432,6 +432,9 @@ def alerts_and_silences(ctxs):
          expect_rc=None)
     step(ctxs, "silence add odd values, one by one", lambda c: ["silence", "add", "alertname=Odd2", 'msg="a\\"b"',
                                                                 "-c", "odd", "-a", "o"], expect_rc=None)
+    step(ctxs, "silence add odd comment and author", lambda c: ["silence", "add", "alertname=Odd3", "-c",
+                                                                "two\nlines\tand a tab, <b>html</b> & \"quotes\"",
+                                                                "-a", "Zoë Ørsted"], expect_rc=None)
     step(ctxs, "alert add odd values", lambda c: ["alert", "add", "alertname=Odd", 'msg="a\\"b"', "city=Zürich",
                                                   'q="x\\y"', "--annotation=summary=line one\nline two",
                                                   '--annotation=quote="q"'], expect_rc=None)
