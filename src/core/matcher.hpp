@@ -85,4 +85,11 @@ Result<Matchers> parse_matchers_utf8(std::string_view input);
 // reference's: "error parsing regexp: missing closing ): `^(?:()$`".
 std::string go_regexp_error(const re2::RE2& re);
 
+// Go's regexp parser refuses a pattern whose parse tree is more than 1000 levels high ("expression
+// nests too deeply"); RE2 has no such limit and spends long on such a pattern. This is that check, on
+// Go's tree shape (captures and repetitions add a level, (?:...) groups do not, a concatenation or an
+// alternation of several items adds one), without building the tree: a linear scan with an explicit
+// stack, so any depth of parentheses is safe. "" when the pattern is within the limit, else Go's message.
+std::string go_regexp_nesting_error(std::string_view pattern);
+
 }  // namespace tocsin

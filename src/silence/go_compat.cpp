@@ -741,6 +741,7 @@ bool go_request_uri_ok(std::string_view raw) {
 }
 
 std::string go_regexp_error(const std::string& pattern) {
+  if (std::string deep = tocsin::go_regexp_nesting_error(pattern); !deep.empty()) return deep;
   RE2::Options opts;
   opts.set_log_errors(false);
   RE2 re(pattern, opts);

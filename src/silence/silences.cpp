@@ -95,6 +95,9 @@ Result<void> validate_matcher_fields(MatchType type, std::string_view name, std:
       return {};
     }
   }
+  if (std::string deep = tocsin::go_regexp_nesting_error(value); !deep.empty()) {
+    return make_error("invalid regular expression " + go_quote(value) + ": " + deep);
+  }
   RE2::Options opts;
   opts.set_log_errors(false);
   RE2 re(re2::StringPiece(value.data(), value.size()), opts);

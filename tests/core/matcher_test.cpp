@@ -201,3 +201,39 @@ TEST_CASE("match_type_from_str inverts match_type_str") {
   CHECK_FALSE(match_type_from_str("").has_value());
   CHECK_FALSE(match_type_from_str("==").has_value());
 }
+
+TEST_CASE("regex nesting: Go's 1000-level limit on the parse tree, as the reference answers a filter") {
+  using tocsin::go_regexp_nesting_error;
+  auto rep = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  auto anchored = [](const std::string& p) { return "^(?:" + p + ")$"; };
+  auto nested = [&](int n, const std::string& inner) { return rep("(", n) + inner + rep(")", n); };
+  // Each boundary below is where prometheus-alertmanager 0.25 turned from 200 to 400 on the same filter.
+  CHECK(go_regexp_nesting_error(anchored(nested(998, "a"))).empty());
+  CHECK(go_regexp_nesting_error(anchored(nested(999, "a"))) ==
+        "error parsing regexp: expression nests too deeply: `" + anchored(nested(999, "a")) + "`");
+  CHECK(go_regexp_nesting_error(anchored(nested(997, "ab|c"))).empty());
+  CHECK_FALSE(go_regexp_nesting_error(anchored(nested(998, "ab|c"))).empty());
+  CHECK(go_regexp_nesting_error(anchored(nested(998, "a|b"))).empty());  // one character class
+  CHECK(go_regexp_nesting_error(anchored(rep("(a*)", 3) + nested(997, "a+"))).empty());
+  CHECK_FALSE(go_regexp_nesting_error(anchored(rep("(a*)", 3) + nested(998, "a+"))).empty());
+  // (?:...) adds no level; flags-only groups are no group at all.
+  CHECK(go_regexp_nesting_error(anchored(rep("(?:", 20000) + "a" + rep(")", 20000))).empty());
+  CHECK(go_regexp_nesting_error(anchored(rep("(?:(", 998) + "a" + rep("))", 998))).empty());
+  CHECK_FALSE(go_regexp_nesting_error(anchored(rep("(?:(", 999) + "a" + rep("))", 999))).empty());
+  CHECK(go_regexp_nesting_error(rep("(?i)", 3000) + "a").empty());
+  // Wide is not deep.
+  CHECK(go_regexp_nesting_error(anchored(rep("(x)", 3000))).empty());
+  CHECK(go_regexp_nesting_error(anchored(rep("a{2}", 3000))).empty());
+  // Unbalanced or truncated input is scanned without harm (RE2 then says what is wrong).
+  CHECK_FALSE(go_regexp_nesting_error(rep("(", 5000)).empty());
+  CHECK(go_regexp_nesting_error(rep(")", 5000)).empty());
+  CHECK(go_regexp_nesting_error(rep("[", 5000) + "\\").empty());
+  // A matcher with such a value is refused with that message, before RE2 sees it.
+  auto m = tocsin::Matcher::make(tocsin::MatchType::kRegex, "x", nested(1200, "a"));
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().find("expression nests too deeply") != std::string::npos);
+}
