@@ -5,9 +5,9 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <system_error>
 #include <iostream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "app/routes_cmd.hpp"
@@ -38,6 +38,11 @@ namespace {
 // As amtool: errors end with an empty line (its kingpin.Fatalf("%v\n")), but for the terminal check.
 int check_config(int argc, char** argv) {
   std::vector<std::string> files(argv + 2, argv + argc);
+  if (files.size() == 1 && (files[0] == "-h" || files[0] == "--help")) {
+    std::printf("usage: tocsin check-config [FILE...]\n\nValidates Alertmanager configuration files and the "
+                "templates they name; without a file, reads standard input.\n");
+    return 0;
+  }
   if (files.empty()) {
     // No file: the configuration comes on standard input, as amtool reads it (not from a terminal).
     if (isatty(STDIN_FILENO) != 0) {
