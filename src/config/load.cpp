@@ -1411,7 +1411,24 @@ std::string yaml_error_reason(const YAML::Exception& e) {
 // yaml-cpp builds an anchor that contains itself as a cyclic graph, and expands aliases of aliases
 // without limit; the reader below would recurse forever or for ages. Refused up front, as yaml.v2
 // refuses them, by one walk without recursion that stops at a fixed number of nodes.
-void check_graph(const YAML::Node& doc, Ctx& ctx) {
+// The anchor written before the node that starts at `pos` ("&r" of "route: &r"), found in the text
+// as yaml-cpp keeps no anchor names; "" when there is none to read.
+std::string anchor_before(std::string_view text, size_t pos) {
+  auto blank = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
+  if (pos < text.size() && text[pos] == '&') {
+    size_t end = pos + 1;
+    while (end < text.size() && !blank(text[end])) ++end;
+    return std::string(text.substr(pos + 1, end - pos - 1));
+  }
+  size_t end = std::min(pos, text.size());
+  while (end > 0 && blank(text[end - 1])) --end;
+  size_t start = end;
+  while (start > 0 && !blank(text[start - 1])) --start;
+  if (end - start < 2 || text[start] != '&') return "";
+  return std::string(text.substr(start + 1, end - start - 1));
+}
+
+void check_graph(const YAML::Node& doc, Ctx& ctx, std::string_view text) {
   constexpr size_t kMaxVisits = 1000000;
   constexpr size_t kMaxDepth = 1000;
   struct Frame {
@@ -1445,7 +1462,12 @@ void check_graph(const YAML::Node& doc, Ctx& ctx) {
     if (!child.IsMap() && !child.IsSequence()) continue;
     for (const Frame& up : path) {
       if (up.node.is(child)) {
-        throw ConfigError("", "yaml: anchor value contains itself", ctx.file, line_of(child));
+        // go-yaml names the anchor: "yaml: anchor 'r' value contains itself".
+        const int at = child.Mark().pos;
+        const std::string name = at >= 0 ? anchor_before(text, static_cast<size_t>(at)) : "";
+        throw ConfigError("", name.empty() ? "yaml: anchor value contains itself"
+                                           : "yaml: anchor '" + name + "' value contains itself",
+                          ctx.file, line_of(child));
       }
     }
     if (path.size() >= kMaxDepth) throw ConfigError("", "yaml: exceeded max depth of 1000", ctx.file, line_of(child));
@@ -1460,7 +1482,7 @@ Config parse(std::string_view text, Ctx& ctx) {
   } catch (const YAML::Exception& e) {
     throw ConfigError("", yaml_error_reason(e), ctx.file, e.mark.line >= 0 ? e.mark.line + 1 : 0);
   }
-  check_graph(doc, ctx);
+  check_graph(doc, ctx, text);
   if (!doc.IsDefined() || doc.IsNull()) throw ConfigError("", "no route provided in config", ctx.file, 0);
   Config cfg;
   cfg.original = std::string(text);

@@ -72,6 +72,11 @@ TEST_CASE("bad configs name the reason, the path and the line") {
   expect_error("route:\n  receiver: a\n  group_interval: 0s\nreceivers:\n- name: a\n", "group_interval cannot be zero");
   expect_error("route:\n  receiver: a\n  repeat_interval: 0\nreceivers:\n- name: a\n", "repeat_interval cannot be zero");
   expect_error("route:\n  receiver: a\n  group_wait: 5x\nreceivers:\n- name: a\n", "route.group_wait: not a valid duration string");
+  expect_error("route:\n  receiver: a\n  group_wait: ''\nreceivers:\n- name: a\n", "route.group_wait: empty duration string");
+  expect_error("route:\n  receiver: a\n  group_wait: 99999999y\nreceivers:\n- name: a\n", "duration out of range");
+  // go-yaml names the anchor that contains itself; yaml-cpp does not, so it is read from the text.
+  expect_error("route: &rt {receiver: a, routes: [*rt]}\nreceivers:\n- name: a\n", "yaml: anchor 'rt' value contains itself");
+  expect_error("route: &r\n  receiver: a\n  routes:\n  - *r\nreceivers:\n- name: a\n", "yaml: anchor 'r' value contains itself");
   expect_error("route:\n  receiver: a\n  routes:\n  - mute_time_intervals: [nope]\nreceivers:\n- name: a\n",
                R"(undefined time interval "nope" used in route)");
   expect_error("route:\n  receiver: a\n  mute_time_intervals: [x]\nreceivers:\n- name: a\ntime_intervals:\n- name: x\n",
