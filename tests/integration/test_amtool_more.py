@@ -298,6 +298,7 @@ def alerts_and_silences(ctxs):
                                                          "--start=" + rfc3339(now + 1800)])
     step(ctxs, "silence update pending end", lambda c: ["silence", "update", c.named["s_pending"],
                                                        "--end=" + rfc3339(now + 2400)])
+    step(ctxs, "silence update pending duration", lambda c: ["silence", "update", c.named["s_pending"], "-d", "50m"])
     step(ctxs, "silence update many", lambda c: ["silence", "update", c.named["s_quoted"], c.named["s_regex"],
                                                 "-c", "both"])
     step(ctxs, "silence update quiet", lambda c: ["silence", "update", "-q", c.named["s_quoted"], "-d", "100m"])
