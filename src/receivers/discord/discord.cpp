@@ -31,7 +31,7 @@ std::string cut(std::string s, size_t max, const char* what, const NotifyContext
   std::string out = truncate_in_runes(s, max, &truncated);
   if (truncated) {
     LOG_WARN({"integration", "discord"}, {"msg", std::string("Truncated ") + what}, {"key", ctx.group_key},
-             {"max_runes", std::to_string(max)});
+             {"max_runes", max});
   }
   return out;
 }

@@ -87,7 +87,7 @@ Result<OpsGenieRequests> opsgenie_requests(const config::OpsGenieConfig& cfg, co
     std::string message = truncate_in_runes(text(cfg.message), kMaxMessageRunes, &truncated);
     if (truncated) {
       LOG_WARN({"integration", "opsgenie"}, {"msg", "Truncated message"}, {"alert", ctx.group_key},
-               {"max_runes", std::to_string(kMaxMessageRunes)});
+               {"max_runes", kMaxMessageRunes});
     }
     Json responders = Json::array();
     for (const auto& r : cfg.responders) {

@@ -26,7 +26,7 @@ std::string cut(std::string s, size_t n, const char* what, const std::string& ke
   s = truncate_in_runes(s, n, &truncated);
   if (truncated) {
     LOG_WARN({"integration", "pushover"}, {"msg", std::string("Truncated ") + what}, {"incident", key},
-             {"max_runes", std::to_string(n)});
+             {"max_runes", n});
   }
   return s;
 }

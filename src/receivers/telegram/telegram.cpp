@@ -150,7 +150,7 @@ Result<std::string> telegram_payload(const config::TelegramConfig& cfg, const tm
   message = truncate_in_runes(message, kMaxMessageRunes, &truncated);
   if (truncated) {
     LOG_WARN({"integration", "telegram"}, {"msg", "Truncated message"}, {"alert", ctx.group_key},
-             {"max_runes", std::to_string(kMaxMessageRunes)});
+             {"max_runes", kMaxMessageRunes});
   }
   // A Go map[string]string: keys in byte order, every value a string.
   std::map<std::string, std::string> params;

@@ -57,7 +57,7 @@ Result<std::string> victorops_payload(const config::VictorOpsConfig& cfg, const 
   state_message = truncate_in_runes(state_message, kMaxStateMessageRunes, &truncated);
   if (truncated) {
     LOG_WARN({"integration", "victorops"}, {"msg", "Truncated state_message"}, {"incident", ctx.group_key},
-             {"max_runes", std::to_string(kMaxStateMessageRunes)});
+             {"max_runes", kMaxStateMessageRunes});
   }
   std::map<std::string, std::string> msg;
   msg["message_type"] = message_type;

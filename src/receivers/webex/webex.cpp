@@ -95,7 +95,7 @@ Result<std::string> webex_payload(const config::WebexConfig& cfg, const tmpl::Te
   message = truncate_in_bytes(message, kMaxMessageBytes, &truncated);
   if (truncated) {
     LOG_DEBUG({"integration", "webex"}, {"msg", "message truncated to Webex's maximum length"},
-              {"key", ctx.group_key}, {"max_bytes", std::to_string(kMaxMessageBytes)});
+              {"key", ctx.group_key}, {"max_bytes", kMaxMessageBytes});
   }
   Json msg = Json::object();
   msg["markdown"] = std::move(message);
