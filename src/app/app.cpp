@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <atomic>
 #include <condition_variable>
@@ -480,8 +481,10 @@ class Daemon {
     deps.start_time = start_time_;
     deps.cluster = cluster_;
     deps.version = TOCSIN_VERSION;
-    auto handler =
-        with_http_metrics(api::with_request_log(api::make_handler(std::move(deps)), route_prefix_), route_prefix_);
+    // --web.get-concurrency: kingpin reads it as a number; below 1, the default limit.
+    const double get_limit = std::strtod(flags_.web_get_concurrency.c_str(), nullptr);
+    auto handler = with_http_metrics(api::with_request_log(api::make_handler(std::move(deps)), route_prefix_),
+                                     route_prefix_, get_limit >= 1 && get_limit < 1e9 ? static_cast<int>(get_limit) : 0);
 
     // --web.config.file (exporter-toolkit format): TLS on the listeners, basic auth and response headers
     // around every path, as the reference.

@@ -1,9 +1,14 @@
 // http_metrics.cpp: see http_metrics.hpp.
 #include "app/http_metrics.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
+#include <memory>
+#include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -19,6 +24,7 @@ struct HttpMetrics {
   metrics::Gauge& in_flight;
   metrics::Gauge& scrapes_in_flight;
   metrics::Family& scrapes;
+  metrics::Counter& limit_exceeded;
   static HttpMetrics& get() {
     auto& r = metrics::global();
     static HttpMetrics m{
@@ -30,12 +36,11 @@ struct HttpMetrics {
             .gauge({"get"}),
         r.gauge("promhttp_metric_handler_requests_in_flight", "Current number of scrapes being served.").gauge(),
         r.counter("promhttp_metric_handler_requests_total", "Total number of scrapes by HTTP status code.", {"code"}),
+        r.counter("alertmanager_http_concurrency_limit_exceeded_total",
+                  "Total number of times an HTTP request failed because the concurrency limit was reached.", {"method"})
+            .counter({"get"}),
     };
-    // tocsin does not refuse GETs over a concurrency limit: the counter stays at zero.
-    static const bool once = [&r] {
-      r.counter("alertmanager_http_concurrency_limit_exceeded_total",
-                "Total number of times an HTTP request failed because the concurrency limit was reached.", {"method"})
-          .counter({"get"});
+    static const bool once = [] {
       for (const char* code : {"200", "500", "503"}) m.scrapes.counter({code});
       return true;
     }();
@@ -76,12 +81,33 @@ std::string http_handler_label(const std::string& m, const std::string& path) {
   return "";
 }
 
-net::HttpHandler with_http_metrics(net::HttpHandler inner, std::string route_prefix) {
+net::HttpHandler with_http_metrics(net::HttpHandler inner, std::string route_prefix, int get_limit) {
   while (!route_prefix.empty() && route_prefix.back() == '/') route_prefix.pop_back();
   HttpMetrics::get();
-  return [inner = std::move(inner), prefix = std::move(route_prefix)](const net::HttpRequest& req) -> net::HttpResponse {
+  if (get_limit < 1) get_limit = std::max(8, static_cast<int>(std::thread::hardware_concurrency()));
+  auto gets = std::make_shared<std::atomic<int>>(0);
+  return [inner = std::move(inner), prefix = std::move(route_prefix), get_limit,
+          gets](const net::HttpRequest& req) -> net::HttpResponse {
     auto& m = HttpMetrics::get();
     const bool get = req.method == "GET";
+    if (get && gets->fetch_add(1, std::memory_order_acq_rel) >= get_limit) {
+      // Refused before the router sees it: neither in flight nor observed, as the reference's limiter.
+      gets->fetch_sub(1, std::memory_order_acq_rel);
+      m.limit_exceeded.inc();
+      net::HttpResponse busy;
+      busy.status = 503;
+      busy.content_type = "text/plain; charset=utf-8";
+      // The reference's text, and the newline http.Error adds after it.
+      busy.body = "Limit of concurrent GET requests reached (" + std::to_string(get_limit) + "), try again later.\n\n";
+      busy.headers.set("X-Content-Type-Options", "nosniff");
+      return busy;
+    }
+    struct Release {
+      std::atomic<int>* n;
+      ~Release() {
+        if (n != nullptr) n->fetch_sub(1, std::memory_order_acq_rel);
+      }
+    } release{get ? gets.get() : nullptr};
     // A scrape counts itself in flight while it renders, and by its code once answered (promhttp).
     const bool scrape = get && req.path.size() == prefix.size() + 8 && starts_with(req.path, prefix) &&
                         req.path.compare(prefix.size(), 8, "/metrics") == 0;

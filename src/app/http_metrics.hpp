@@ -12,7 +12,11 @@ namespace tocsin::app {
 // Wraps `inner` (the API, inside any authentication): each request to one of the reference's
 // router paths (/metrics, /-/healthy, /-/ready, /-/reload, /, /api/v1/...) is observed under that
 // path without `route_prefix` as `handler` and its lower-cased method; every GET counts in flight.
-net::HttpHandler with_http_metrics(net::HttpHandler inner, std::string route_prefix);
+// At most `get_limit` GET requests are served at once, as the reference's --web.get-concurrency: one
+// more is answered 503 ("Limit of concurrent GET requests reached (N), try again later.") and counted in
+// alertmanager_http_concurrency_limit_exceeded_total{method="get"}. `get_limit` < 1: the larger of the
+// CPU count and 8, the reference's default.
+net::HttpHandler with_http_metrics(net::HttpHandler inner, std::string route_prefix, int get_limit = 0);
 
 // The label the reference's router gives `path` (already without the route prefix) for `method`;
 // empty when the router does not serve it (API v2 and unknown paths are not instrumented).
