@@ -1108,6 +1108,11 @@ class Api {
     if (rt.inhibitor) {
       if (auto by = rt.inhibitor->inhibited_by(a.labels, a.fingerprint, now)) s.inhibited_by.push_back(std::move(*by));
     }
+    // A listing sets the marker's state, as the reference's setAlertStatus.
+    if (d_.dispatcher) {
+      d_.dispatcher->mark_inhibited(a.fingerprint, !s.inhibited_by.empty());
+      d_.dispatcher->mark_silenced(a.fingerprint, !s.silenced_by.empty());
+    }
   }
 
   // Applies the status filters; false when the alert is filtered out.

@@ -632,10 +632,13 @@ class Daemon {
     std::weak_ptr<inhibit::Inhibitor> weak_inh = inhibitor;
     deps.muters.inhibited = [this, weak_inh](const Alert& a) {
       auto inh = weak_inh.lock();
-      return inh && inh->inhibited_by(a.labels, a.fingerprint, clock_.now()).has_value();
+      const bool muted = inh && inh->inhibited_by(a.labels, a.fingerprint, clock_.now()).has_value();
+      if (dispatcher_) dispatcher_->mark_inhibited(a.fingerprint, muted);  // the marker, as the reference's stage
+      return muted;
     };
     deps.muters.silenced = [this](const Alert& a) {
       const auto ids = silences_->silenced_by(a.labels, a.fingerprint);
+      if (dispatcher_) dispatcher_->mark_silenced(a.fingerprint, !ids.empty());
       if (!ids.empty()) {
         // The reference's silencer line for an alert that silences apply to (no component: its
         // silencer logs with the root logger).
@@ -744,28 +747,24 @@ class Daemon {
       std::vector<std::pair<std::vector<std::string>, double>> out;
       if (!alerts_) return out;
       const TimePoint now = clock_.now();
-      auto gen = current();
       double active = 0, suppressed = 0, unprocessed = 0;
-      std::vector<std::string> ids;
       const auto all = alerts_->list();
       // Until a flush or an API listing sets its state, an alert is "unprocessed" (the reference's
       // marker); the marked-alerts gauge leaves those out.
       const std::vector<bool> processed =
           dispatcher_ ? dispatcher_->processed(all) : std::vector<bool>(all.size(), true);
+      // The state the last flush or listing marked (the reference's marker), not a live evaluation:
+      // a silence created since shows at the next flush of the alert's group or the next listing.
+      const std::vector<bool> marked_suppressed =
+          dispatcher_ ? dispatcher_->suppressed(all) : std::vector<bool>(all.size(), false);
       for (size_t i = 0; i < all.size(); ++i) {
         const auto& a = all[i];
         if (!processed[i]) {
           if (!include_resolved && !a->resolved_at(now)) unprocessed += 1;
           continue;
         }
-        if (a->resolved_at(now)) {
-          if (include_resolved) active += 1;
-          continue;
-        }
-        silences_->silenced_by(a->labels, a->fingerprint, now, ids, /*count_query=*/false);
-        const bool s = !ids.empty() ||
-                       gen->runtime->inhibitor->inhibited_by(a->labels, a->fingerprint, now).has_value();
-        (s ? suppressed : active) += 1;
+        if (!include_resolved && a->resolved_at(now)) continue;
+        (marked_suppressed[i] ? suppressed : active) += 1;
       }
       out.push_back({{"active"}, active});
       out.push_back({{"suppressed"}, suppressed});

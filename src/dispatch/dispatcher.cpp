@@ -380,6 +380,43 @@ void Dispatcher::remove_alert(Fingerprint fp) {
   std::lock_guard lock(mu_);
   for (auto& [_, g] : by_id_) g->alerts.erase(fp);
   flushed_.erase(fp);
+  std::lock_guard marker_lock(marker_mu_);
+  muted_.erase(fp);
+}
+
+namespace {
+constexpr unsigned char kInhibitedBit = 1;
+constexpr unsigned char kSilencedBit = 2;
+
+void set_mute_bit(alerts::FingerprintTable<unsigned char>& t, Fingerprint fp, unsigned char bit, bool on) {
+  const unsigned char* cur = t.find(fp);
+  const unsigned char old = cur ? *cur : 0;
+  const unsigned char now = on ? static_cast<unsigned char>(old | bit) : static_cast<unsigned char>(old & ~bit);
+  if (now == old) return;
+  if (now == 0) {
+    t.erase(fp);
+  } else {
+    t.insert_or_assign(fp, now);
+  }
+}
+}  // namespace
+
+void Dispatcher::mark_inhibited(Fingerprint fp, bool inhibited) {
+  std::lock_guard lock(marker_mu_);
+  set_mute_bit(muted_, fp, kInhibitedBit, inhibited);
+}
+
+void Dispatcher::mark_silenced(Fingerprint fp, bool silenced) {
+  std::lock_guard lock(marker_mu_);
+  set_mute_bit(muted_, fp, kSilencedBit, silenced);
+}
+
+std::vector<bool> Dispatcher::suppressed(const std::vector<AlertPtr>& alerts) const {
+  std::lock_guard lock(marker_mu_);
+  std::vector<bool> out;
+  out.reserve(alerts.size());
+  for (const auto& a : alerts) out.push_back(muted_.find(a->fingerprint) != nullptr);
+  return out;
 }
 
 void Dispatcher::note_listing(TimePoint now) {

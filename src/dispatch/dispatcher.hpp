@@ -111,6 +111,15 @@ class Dispatcher {
   // For each alert, whether it was processed in that sense.
   std::vector<bool> processed(const std::vector<AlertPtr>& alerts) const;
 
+  // The marker's mute state: what the last evaluation found, set by a flush's inhibit stage
+  // (inhibited), its silence stage (silenced, for alerts the inhibition let through) and an API
+  // listing (both). alertmanager_alerts reports this rather than a live evaluation, as the reference
+  // does: a new silence shows in the gauge at the next flush or listing.
+  void mark_inhibited(Fingerprint fp, bool inhibited);
+  void mark_silenced(Fingerprint fp, bool silenced);
+  // For each alert, whether its last marked state is suppressed (inhibited or silenced).
+  std::vector<bool> suppressed(const std::vector<AlertPtr>& alerts) const;
+
   // Swaps the routing tree. Groups whose route has the same id (key and position) and options in the new tree keep
   // their alerts and timers; the others are dropped. Callers then re-feed every alert with process().
   void reload(RoutePtr root);
@@ -159,6 +168,9 @@ class Dispatcher {
   std::function<void(TimePoint)> on_earlier_;
   alerts::FingerprintTable<bool> flushed_;  // alerts that were in a flush (the marker's "processed")
   TimePoint listed_at_{};                    // the last API listing
+  mutable std::mutex marker_mu_;             // guards muted_ (the stages call in from flush threads)
+  // Bit 1: inhibited, bit 2: silenced, as last marked; absent: neither.
+  alerts::FingerprintTable<unsigned char> muted_;
 };
 
 // Sorting helpers the API shares.

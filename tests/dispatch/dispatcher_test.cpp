@@ -484,3 +484,22 @@ TEST_CASE("an alert is processed once a flush carried it or an API listing came 
   auto a2 = alert(LabelSet{{"alertname", "A"}}, t0 + 60s);  // after GC: a new alert again
   CHECK(d.processed({a2}) == std::vector<bool>{false});
 }
+
+TEST_CASE("the marker keeps the mute state last marked: inhibited and silenced bits, each set by its own stage") {
+  auto cfg = load("route:\n  receiver: r\nreceivers: [{name: r}]\n");
+  dispatch::Dispatcher d(cfg->route);
+  auto a = alert(LabelSet{{"alertname", "A"}}, t0);
+  auto b = alert(LabelSet{{"alertname", "B"}}, t0);
+  CHECK(d.suppressed({a, b}) == std::vector<bool>{false, false});
+  d.mark_silenced(a->fingerprint, true);
+  CHECK(d.suppressed({a, b}) == std::vector<bool>{true, false});
+  // Inhibited, so the silence stage does not run: the silenced bit stays as it was.
+  d.mark_inhibited(a->fingerprint, true);
+  d.mark_inhibited(a->fingerprint, false);
+  CHECK(d.suppressed({a}) == std::vector<bool>{true});
+  d.mark_silenced(a->fingerprint, false);
+  CHECK(d.suppressed({a}) == std::vector<bool>{false});
+  d.mark_inhibited(b->fingerprint, true);
+  d.remove_alert(b->fingerprint);  // GC forgets it
+  CHECK(d.suppressed({b}) == std::vector<bool>{false});
+}
