@@ -1529,7 +1529,6 @@ std::vector<std::string> Receiver::unsupported_integrations() const {
     if (n > 0) out.emplace_back(key);
   };
   add("jira_configs", jira_configs.size());
-  add("rocketchat_configs", rocketchat_configs.size());
   return out;
 }
 

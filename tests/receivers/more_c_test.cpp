@@ -10,7 +10,9 @@
 #include <fstream>
 #include <functional>
 
+#include "receivers/go_text.hpp"
 #include "receivers/incidentio/incidentio.hpp"
+#include "receivers/rocketchat/rocketchat.hpp"
 #include "receivers/integrations.hpp"
 #include "recv_test_util.hpp"
 #include "template/template.hpp"
@@ -172,4 +174,173 @@ TEST_CASE("incidentio: a receiver using it is no longer refused") {
   REQUIRE(built->size() == 1);
   CHECK((*built)[0].name == "incidentio");
   CHECK((*built)[0].send_resolved);
+}
+
+// ---- Rocket.Chat ----
+
+TEST_CASE("gourl: url.JoinPath, path.Clean, strconv.Quote and encoding/json's syntax errors") {
+  CHECK(gourl::join_path("https://open.rocket.chat/", "api/v1/chat.postMessage") ==
+        "https://open.rocket.chat/api/v1/chat.postMessage");
+  CHECK(gourl::join_path("http://h:1", "api/v1/chat.postMessage") == "http://h:1/api/v1/chat.postMessage");
+  CHECK(gourl::join_path("http://example.com/api/v1/", "api/v1/chat.postMessage") ==
+        "http://example.com/api/v1/api/v1/chat.postMessage");
+  CHECK(gourl::join_path("http://h/a//b/../c/?q=1#f", "issue") == "http://h/a/c/issue?q=1#f");
+  CHECK(gourl::join_path("http://h/rest/api/2", "/search") == "http://h/rest/api/2/search");
+  CHECK(gourl::join_path("http://h/x", "y/") == "http://h/x/y/");
+  CHECK(gourl::clean_path("/../a/./b//") == "/a/b");
+  CHECK(gourl::url_host("https://u:p@acme.atlassian.net:8443/rest") == "acme.atlassian.net:8443");
+  CHECK(gourl::url_path("https://acme.atlassian.net/rest/api/3?x=1") == "/rest/api/3");
+  CHECK(gourl::quote("a\"b\n\\\x01\xff é") == "\"a\\\"b\\n\\\\\\x01\\xff é\"");
+  CHECK(gourl::json_syntax_error(R"({"a":[1,2.5e3,true,null,"x\u00e9"]})").empty());
+  CHECK(gourl::json_syntax_error("") == "unexpected end of JSON input");
+  CHECK(gourl::json_syntax_error("ok") == "invalid character 'o' looking for beginning of value");
+  CHECK(gourl::json_syntax_error("{\"a\":1") == "unexpected end of JSON input");
+  CHECK(gourl::json_syntax_error("{\"a\" 1}") == "invalid character '1' after object key");
+  CHECK(gourl::json_syntax_error("{\"a\":1 x") == "invalid character 'x' after object key:value pair");
+  CHECK(gourl::json_syntax_error("[1 2]") == "invalid character '2' after array element");
+  CHECK(gourl::json_syntax_error("{} {}") == "invalid character '{' after top-level value");
+  CHECK(gourl::json_syntax_error("tru") == "unexpected end of JSON input");
+  CHECK(gourl::json_syntax_error("trux") == "invalid character 'x' in literal true (expecting 'e')");
+  CHECK(gourl::json_syntax_error("-x") == "invalid character 'x' in numeric literal");
+  CHECK(gourl::json_syntax_error("\"a\nb\"") == "invalid character '\\n' in string literal");
+  CHECK(gourl::json_syntax_error("{'a':1}") == "invalid character '\\'' looking for beginning of object key string");
+}
+
+TEST_CASE("rocketchat: the default message, as the reference's PostMessage encodes") {
+  auto cfg = load_team("  rocketchat_configs:\n  - token: t\n    token_id: i\n");
+  auto msg = rocketchat_message(cfg.receivers[0].rocketchat_configs.at(0), *defaults(), disk_context(), disk_alerts());
+  REQUIRE(msg);
+  CHECK(msg->channel.empty());
+  CHECK(msg->body ==
+        R"j({"attachments":[{"title":"[FIRING:2] DiskFull (critical)","title_link":"http://am.example:9093/#/alerts?receiver=team","color":"red"}]})j"
+        "\n");
+  auto resolved = rocketchat_message(cfg.receivers[0].rocketchat_configs.at(0), *defaults(), disk_context(),
+                                     disk_alerts(true));
+  REQUIRE(resolved);
+  CHECK(resolved->body.find(R"j("title":"[RESOLVED] DiskFull (critical)")j") != std::string::npos);
+  CHECK(resolved->body.find(R"("color":"green")") != std::string::npos);
+  CHECK(rocketchat_post_url(cfg.receivers[0].rocketchat_configs.at(0).api_url) ==
+        "https://open.rocket.chat/api/v1/chat.postMessage");
+}
+
+TEST_CASE("rocketchat: every field templated, fields' short, buttons, the 1024-rune title") {
+  auto cfg = load_team(R"yaml(  rocketchat_configs:
+  - token: t
+    token_id: i
+    channel: '#ops-{{ .GroupLabels.alertname }}'
+    title: '{{ .Status }} & more'
+    title_link: 'http://x/{{ .GroupLabels.alertname }}'
+    text: '{{ range .Alerts }}{{ .Annotations.summary }};{{ end }}'
+    emoji: ':fire:'
+    icon_url: 'http://icons/{{ .Status }}.png'
+    image_url: 'http://img/1.png'
+    thumb_url: 'http://img/t.png'
+    color: '#{{ if eq .Status "firing" }}f00{{ end }}'
+    short_fields: true
+    fields:
+    - title: 'Status'
+      value: '{{ .Status }}'
+    - title: 'Count'
+      value: '{{ len .Alerts }}'
+      short: false
+    - value: ''
+    actions:
+    - type: link
+      text: 'Open {{ .GroupLabels.alertname }}'
+      url: 'http://am/{{ .GroupLabels.alertname }}'
+      msg: 'ack'
+    - text: 'Bare'
+)yaml");
+  auto msg = rocketchat_message(cfg.receivers[0].rocketchat_configs.at(0), *defaults(), disk_context(), disk_alerts());
+  REQUIRE(msg);
+  CHECK(msg->channel == "#ops-DiskFull");
+  CHECK(msg->body ==
+        R"({"channel":"#ops-DiskFull","emoji":":fire:","avatar":"http://icons/firing.png","attachments":[{)"
+        R"("title":"firing \u0026 more","title_link":"http://x/DiskFull","text":"Disk \u003ca\u003e full;Disk b full;",)"
+        R"("image_url":"http://img/1.png","thumb_url":"http://img/t.png","color":"#f00","fields":[)"
+        R"({"short":true,"title":"Status","value":"firing"},{"short":false,"title":"Count","value":"2"},{"short":true}],)"
+        R"("actions":[{"type":"button","text":"Open DiskFull","url":"http://am/DiskFull","is_webview":false,"msg":"ack","msg_in_chat_window":false},)"
+        R"({"type":"button","text":"Bare","is_webview":false,"msg_in_chat_window":false}]}]})"
+        "\n");
+
+  config::RocketchatConfig c = cfg.receivers[0].rocketchat_configs.at(0);
+  c.title = std::string(1100, 'x');
+  auto long_title = rocketchat_message(c, *defaults(), disk_context(), disk_alerts());
+  REQUIRE(long_title);
+  CHECK(long_title->body.find("\"title\":\"" + std::string(1023, 'x') + "\xE2\x80\xA6\"") != std::string::npos);
+  c.text = "{{ .Nope.Deeper }}";
+  CHECK_FALSE(rocketchat_message(c, *defaults(), disk_context(), disk_alerts()));
+}
+
+TEST_CASE("rocketchat: answers: non-2xx, success false, no JSON") {
+  auto check = [](int status, const std::string& body) {
+    net::ClientResponse r;
+    r.status = status;
+    r.body = body;
+    return rocketchat_check_response(r, "#ops");
+  };
+  CHECK(check(200, R"({"success":true})").ok);
+  auto r = check(500, "down");
+  CHECK((!r.ok && r.retry));
+  CHECK(r.error == "channel \"#ops\": unexpected status code 500: down");
+  r = check(429, "");
+  CHECK((!r.ok && !r.retry));
+  CHECK(r.error == "channel \"#ops\": unexpected status code 429");
+  r = check(200, R"({"success":false,"error":"error-not-allowed"})");
+  CHECK((!r.ok && !r.retry));
+  CHECK(r.error == "channel \"#ops\": error response from Rocketchat: error-not-allowed");
+  r = check(200, "ok");
+  CHECK((!r.ok && r.retry));
+  CHECK(r.error ==
+        "channel \"#ops\": could not unmarshal JSON response \"ok\": invalid character 'o' looking for beginning of value");
+  r = check(200, R"({"success":"yes"})");
+  CHECK((!r.ok && r.retry));
+  CHECK(r.error == "channel \"#ops\": could not unmarshal JSON response \"{\\\"success\\\":\\\"yes\\\"}\": json: cannot "
+                   "unmarshal string into Go struct field response.success of type bool");
+  r = check(200, "[]");
+  CHECK(r.error == "channel \"#ops\": could not unmarshal JSON response \"[]\": json: cannot unmarshal array into Go "
+                   "value of type rocketchat.response");
+}
+
+TEST_CASE("rocketchat: POST to chat.postMessage with the token headers; tokens from files") {
+  Sink sink;
+  sink.respond(200, "application/json", R"({"success":true})");
+  const std::string token_path = tmp_file("rc-token", "file-token\n");
+  const std::string id_path = tmp_file("rc-id", " file-id ");
+  auto cfg = load_team("  rocketchat_configs:\n  - api_url: " + sink.url("/chat/") +
+                           "\n    channel: '#ops'\n  - token_file: " + token_path + "\n    token_id_file: " + id_path +
+                           "\n",
+                       "global:\n  rocketchat_api_url: " + sink.url("/") + "\n  rocketchat_token: gt\n"
+                       "  rocketchat_token_id: gid\n");
+  const auto& rc = cfg.receivers[0];
+  auto n0 = make_rocketchat(rc.rocketchat_configs.at(0), defaults());
+  auto n1 = make_rocketchat(rc.rocketchat_configs.at(1), defaults());
+  CHECK(n0->notify(disk_context(), disk_alerts()).ok);
+  CHECK(n1->notify(disk_context(), disk_alerts()).ok);
+  {
+    std::lock_guard<std::mutex> l(sink.mu);
+    REQUIRE(sink.got.size() == 2);
+    CHECK(sink.got[0].method == "POST");
+    CHECK(sink.got[0].path == "/chat/api/v1/chat.postMessage");
+    CHECK(header(sink.got[0], "X-Auth-Token") == "gt");
+    CHECK(header(sink.got[0], "X-User-Id") == "gid");
+    CHECK(header(sink.got[0], "Content-Type") == "application/json");
+    CHECK(sink.got[0].body.rfind(R"j({"channel":"#ops","attachments":[{"title":"[FIRING:2] DiskFull (critical)")j", 0) == 0);
+    CHECK(sink.got[1].path == "/api/v1/chat.postMessage");
+    CHECK(header(sink.got[1], "X-Auth-Token") == "file-token");
+    CHECK(header(sink.got[1], "X-User-Id") == "file-id");
+  }
+  sink.respond(503, "text/plain", "busy");
+  auto r = n0->notify(disk_context(), disk_alerts());
+  CHECK((!r.ok && r.retry));
+  CHECK(r.error == "channel \"#ops\": unexpected status code 503: busy");
+  sink.respond(200, "application/json", R"({"success":false,"error":"no such room"})");
+  r = n0->notify(disk_context(), disk_alerts());
+  CHECK((!r.ok && !r.retry));
+
+  config::RocketchatConfig broken = rc.rocketchat_configs.at(1);
+  broken.token_file = "/tmp/h6/no-such-rc-token";
+  r = make_rocketchat(broken, defaults())->notify(disk_context(), disk_alerts());
+  CHECK_FALSE(r.ok);
+  CHECK(r.error == "could not read /tmp/h6/no-such-rc-token: open /tmp/h6/no-such-rc-token: no such file or directory");
 }
