@@ -1252,11 +1252,15 @@ class Api {
       if (i + 2 * kPrefetchAhead < sorted.size()) prefetch_object(sorted[i + 2 * kPrefetchAhead]);
       if (i + kPrefetchAhead < sorted.size()) prefetch(sorted[i + kPrefetchAhead]);
       const Alert* a = sorted[i];
-      if (!matches_all(f.matchers, a->labels)) continue;
-      dispatch::match_routes(*rt->config->route, a->labels, receivers);
-      if (!receiver_kept(f, receivers)) continue;
+      // As the reference: the receiver filter, then the alert's state is set (the marker, a silence
+      // query), then the matchers; an alert the matchers leave out is still evaluated.
+      const bool labels_match = matches_all(f.matchers, a->labels);
+      if (labels_match || f.receiver) {
+        dispatch::match_routes(*rt->config->route, a->labels, receivers);
+        if (!receiver_kept(f, receivers)) continue;
+      }
       status_of(*a, *rt, now, s);
-      if (!keep(f, s)) continue;
+      if (!labels_match || !keep(f, s)) continue;
       if (written++ > 0) out += ',';
       names.clear();
       for (const config::Route* r : receivers) names.push_back(r->receiver);
@@ -1292,7 +1296,11 @@ class Api {
       if (f.receiver && !f.receiver->matches(g.receiver)) continue;
       for (const auto& a : g.alerts) {
         if (a->resolved_at(now)) continue;
-        if (!matches_all(f.matchers, a->labels)) continue;
+        if (!matches_all(f.matchers, a->labels)) {
+          AlertStatus unlisted;  // the reference sets its state all the same, before the matchers
+          status_of(*a, *rt, now, unlisted);
+          continue;
+        }
         auto [it, fresh] = listed.try_emplace(a.get());
         if (fresh) {
           status_of(*a, *rt, now, it->second.status);

@@ -150,7 +150,7 @@ def scenario_states(d, sink, snaps):
     metric_at_least(d, "alertmanager_dispatcher_alert_processing_duration_seconds_count", 5, 5)
     snaps["flushed"] = scrape(d)
     # A silence for B: the state shown before anything re-evaluates B, then after an API listing.
-    d.request("POST", "/api/v2/silences", silence({"alertname": "B"}))
+    sid = __import__("json").loads(d.request("POST", "/api/v2/silences", silence({"alertname": "B"}))[1])["silenceID"]
     snaps["silenced"] = scrape(d)
     d.request("GET", "/api/v2/alerts")
     snaps["listed"] = scrape(d)
@@ -161,11 +161,20 @@ def scenario_states(d, sink, snaps):
     snaps["resolved"] = scrape(d)
     d.request("GET", "/api/v2/alerts/groups")
     snaps["groups listed"] = scrape(d)
+    # The silence expired: B stays suppressed in the gauges until something evaluates it again.
+    d.request("DELETE", "/api/v2/silence/" + sid)
+    snaps["unsilenced"] = scrape(d)
+    d.request("GET", "/api/v2/alerts?filter=alertname%3D%22B%22")
+    snaps["relisted"] = scrape(d)
+    d.request("POST", "/api/v2/silences", silence({"alertname": "D"}))
+    d.request("GET", "/api/v2/alerts/groups?filter=alertname%3D%22A%22")
+    snaps["groups relisted"] = scrape(d)
 
 
 def check_states():
     ours, ref = both(STATES_CFG, scenario_states)
-    for point in ("posted", "flushed", "silenced", "listed", "resolved", "groups listed"):
+    for point in ("posted", "flushed", "silenced", "listed", "resolved", "groups listed", "unsilenced", "relisted",
+                  "groups relisted"):
         compare("states, %s: alert states" % point, ours[point], ref[point], ALERT_STATES)
         compare("states, %s: counters" % point, ours[point], ref[point], COUNTS)
 
@@ -200,9 +209,10 @@ NOTIFY = ("alertmanager_notifications_", "alertmanager_notification_requests_",
 
 
 def check_retry():
-    ours, ref = both(RETRY_CFG, scenario_retry, sink_args={"fail": {"/flaky": 1}})
+    ours, ref = both(RETRY_CFG, scenario_retry, sink_args={"fail": {"/flaky": 1}, "delay": {"/flaky": [0, 0, 1.3]}})
     for point in ("sent", "resolved sent"):
-        # The first attempt (a 500 on loopback) and the second are both well under the first bucket (1s).
+        # The first attempt (a 500 on loopback) and the second are well under the first bucket (1s); the
+        # resolved notification is answered after 1.3s, in the second (5s).
         compare("retry, %s: notification counters and latency buckets" % point, ours[point], ref[point], NOTIFY)
         compare("retry, %s: alert states" % point, ours[point], ref[point], ALERT_STATES)
 
