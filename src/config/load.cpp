@@ -1528,7 +1528,6 @@ std::vector<std::string> Receiver::unsupported_integrations() const {
   auto add = [&](const char* key, size_t n) {
     if (n > 0) out.emplace_back(key);
   };
-  add("jira_configs", jira_configs.size());
   return out;
 }
 

@@ -21,6 +21,7 @@ std::shared_ptr<Notifier> make_wechat(const config::WechatConfig& c, TemplatesPt
 std::shared_ptr<Notifier> make_sns(const config::SnsConfig& c, TemplatesPtr t);
 std::shared_ptr<Notifier> make_msteams(const config::MsTeamsConfig& c, TemplatesPtr t);
 std::shared_ptr<Notifier> make_msteamsv2(const config::MsTeamsV2Config& c, TemplatesPtr t);
+std::shared_ptr<Notifier> make_jira(const config::JiraConfig& c, TemplatesPtr t);
 std::shared_ptr<Notifier> make_rocketchat(const config::RocketchatConfig& c, TemplatesPtr t);
 std::shared_ptr<Notifier> make_incidentio(const config::IncidentioConfig& c, TemplatesPtr t);
 

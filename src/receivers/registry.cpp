@@ -53,6 +53,7 @@ Result<std::vector<Integration>> build_integrations(const config::Receiver& r, c
                    add("telegram", r.telegram_configs, make_telegram), add("discord", r.discord_configs, make_discord),
                    add("webex", r.webex_configs, make_webex), add("msteams", r.msteams_configs, make_msteams),
                    add("msteamsv2", r.msteamsv2_configs, make_msteamsv2),
+                   add("jira", r.jira_configs, make_jira),
                    add("rocketchat", r.rocketchat_configs, make_rocketchat),
                    add("incidentio", r.incidentio_configs, make_incidentio)}) {
     if (!res) return Error{res.error()};

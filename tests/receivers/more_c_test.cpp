@@ -9,11 +9,13 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 
 #include "receivers/go_text.hpp"
 #include "receivers/incidentio/incidentio.hpp"
 #include "receivers/rocketchat/rocketchat.hpp"
 #include "receivers/integrations.hpp"
+#include "receivers/jira/jira.hpp"
 #include "recv_test_util.hpp"
 #include "template/template.hpp"
 
@@ -343,4 +345,327 @@ TEST_CASE("rocketchat: POST to chat.postMessage with the token headers; tokens f
   r = make_rocketchat(broken, defaults())->notify(disk_context(), disk_alerts());
   CHECK_FALSE(r.ok);
   CHECK(r.error == "could not read /tmp/h6/no-such-rc-token: open /tmp/h6/no-such-rc-token: no such file or directory");
+}
+
+// ---- Jira ----
+
+namespace {
+
+// The flush of the upstream Jira tests: group key "1", one alert test/vm1.
+NotifyContext jira_context() {
+  NotifyContext c;
+  c.receiver = "jira";
+  c.group_key = "1";
+  c.group_labels = LabelSet({{"alertname", "test"}});
+  c.now = *parse_rfc3339("2026-01-01T12:00:00Z");
+  c.external_url = "http://am.example:9093";
+  return c;
+}
+
+AlertList jira_alerts(bool resolved, const char* severity = "critical") {
+  auto a = std::make_shared<Alert>();
+  a->labels = LabelSet({{"alertname", "test"}, {"instance", "vm1"}});
+  if (severity != nullptr) a->labels = LabelSet({{"alertname", "test"}, {"instance", "vm1"}, {"severity", severity}});
+  a->starts_at = *parse_rfc3339("2026-01-01T10:00:00Z");
+  if (resolved) a->ends_at = *parse_rfc3339("2026-01-01T11:00:00Z");
+  a->fingerprint = a->labels.fingerprint();
+  return {a};
+}
+
+constexpr const char* kAlertLabel = "ALERT{6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b}";
+
+std::string jira_yaml(const std::string& api_url, const std::string& extra = "") {
+  return "  jira_configs:\n  - api_url: " + api_url +
+         "\n    project: OPS\n    issue_type: Incident\n    description: '{{ .CommonLabels.instance }} <down>'\n"
+         "    labels: [alertmanager, '{{ .GroupLabels.alertname }}']\n    reopen_transition: REOPEN\n"
+         "    resolve_transition: CLOSE\n    wont_fix_resolution: WONTFIX\n    reopen_duration: 1h\n" +
+         extra;
+}
+
+// A fake Jira: answers by "METHOD path", records every request.
+struct FakeJira {
+  std::mutex mu;
+  std::vector<net::HttpRequest> got;
+  std::map<std::string, std::pair<int, std::string>> answers;
+  std::unique_ptr<net::test::RunningServer> server;
+
+  FakeJira() {
+    server = net::test::start_server([this](const net::HttpRequest& r) {
+      std::lock_guard<std::mutex> l(mu);
+      got.push_back(r);
+      auto it = answers.find(r.method + " " + r.path);
+      if (it == answers.end()) return net::HttpResponse{404, "text/plain", "no route " + r.method + " " + r.path, {}};
+      return net::HttpResponse{it->second.first, "application/json", it->second.second, {}};
+    });
+    REQUIRE(server != nullptr);
+  }
+  void on(const std::string& route, int status, std::string body) {
+    std::lock_guard<std::mutex> l(mu);
+    answers[route] = {status, std::move(body)};
+  }
+  std::vector<std::string> routes() {
+    std::lock_guard<std::mutex> l(mu);
+    std::vector<std::string> out;
+    for (const auto& r : got) out.push_back(r.method + " " + r.path);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("jira: the JQL of the upstream tests") {
+  config::JiraConfig c;
+  CHECK(jira_search_jql(c, "PROJ", "1", true) ==
+        R"(statusCategory != Done and project="PROJ" and labels="ALERT{1}" order by status ASC,resolutiondate DESC)");
+  CHECK(jira_search_jql(c, "PROJ", "1", false) ==
+        R"(statusCategory != Done and project="PROJ" and labels="ALERT{1}" order by status ASC,resolutiondate DESC)");
+  c.reopen_duration = std::chrono::minutes(60);
+  c.reopen_transition = "REOPEN";
+  CHECK(jira_search_jql(c, "PROJ", "1", true) ==
+        R"((resolutiondate is EMPTY OR resolutiondate >= -60m) and project="PROJ" and labels="ALERT{1}" order by status ASC,resolutiondate DESC)");
+  CHECK(jira_search_jql(c, "PROJ", "1", false) ==
+        R"(statusCategory != Done and project="PROJ" and labels="ALERT{1}" order by status ASC,resolutiondate DESC)");
+  c.wont_fix_resolution = "Won't \"Fix\"";
+  CHECK(jira_search_jql(c, "P", "h", false) ==
+        R"(resolution != "Won't \"Fix\"" and statusCategory != Done and project="P" and labels="ALERT{h}" order by status ASC,resolutiondate DESC)");
+}
+
+TEST_CASE("jira: the search endpoint (Cloud's v3 search/jql, v2 search elsewhere) and body") {
+  CHECK(jira_search_url("https://example.atlassian.net/rest/api/2") ==
+        "https://example.atlassian.net/rest/api/3/search/jql");
+  CHECK(jira_search_url("https://jira.example.com/rest/api/2") == "https://jira.example.com/rest/api/2/search");
+  CHECK(jira_search_url("http://127.0.0.1:8080") == "http://127.0.0.1:8080/search");
+  CHECK(jira_search_body(R"(project=TEST and labels="ALERT{123}")") ==
+        R"({"fields":["status"],"jql":"project=TEST and labels=\"ALERT{123}\"","maxResults":2})"
+        "\n");
+  CHECK(jira_transition_body("12345") == "{\"transition\":{\"id\":\"12345\"}}\n");
+}
+
+TEST_CASE("jira: go_float_text as encoding/json writes a float64") {
+  CHECK(go_float_text(0) == "0");
+  CHECK(go_float_text(1) == "1");
+  CHECK(go_float_text(-2.5) == "-2.5");
+  CHECK(go_float_text(123456789) == "123456789");
+  CHECK(go_float_text(1e20) == "100000000000000000000");
+  CHECK(go_float_text(1e21) == "1e+21");
+  CHECK(go_float_text(1.5e-7) == "1.5e-7");
+  CHECK(go_float_text(0.000001) == "0.000001");
+}
+
+TEST_CASE("jira: the issue body of the upstream 'create new issue' case, fields in Go's map order") {
+  auto cfg = load_team(jira_yaml("http://127.0.0.1:1/rest/api/2"));
+  auto body = jira_issue_body(cfg.receivers[0].jira_configs.at(0), *defaults(), jira_context(), jira_alerts(false));
+  REQUIRE(body);
+  CHECK(*body == std::string(R"j({"fields":{"description":"vm1 \u003cdown\u003e","issuetype":{"name":"Incident"},"labels":[")j") +
+                     kAlertLabel +
+                     R"j(","alertmanager","test"],"priority":{"name":"High"},"project":{"key":"OPS"},"summary":"[FIRING:1] test (vm1 critical)"}})j"
+                     "\n");
+  // No severity: no priority at all; a resolved group renders its own summary.
+  body = jira_issue_body(cfg.receivers[0].jira_configs.at(0), *defaults(), jira_context(), jira_alerts(true, nullptr));
+  REQUIRE(body);
+  CHECK(body->find("priority") == std::string::npos);
+  CHECK(body->find(R"j("summary":"[RESOLVED] test (vm1)")j") != std::string::npos);
+}
+
+TEST_CASE("jira: custom fields of the upstream test, templated and re-read as YAML") {
+  auto cfg = load_team(jira_yaml("http://127.0.0.1:1/rest/api/2", R"yaml(    summary: '{{ .Status }}'
+    priority: ''
+    fields:
+      components: {name: Monitoring}
+      customfield_10001: value
+      customfield_10002: 0
+      customfield_10003: [0]
+      customfield_10004: {value: red}
+      customfield_10005: {value: 0}
+      customfield_10006: [{value: red}, {value: blue}, {value: green}]
+      customfield_10007: [{value: red}, {value: blue}, {value: 0}]
+      customfield_10008: [{value: 0}, {value: 1}, {value: 2}]
+      customfield_20001: '{{ .CommonLabels.instance }}'
+      customfield_20002: '{{ len .Alerts }}'
+      customfield_20003: 'yes'
+      customfield_20004: ''
+      customfield_20005: 1.5e-7
+      customfield_20006: '[a, "{{ .Status }}"]'
+      customfield_20007: {'{{ .Status }}': 'x & y', 1: dropped}
+      summary: overridden
+)yaml"));
+  auto body = jira_issue_body(cfg.receivers[0].jira_configs.at(0), *defaults(), jira_context(), jira_alerts(false));
+  REQUIRE(body);
+  CHECK(*body ==
+        std::string(R"j({"fields":{"components":{"name":"Monitoring"},"customfield_10001":"value","customfield_10002":0,)j"
+                    R"j("customfield_10003":[0],"customfield_10004":{"value":"red"},"customfield_10005":{"value":0},)j"
+                    R"j("customfield_10006":[{"value":"red"},{"value":"blue"},{"value":"green"}],)j"
+                    R"j("customfield_10007":[{"value":"red"},{"value":"blue"},{"value":0}],)j"
+                    R"j("customfield_10008":[{"value":0},{"value":1},{"value":2}],"customfield_20001":"vm1",)j"
+                    R"j("customfield_20002":1,"customfield_20003":true,"customfield_20004":null,"customfield_20005":1.5e-7,)j"
+                    R"j("customfield_20006":["a","firing"],"customfield_20007":{"firing":"x \u0026 y"},)j"
+                    R"j("description":"vm1 \u003cdown\u003e","issuetype":{"name":"Incident"},"labels":[")j") +
+            kAlertLabel + R"j(","alertmanager","test"],"project":{"key":"OPS"},"summary":"overridden"}})j" "\n");
+}
+
+TEST_CASE("jira: summary cut at 255 runes, ADF description on API v3, template errors named") {
+  auto cfg = load_team(jira_yaml("http://127.0.0.1:1/rest/api/2"));
+  config::JiraConfig c = cfg.receivers[0].jira_configs.at(0);
+  c.summary = std::string(265, 'A');
+  auto body = jira_issue_body(c, *defaults(), jira_context(), jira_alerts(false));
+  REQUIRE(body);
+  CHECK(body->find("\"summary\":\"" + std::string(254, 'A') + "\xE2\x80\xA6\"") != std::string::npos);
+
+  c = cfg.receivers[0].jira_configs.at(0);
+  c.api_url = "https://acme.atlassian.net/rest/api/3";
+  c.description =
+      R"({"version":1,"type":"doc","content":[{"type":"paragraph","content":[{"type":"text","text":"{{ .CommonLabels.instance }}"}]}]})";
+  body = jira_issue_body(c, *defaults(), jira_context(), jira_alerts(false));
+  REQUIRE(body);
+  CHECK(body->rfind(
+            R"j({"fields":{"description":{"content":[{"content":[{"text":"vm1","type":"text"}],"type":"paragraph"}],"type":"doc","version":1},"issuetype")j",
+            0) == 0);
+  c.description = "not json";
+  body = jira_issue_body(c, *defaults(), jira_context(), jira_alerts(false));
+  REQUIRE_FALSE(body);
+  CHECK(body.error() == "description unmarshaling: invalid character 'o' in literal null (expecting 'u')");
+
+  for (auto [field, prefix] : std::vector<std::pair<std::string config::JiraConfig::*, const char*>>{
+           {&config::JiraConfig::summary, "summary template: "},
+           {&config::JiraConfig::project, "project template: "},
+           {&config::JiraConfig::issue_type, "issue_type template: "},
+           {&config::JiraConfig::description, "description template: "},
+           {&config::JiraConfig::priority, "priority template: "}}) {
+    config::JiraConfig broken = cfg.receivers[0].jira_configs.at(0);
+    broken.*field = "{{ ";
+    auto r = jira_issue_body(broken, *defaults(), jira_context(), jira_alerts(false));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().rfind(prefix, 0) == 0);
+  }
+  config::JiraConfig broken = cfg.receivers[0].jira_configs.at(0);
+  broken.labels = {"ok", "{{ "};
+  auto r = jira_issue_body(broken, *defaults(), jira_context(), jira_alerts(false));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().rfind("labels[1] template: ", 0) == 0);
+}
+
+TEST_CASE("jira: search then create") {
+  FakeJira jira;
+  jira.on("POST /search", 200, R"({"total": 0, "issues": []})");
+  jira.on("POST /issue", 201, R"({"id":"10000","key":"OPS-9"})");
+  auto cfg = load_team(jira_yaml(jira.server->base()));
+  auto n = make_jira(cfg.receivers[0].jira_configs.at(0), defaults());
+  auto r = n->notify(jira_context(), jira_alerts(false));
+  CHECK(r.ok);
+  CHECK(jira.routes() == std::vector<std::string>{"POST /search", "POST /issue"});
+  std::lock_guard<std::mutex> l(jira.mu);
+  REQUIRE(jira.got.size() == 2);
+  CHECK(jira.got[0].body ==
+        jira_search_body(std::string(R"(resolution != "WONTFIX" and (resolutiondate is EMPTY OR resolutiondate >= -60m) and project="OPS" and labels=")") +
+                         kAlertLabel + R"(" order by status ASC,resolutiondate DESC)"));
+  CHECK(header(jira.got[0], "Accept-Language") == "en");
+  CHECK(header(jira.got[0], "Content-Type") == "application/json");
+  CHECK(jira.got[1].body ==
+        *jira_issue_body(cfg.receivers[0].jira_configs.at(0), *defaults(), jira_context(), jira_alerts(false)));
+  CHECK(header(jira.got[1], "Accept-Language") == "en");
+}
+
+TEST_CASE("jira: a resolved group without an issue sends nothing more") {
+  FakeJira jira;
+  jira.on("POST /search", 200, R"({"issues": []})");
+  auto cfg = load_team(jira_yaml(jira.server->base()));
+  auto r = make_jira(cfg.receivers[0].jira_configs.at(0), defaults())->notify(jira_context(), jira_alerts(true));
+  CHECK(r.ok);
+  CHECK(jira.routes() == std::vector<std::string>{"POST /search"});
+  std::lock_guard<std::mutex> l(jira.mu);
+  CHECK(jira.got[0].body.find("statusCategory != Done") != std::string::npos);
+}
+
+TEST_CASE("jira: search then update, and a done issue that fires again is reopened") {
+  FakeJira jira;
+  jira.on("POST /search", 200,
+          R"({"issues":[{"key":"OPS-1","fields":{"status":{"name":"Closed","statusCategory":{"key":"done"}}}}]})");
+  jira.on("PUT /issue/OPS-1", 204, "");
+  jira.on("GET /issue/OPS-1/transitions", 200, R"({"transitions":[{"id":"1","name":"Other"},{"id":"12345","name":"REOPEN"}]})");
+  jira.on("POST /issue/OPS-1/transitions", 204, "");
+  auto cfg = load_team(jira_yaml(jira.server->base()));
+  auto n = make_jira(cfg.receivers[0].jira_configs.at(0), defaults());
+  CHECK(n->notify(jira_context(), jira_alerts(false)).ok);
+  CHECK(jira.routes() == std::vector<std::string>{"POST /search", "PUT /issue/OPS-1", "GET /issue/OPS-1/transitions",
+                                                  "POST /issue/OPS-1/transitions"});
+  std::lock_guard<std::mutex> l(jira.mu);
+  CHECK(jira.got[1].body ==
+        *jira_issue_body(cfg.receivers[0].jira_configs.at(0), *defaults(), jira_context(), jira_alerts(false)));
+  CHECK(jira.got[2].body.empty());
+  CHECK(jira.got[3].body == "{\"transition\":{\"id\":\"12345\"}}\n");
+}
+
+TEST_CASE("jira: an open issue whose alerts are resolved is updated and resolved; one already open and firing is only updated") {
+  FakeJira jira;
+  jira.on("POST /search", 200,
+          R"({"issues":[{"key":"OPS-2","fields":{"status":{"name":"Open","statusCategory":{"key":"new"}}}}]})");
+  jira.on("PUT /issue/OPS-2", 204, "");
+  jira.on("GET /issue/OPS-2/transitions", 200, R"({"transitions":[{"id":"54321","name":"CLOSE"}]})");
+  jira.on("POST /issue/OPS-2/transitions", 204, "");
+  auto cfg = load_team(jira_yaml(jira.server->base()));
+  auto n = make_jira(cfg.receivers[0].jira_configs.at(0), defaults());
+  CHECK(n->notify(jira_context(), jira_alerts(true)).ok);
+  CHECK(jira.routes() == std::vector<std::string>{"POST /search", "PUT /issue/OPS-2", "GET /issue/OPS-2/transitions",
+                                                  "POST /issue/OPS-2/transitions"});
+  {
+    std::lock_guard<std::mutex> l(jira.mu);
+    CHECK(jira.got[3].body == "{\"transition\":{\"id\":\"54321\"}}\n");
+    jira.got.clear();
+  }
+  CHECK(n->notify(jira_context(), jira_alerts(false)).ok);
+  CHECK(jira.routes() == std::vector<std::string>{"POST /search", "PUT /issue/OPS-2"});
+}
+
+TEST_CASE("jira: a missing transition, and which failures are retried") {
+  FakeJira jira;
+  jira.on("POST /search", 200,
+          R"({"issues":[{"key":"OPS-3","fields":{"status":{"name":"Open","statusCategory":{"key":"open"}}}}]})");
+  jira.on("PUT /issue/OPS-3", 204, "");
+  jira.on("GET /issue/OPS-3/transitions", 200, R"({"transitions":[]})");
+  auto cfg = load_team(jira_yaml(jira.server->base()));
+  auto n = make_jira(cfg.receivers[0].jira_configs.at(0), defaults());
+  auto r = n->notify(jira_context(), jira_alerts(true));
+  CHECK((!r.ok && !r.retry));
+  CHECK(r.error == "can't find transition CLOSE for issue OPS-3");
+
+  jira.on("POST /search", 500, "boom");
+  r = n->notify(jira_context(), jira_alerts(false));
+  CHECK((!r.ok && r.retry));
+  CHECK(r.error == "failed to look up existing issues: HTTP request to JIRA API: unexpected status code 500: boom");
+  jira.on("POST /search", 429, "");
+  r = n->notify(jira_context(), jira_alerts(false));
+  CHECK((!r.ok && r.retry));
+  CHECK(r.error == "failed to look up existing issues: HTTP request to JIRA API: unexpected status code 429");
+  jira.on("POST /search", 401, "denied");
+  r = n->notify(jira_context(), jira_alerts(false));
+  CHECK((!r.ok && !r.retry));
+  jira.on("POST /search", 200, "<html>");
+  r = n->notify(jira_context(), jira_alerts(false));
+  CHECK((!r.ok && !r.retry));
+  CHECK(r.error == "failed to look up existing issues: invalid character '<' looking for beginning of value");
+
+  jira.on("POST /search", 200, R"({"issues":[]})");
+  jira.on("POST /issue", 400, R"({"errors":{"priority":"bad"}})");
+  r = n->notify(jira_context(), jira_alerts(false));
+  CHECK((!r.ok && !r.retry));
+  CHECK(r.error == R"(failed to POST request to "issue": unexpected status code 400: {"errors":{"priority":"bad"}})");
+  jira.on("POST /issue", 503, "later");
+  r = n->notify(jira_context(), jira_alerts(false));
+  CHECK((!r.ok && r.retry));
+  CHECK(r.error == R"(failed to POST request to "issue": unexpected status code 503: later)");
+}
+
+TEST_CASE("jira and rocketchat: receivers using them are no longer refused") {
+  auto cfg = load_team("  jira_configs:\n  - api_url: http://127.0.0.1:1/rest/api/2\n    project: OPS\n"
+                       "    issue_type: Bug\n  rocketchat_configs:\n  - token: t\n    token_id: i\n"
+                       "  incidentio_configs:\n  - url: http://127.0.0.1:1/x\n");
+  CHECK(cfg.receivers[0].unsupported_integrations().empty());
+  auto built = build_integrations(cfg.receivers[0], cfg, nullptr);
+  REQUIRE(built);
+  REQUIRE(built->size() == 3);
+  CHECK((*built)[0].name == "jira");
+  CHECK((*built)[0].send_resolved);
+  CHECK((*built)[1].name == "rocketchat");
+  CHECK_FALSE((*built)[1].send_resolved);
+  CHECK((*built)[2].name == "incidentio");
 }
