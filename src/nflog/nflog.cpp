@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "core/proto_size.hpp"
 #include "store/store.hpp"
 
 namespace tocsin::nflog {
@@ -127,6 +128,40 @@ size_t NotificationLog::gc() {
 size_t NotificationLog::size() const {
   std::lock_guard lock(mu_);
   return entries_.size();
+}
+
+size_t NotificationLog::snapshot_bytes() const {
+  namespace ps = proto_size;
+  std::lock_guard lock(mu_);
+  size_t total = 0;
+  for (const auto& [k, e] : entries_) {
+    // The key is "<receiver>/<integration>/<index>" '\x1f' "<group key>".
+    const size_t sep = k.find('\x1f');
+    const std::string_view receiver = std::string_view(k).substr(0, sep);
+    const std::string_view group_key = sep == std::string::npos ? std::string_view() : std::string_view(k).substr(sep + 1);
+    const size_t idx_slash = receiver.rfind('/');
+    const size_t int_slash = idx_slash == std::string_view::npos || idx_slash == 0 ? std::string_view::npos
+                                                                                    : receiver.rfind('/', idx_slash - 1);
+    size_t recv = 0;
+    if (int_slash != std::string_view::npos) {
+      uint64_t idx = 0;
+      for (char c : receiver.substr(idx_slash + 1)) idx = idx * 10 + static_cast<uint64_t>(c - '0');
+      recv = ps::string_field(receiver.substr(0, int_slash)) +
+             ps::string_field(receiver.substr(int_slash + 1, idx_slash - int_slash - 1)) + ps::varint_field(idx);
+    }
+    auto packed = [](const std::vector<uint64_t>& v) {
+      size_t n = 0;
+      for (uint64_t x : v) n += ps::varint(x);
+      return v.empty() ? 0 : ps::delimited_field(n);
+    };
+    // Entry: group_key (1), receiver (2), timestamp (5), firing_alerts (6), resolved_alerts (7).
+    const size_t entry = ps::string_field(group_key) + ps::delimited_field(recv) + ps::timestamp_field(e.timestamp) +
+                         packed(e.firing) + packed(e.resolved);
+    // MeshEntry: entry (1), expires_at (2).
+    const size_t mesh = ps::delimited_field(entry) + ps::timestamp_field(e.expires_at);
+    total += ps::varint(mesh) + mesh;
+  }
+  return total;
 }
 
 std::string encode_entry(const Entry& e) {

@@ -43,6 +43,9 @@ class NotificationLog {
   // Removes expired entries.
   size_t gc();
   size_t size() const;
+  // The bytes the reference's snapshot of these entries would take (length-delimited MeshEntry
+  // messages), for alertmanager_nflog_snapshot_size_bytes.
+  size_t snapshot_bytes() const;
 
  private:
   static std::string key(const std::string& receiver, const std::string& group_key);

@@ -11,6 +11,7 @@
 #include <random>
 #include <unordered_set>
 
+#include "core/proto_size.hpp"
 #include "silence/codec.hpp"
 #include "store/store.hpp"
 
@@ -734,6 +735,32 @@ SilenceMetrics Silences::metrics() const {
 size_t Silences::size() const {
   std::lock_guard lock(mu_);
   return silences_.size();
+}
+
+size_t Silences::snapshot_bytes() const {
+  namespace ps = proto_size;
+  std::lock_guard lock(mu_);
+  size_t total = 0;
+  for (const auto& [id, s] : silences_) {
+    size_t sil = ps::string_field(s.id);
+    for (const auto& m : s.matchers) {
+      // The reference's Matcher.Type: EQUAL 0, REGEXP 1, NOT_EQUAL 2, NOT_REGEXP 3.
+      uint64_t type = 0;
+      switch (m.type()) {
+        case MatchType::kEqual: type = 0; break;
+        case MatchType::kRegex: type = 1; break;
+        case MatchType::kNotEqual: type = 2; break;
+        case MatchType::kNotRegex: type = 3; break;
+      }
+      sil += ps::delimited_field(ps::varint_field(type) + ps::string_field(m.name()) + ps::string_field(m.value()));
+    }
+    sil += ps::timestamp_field(s.starts_at) + ps::timestamp_field(s.ends_at) + ps::timestamp_field(s.updated_at) +
+           ps::string_field(s.created_by) + ps::string_field(s.comment);
+    // MeshSilence: silence (1), expires_at (2): the end plus the retention.
+    const size_t mesh = ps::delimited_field(sil) + ps::timestamp_field(s.ends_at + retention_);
+    total += ps::varint(mesh) + mesh;
+  }
+  return total;
 }
 
 void Silences::observe_query(std::chrono::steady_clock::duration d) const {

@@ -145,6 +145,9 @@ class Silences {
   // Bumped on every change to the set of silences (set, expire, gc, load).
   uint64_t version() const { return version_.load(); }
   size_t size() const;
+  // The bytes the reference's snapshot of these silences would take (length-delimited MeshSilence
+  // messages), for alertmanager_silences_snapshot_size_bytes.
+  size_t snapshot_bytes() const;
 
  private:
   // Index key of a silence: its first equality matcher with a non-empty value, which an alert must
