@@ -23,7 +23,7 @@ YamlTree convert(const YAML::Node& n, int depth) {
     case YAML::NodeType::Map:
       t.kind = YamlTree::Kind::kMap;
       for (auto it = n.begin(); it != n.end(); ++it) {
-        t.entries.emplace_back(convert(it->first, depth + 1), convert(it->second, depth + 1));
+        t.entries.push_back(YamlEntry{convert(it->first, depth + 1), convert(it->second, depth + 1)});
       }
       return t;
     default:

@@ -11,13 +11,20 @@
 
 namespace tocsin::config {
 
+struct YamlEntry;
+
 struct YamlTree {
   enum class Kind { kNull, kScalar, kSeq, kMap };
   Kind kind = Kind::kNull;
   std::string scalar;
   bool plain = true;  // a scalar written without quotes (and without a tag): its type is resolved
   std::vector<YamlTree> items;                            // kSeq
-  std::vector<std::pair<YamlTree, YamlTree>> entries;     // kMap, in document order
+  std::vector<YamlEntry> entries;                         // kMap, in document order
+};
+
+// One key and value of a map (a struct rather than std::pair, which needs YamlTree complete).
+struct YamlEntry {
+  YamlTree first, second;
 };
 
 // The first document of `text` (an empty text is a null node); an error when it is no YAML.
