@@ -556,26 +556,26 @@ class Daemon {
   }
 
  private:
-  // Silence and nflog GC, logged as the reference logs its maintenance (size: the entries kept, where
-  // the reference reports its snapshot's bytes). The state is committed as it changes, so there is no
-  // snapshot to write; the maintenance counts as one in alertmanager_*_snapshot_duration_seconds, so
-  // that its count grows once a maintenance, as the reference's, and alertmanager_*_snapshot_size_bytes
-  // holds the bytes the reference's snapshot of the same state would take.
+  // Silence and nflog GC, logged as the reference logs its maintenance. The state is committed as it
+  // changes, so there is no snapshot to write; the maintenance counts as one in
+  // alertmanager_*_snapshot_duration_seconds (its count grows once a maintenance, as the reference's),
+  // and the log's size and alertmanager_*_snapshot_size_bytes hold the bytes the reference's snapshot of
+  // the same state would take.
   void maintenance() {
-    auto run = [](const char* component, auto&& gc, auto&& size, auto&& snapshot_bytes) {
+    auto run = [](const char* component, auto&& gc, auto&& snapshot_bytes) {
       LOG_DEBUG({"component", component}, {"msg", "Running maintenance"});
       const auto start = std::chrono::steady_clock::now();
       gc();
       const auto took = std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - start);
+      const size_t bytes = snapshot_bytes();
       const std::string family = std::string("alertmanager_") + component + "_snapshot";
       metrics::global().summary(family + "_duration_seconds", "").summary().observe(std::chrono::duration<double>(took).count());
-      metrics::global().gauge(family + "_size_bytes", "").gauge().set(static_cast<double>(snapshot_bytes()));
+      metrics::global().gauge(family + "_size_bytes", "").gauge().set(static_cast<double>(bytes));
       LOG_DEBUG({"component", component}, {"msg", "Maintenance done"}, {"duration", format_go_duration(took)},
-                {"size", static_cast<long long>(size())});
+                {"size", static_cast<long long>(bytes)});
     };
-    run("nflog", [this] { nflog_->gc(); }, [this] { return nflog_->size(); }, [this] { return nflog_->snapshot_bytes(); });
-    run("silences", [this] { silences_->gc(); }, [this] { return silences_->size(); },
-        [this] { return silences_->snapshot_bytes(); });
+    run("nflog", [this] { nflog_->gc(); }, [this] { return nflog_->snapshot_bytes(); });
+    run("silences", [this] { silences_->gc(); }, [this] { return silences_->snapshot_bytes(); });
   }
 
   // A start-up failure as the reference logs one from its state's constructors: an err alone.
