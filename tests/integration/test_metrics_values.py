@@ -177,6 +177,12 @@ def scenario_states(d, sink, snaps):
     d.request("POST", "/api/v2/silences", silence({"alertname": "D"}))
     d.request("GET", "/api/v2/alerts/groups?filter=alertname%3D%22A%22")
     snaps["groups relisted"] = scrape(d)
+    # The inhibiting alert resolves: the inhibited one stays suppressed in the gauges until evaluated.
+    d.post_alerts([{"labels": {"alertname": "A", "severity": "critical"}, "endsAt": now_rfc3339(-1)}])
+    metric_at_least(d, "alertmanager_dispatcher_alert_processing_duration_seconds_count", 7, 5)
+    snaps["source resolved"] = scrape(d)
+    d.request("GET", "/api/v2/alerts")
+    snaps["uninhibited"] = scrape(d)
 
 
 # What no comparison of every alertmanager_* series can hold equal: times and durations, tocsin's own
@@ -193,10 +199,10 @@ TIMING = ("_sum", "_seconds_bucket", "alertmanager_config_last_reload_success_ti
 
 def check_states():
     ours, ref = both(STATES_CFG, scenario_states)
-    compare("states, at the end: every other alertmanager_* series", ours["groups relisted"], ref["groups relisted"],
+    compare("states, at the end: every other alertmanager_* series", ours["uninhibited"], ref["uninhibited"],
             ("alertmanager_",), TIMING)
     for point in ("posted", "flushed", "silenced", "listed", "resolved", "groups listed", "unsilenced", "relisted",
-                  "groups relisted"):
+                  "groups relisted", "source resolved", "uninhibited"):
         compare("states, %s: alert states" % point, ours[point], ref[point], ALERT_STATES)
         compare("states, %s: counters" % point, ours[point], ref[point], COUNTS)
 
@@ -342,6 +348,16 @@ def scenario_silences(d, sink, snaps):
     snaps["queried"] = scrape(d)
     poll(lambda: scrape(d).get('alertmanager_silences{state="pending"}') == 0, 5)
     snaps["started"] = scrape(d)
+    # Updates: a new comment is made in place; new matchers expire the silence and create another.
+    body = silence({"a": "2"})
+    body["id"] = ids[1]
+    body["comment"] = "changed"
+    d.request("POST", "/api/v2/silences", body)
+    body["matchers"][0]["value"] = "22"
+    d.request("POST", "/api/v2/silences", body)
+    body["id"] = "no-such-id"
+    d.request("POST", "/api/v2/silences", body)
+    snaps["updated"] = scrape(d)
 
 
 SILENCE_SERIES = ("alertmanager_silences{", "alertmanager_silences_queries_total", "alertmanager_silences_query_errors_total",
@@ -350,9 +366,9 @@ SILENCE_SERIES = ("alertmanager_silences{", "alertmanager_silences_queries_total
 
 def check_silences():
     ours, ref = both(SILENCES_CFG, scenario_silences)
-    compare("silences, at the end: every other alertmanager_* series", ours["started"], ref["started"],
+    compare("silences, at the end: every other alertmanager_* series", ours["updated"], ref["updated"],
             ("alertmanager_",), TIMING)
-    for point in ("start", "created", "expired", "queried", "started"):
+    for point in ("start", "created", "expired", "queried", "started", "updated"):
         compare("silences, %s" % point, ours[point], ref[point], SILENCE_SERIES)
 
 
