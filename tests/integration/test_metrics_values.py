@@ -386,6 +386,9 @@ receivers:
 
 def scenario_timeout(d, sink, snaps):
     d.post_alerts([alert("T1"), alert("T2")])
+    d.post_alerts([alert("T1")])  # re-posts: each is processed again
+    d.post_alerts([alert("T1"), alert("T1")])
+    metric_at_least(d, "alertmanager_dispatcher_alert_processing_duration_seconds_count", 5, 5)
     poll(lambda: scrape(d).get('alertmanager_alerts{state="active"}') == 2, 5)
     snaps["firing"] = scrape(d)
     poll(lambda: scrape(d).get('alertmanager_alerts{state="active"}') == 0, 5)
@@ -402,7 +405,8 @@ def check_timeout():
     for point in ("firing", "timed out", "collected"):
         compare("resolve_timeout and GC, %s: alert states" % point, ours[point], ref[point], ALERT_STATES)
         compare("resolve_timeout and GC, %s: counters" % point, ours[point], ref[point],
-                ("alertmanager_alerts_received_total", "alertmanager_dispatcher_aggregation_groups"))
+                ("alertmanager_alerts_received_total", "alertmanager_dispatcher_aggregation_groups",
+                 "alertmanager_dispatcher_alert_processing_duration_seconds_count"))
 
 
 CONFIG_CFG = """
