@@ -351,6 +351,7 @@ struct MsTeamsV2Config : NotifierBase {
 struct JiraConfig : NotifierBase {
   JiraConfig() { send_resolved = true; }
   std::string api_url;  // from global jira_api_url when not written
+  std::string api_type = "auto";  // auto, cloud or datacenter: which search endpoint (Alertmanager 0.29+)
   std::string project;
   std::string summary = R"({{ template "jira.default.summary" . }})";
   std::string description = R"({{ template "jira.default.description" . }})";
@@ -420,8 +421,8 @@ struct Receiver {
   std::vector<JiraConfig> jira_configs;
   std::vector<RocketchatConfig> rocketchat_configs;
 
-  // The "<kind>_configs" keys present here that tocsin has no notifier for (all but webhook, slack,
-  // email and pagerduty), e.g. {"opsgenie_configs"}.
+  // The "<kind>_configs" keys present here that tocsin has no notifier for (none since Jira, Rocket.Chat
+  // and incident.io are implemented; kept for the next integration upstream adds).
   std::vector<std::string> unsupported_integrations() const;
   // Total number of integrations configured.
   size_t integration_count() const;

@@ -383,6 +383,7 @@ template <class V>
 void visit(V& v, JiraConfig& c) {
   visit_base(v, c);
   v.url("api_url", c.api_url, kOmit);
+  v.str("api_type", c.api_type, kOmit);
   v.str("project", c.project, kOmit);
   v.str("summary", c.summary, kOmit);
   v.str("description", c.description, kOmit);

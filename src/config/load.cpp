@@ -730,6 +730,9 @@ void validate(Reader& r, MsTeamsV2Config& c) { validate_webhook_url(r, c); }
 void validate(Reader& r, JiraConfig& c) {
   if (c.project.empty()) r.fail("missing project in jira_config");
   if (c.issue_type.empty()) r.fail("missing issue_type in jira_config");
+  if (c.api_type != "auto" && c.api_type != "cloud" && c.api_type != "datacenter") {
+    r.fail("unknown api_type on jira_config, must be auto, cloud or datacenter");
+  }
 }
 
 void validate(Reader& r, RocketchatConfig& c) {

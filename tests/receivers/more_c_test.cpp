@@ -431,10 +431,28 @@ TEST_CASE("jira: the JQL of the upstream tests") {
 }
 
 TEST_CASE("jira: the search endpoint (Cloud's v3 search/jql, v2 search elsewhere) and body") {
-  CHECK(jira_search_url("https://example.atlassian.net/rest/api/2") ==
+  // The cases of the upstream TestPrepareSearchRequest.
+  CHECK(jira_search_url("https://example.atlassian.net/rest/api/2", "cloud") ==
         "https://example.atlassian.net/rest/api/3/search/jql");
-  CHECK(jira_search_url("https://jira.example.com/rest/api/2") == "https://jira.example.com/rest/api/2/search");
-  CHECK(jira_search_url("http://127.0.0.1:8080") == "http://127.0.0.1:8080/search");
+  CHECK(jira_search_url("https://example.atlassian.net/rest/api/2", "auto") ==
+        "https://example.atlassian.net/rest/api/3/search/jql");
+  CHECK(jira_search_url("https://jira.example.com/rest/api/2", "auto") == "https://jira.example.com/rest/api/2/search");
+  CHECK(jira_search_url("https://example.atlassian.net/rest/api/2", "datacenter") ==
+        "https://example.atlassian.net/rest/api/2/search");
+  CHECK(jira_search_url("https://jira.example.com/rest/api/2", "datacenter") ==
+        "https://jira.example.com/rest/api/2/search");
+  CHECK(jira_search_url("http://127.0.0.1:8080", "auto") == "http://127.0.0.1:8080/search");
+  CHECK(jira_search_url("http://127.0.0.1:8080/rest/api/2", "cloud") == "http://127.0.0.1:8080/rest/api/3/search/jql");
+
+  // api_type defaults to auto; anything else but cloud and datacenter is refused.
+  auto cfg = load_team("  jira_configs:\n  - api_url: http://127.0.0.1:1/rest/api/2\n    project: OPS\n    issue_type: Bug\n");
+  CHECK(cfg.receivers[0].jira_configs.at(0).api_type == "auto");
+  auto bad = config::load_string("route:\n  receiver: team\nreceivers:\n- name: team\n  jira_configs:\n"
+                                 "  - api_url: http://127.0.0.1:1/\n    project: OPS\n    issue_type: Bug\n"
+                                 "    api_type: server\n",
+                                 "test.yml");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().find("unknown api_type on jira_config, must be auto, cloud or datacenter") != std::string::npos);
   CHECK(jira_search_body(R"(project=TEST and labels="ALERT{123}")") ==
         R"({"fields":["status"],"jql":"project=TEST and labels=\"ALERT{123}\"","maxResults":2})"
         "\n");

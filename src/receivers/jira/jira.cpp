@@ -316,7 +316,7 @@ class JiraNotifier final : public Notifier {
                                    false);
     }
     const std::string jql = jira_search_jql(cfg_, project, hash, firing);
-    JiraAnswer search = request(ctx, "POST", jira_search_url(cfg_.api_url), jira_search_body(jql));
+    JiraAnswer search = request(ctx, "POST", jira_search_url(cfg_.api_url, cfg_.api_type), jira_search_body(jql));
     if (!search.result.ok) {
       return NotifyResult::failure("failed to look up existing issues: HTTP request to JIRA API: " + search.result.error,
                                    search.result.retry);
@@ -461,10 +461,12 @@ std::string jira_search_jql(const config::JiraConfig& cfg, const std::string& pr
   return jql;
 }
 
-std::string jira_search_url(const std::string& api_url) {
+std::string jira_search_url(const std::string& api_url, const std::string& api_type) {
   const std::string host = gourl::url_host(api_url);
   const std::string suffix = "atlassian.net";
-  if (host.size() >= suffix.size() && host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0) {
+  const bool cloud_host =
+      host.size() >= suffix.size() && host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0;
+  if (api_type == "cloud" || (api_type == "auto" && cloud_host)) {
     // The reference swaps the first "/2" of the whole URL for "/3".
     std::string u = gourl::join_path(api_url, "/search/jql");
     if (size_t at = u.find("/2"); at != std::string::npos) u.replace(at, 2, "/3");

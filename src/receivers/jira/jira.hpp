@@ -18,9 +18,10 @@ namespace tocsin::receivers {
 std::string jira_search_jql(const config::JiraConfig& cfg, const std::string& project, const std::string& group_hash,
                             bool firing);
 
-// The search endpoint for api_url, as the reference's api_type "auto" picks it: Jira Cloud (a host
-// ending in atlassian.net) has only POST /rest/api/3/search/jql, Data Center only /rest/api/2/search.
-std::string jira_search_url(const std::string& api_url);
+// The search endpoint for api_url: Jira Cloud has only POST /rest/api/3/search/jql, Data Center only
+// /rest/api/2/search. api_type "cloud" takes the first, "datacenter" the second, "auto" the first for a
+// host ending in atlassian.net.
+std::string jira_search_url(const std::string& api_url, const std::string& api_type);
 
 // {"fields":["status"],"jql":...,"maxResults":2}, as json.Encoder writes the reference's issueSearch.
 std::string jira_search_body(const std::string& jql);
