@@ -1102,7 +1102,13 @@ class Exec {
         errorf("wrong type for value; expected string; got " + a[0].type_name());
       }
       std::vector<Value> rest(a.begin() + 1, a.end());
-      return Value(go_sprintf(a[0].as_string(), rest));
+      try {
+        return Value(go_sprintf(a[0].as_string(), rest, opt_.limits.max_output_bytes));
+      } catch (const FormatTooLarge&) {
+        // tocsin's own limit (Go has none): no more padding than a template may output.
+        errorf("error calling printf: its widths pad past the output limit of " +
+               std::to_string(opt_.limits.max_output_bytes) + " bytes");
+      }
     }
     if (name == "html") {
       return Value(html_escape(eval_args_string(a)));

@@ -84,6 +84,9 @@ struct Spec {
   int width = -1, prec = -1;
 };
 
+// What widths may still add within the current go_sprintf call.
+thread_local size_t padding_budget = SIZE_MAX;
+
 std::string pad(std::string s, const Spec& sp, bool numeric) {
   // Width counts runes, as Go does.
   size_t runes = 0;
@@ -96,6 +99,8 @@ std::string pad(std::string s, const Spec& sp, bool numeric) {
     return s;
   }
   size_t n = static_cast<size_t>(sp.width) - runes;
+  if (n > padding_budget) throw FormatTooLarge{};
+  padding_budget -= n;
   if (sp.minus) {
     return s + std::string(n, ' ');
   }
@@ -1207,7 +1212,12 @@ std::string go_sprintln(const std::vector<Value>& args) {
   return out + "\n";
 }
 
-std::string go_sprintf(std::string_view f, const std::vector<Value>& args) {
+std::string go_sprintf(std::string_view f, const std::vector<Value>& args, size_t max_padding) {
+  struct Budget {
+    size_t saved = padding_budget;
+    ~Budget() { padding_budget = saved; }
+  } restore;
+  padding_budget = std::min(padding_budget, max_padding);
   std::string out;
   size_t argi = 0;
   size_t i = 0;
@@ -1355,34 +1365,40 @@ std::string go_sprintf(std::string_view f, const std::vector<Value>& args) {
   return out;
 }
 
-std::string html_escape(std::string_view s) {
+namespace {
+
+// Go's html.EscapeString (text/template's html, and html/template's with '+' too): runs of bytes that
+// need nothing are copied whole, so a long value costs one scan.
+std::string escape_html_chars(std::string_view s, bool plus) {
+  static constexpr std::string_view kSpecial("<>&'\"\0+", 7);
+  const std::string_view special = plus ? kSpecial : kSpecial.substr(0, 6);
   std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '"':
-        out += "&#34;";
-        break;
-      case '\0':
-        out += "\xEF\xBF\xBD";
-        break;
-      default:
-        out += c;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t j = s.find_first_of(special, i);
+    if (j == std::string_view::npos) {
+      out.append(s.substr(i));
+      break;
     }
+    out.append(s.substr(i, j - i));
+    switch (s[j]) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '\'': out += "&#39;"; break;
+      case '"': out += "&#34;"; break;
+      case '+': out += "&#43;"; break;
+      default: out += "\xEF\xBF\xBD"; break;  // NUL
+    }
+    i = j + 1;
   }
   return out;
 }
+
+}  // namespace
+
+std::string html_escape(std::string_view s) { return escape_html_chars(s, false); }
 
 std::string go_json(const Value& v) {
   std::string out;
@@ -1390,17 +1406,7 @@ std::string go_json(const Value& v) {
   return out;
 }
 
-std::string html_template_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '+') {
-      out += "&#43;";
-    } else {
-      out += html_escape(std::string_view(&c, 1));
-    }
-  }
-  return out;
-}
+std::string html_template_escape(std::string_view s) { return escape_html_chars(s, true); }
 
 // Go's unicode.IsPrint for a non-ASCII rune: letters, marks, numbers, punctuation and symbols; no spaces,
 // controls, format characters, private use or unassigned code points.

@@ -3,6 +3,7 @@
 // Internal to src/template.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -33,7 +34,10 @@ const std::map<std::string, FuncSpec, std::less<>>& alertmanager_funcs();
 // fmt.Sprint, fmt.Sprintln and fmt.Sprintf over template values.
 std::string go_sprint(const std::vector<Value>& args);
 std::string go_sprintln(const std::vector<Value>& args);
-std::string go_sprintf(std::string_view format, const std::vector<Value>& args);
+// `max_padding` bounds the bytes that widths may add in all (a width applies to every element of a
+// slice or map, so "%9999999d" of a large value is gigabytes); past it FormatTooLarge is thrown.
+struct FormatTooLarge {};
+std::string go_sprintf(std::string_view format, const std::vector<Value>& args, size_t max_padding = SIZE_MAX);
 
 // text/template's html, js and urlquery escapers, and html/template's escaper for text content.
 std::string html_escape(std::string_view s);

@@ -149,4 +149,20 @@ TEST_CASE("limits stop runaway templates") {
   auto slow = t.execute_text("{{ range . }}{{ range $ }}{{ end }}{{ end }}", Value(many));
   REQUIRE_FALSE(slow.ok());
   CHECK(slow.error().find("step limit") != std::string::npos);
+
+  // A width applies to each element of a list: printf may not pad past the output limit in all.
+  small.max_steps = 50'000;
+  small.max_output_bytes = 64u << 10;
+  t.set_limits(small);
+  List numbers(1000, Value(int64_t{7}));
+  auto padded = t.execute_text("{{ len (printf \"%06717694d\" .) }}", Value(numbers));
+  REQUIRE_FALSE(padded.ok());
+  CHECK(padded.error().find("pad past the output limit of 65536 bytes") != std::string::npos);
+  auto fits = t.execute_text("{{ len (printf \"%060d|%-5s|\" 7 \"ab\") }}", Value());
+  REQUIRE(fits.ok());
+  CHECK(*fits == "67");
+  // The budget is per call: each printf gets the whole of it again.
+  auto twice = t.execute_text("{{ len (printf \"%040000d\" 1) }} {{ len (printf \"%040000d\" 2) }}", Value());
+  REQUIRE(twice.ok());
+  CHECK(*twice == "40000 40000");
 }
