@@ -128,5 +128,5 @@ TEST_CASE("msteams and msteamsv2 post JSON to the webhook; only 5xx is retried")
   auto missing = load_team("  msteams_configs:\n  - webhook_url_file: /nonexistent/teams-url\n");
   r = make_msteams(missing.receivers[0].msteams_configs.at(0), t)->notify(disk_context(), disk_alerts());
   CHECK_FALSE(r.ok);
-  CHECK(r.error == "read webhook_url_file: open /nonexistent/teams-url: No such file or directory");
+  CHECK(r.error == "read webhook_url_file: open /nonexistent/teams-url: no such file or directory");
 }

@@ -3,17 +3,12 @@
 // JSON to the webhook URL (or webhook_url_file's content, trimmed) and retry on 5xx.
 #include "receivers/msteams/msteams.hpp"
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
 
 #include "receivers/http_options.hpp"
 #include "receivers/integrations.hpp"
 #include "receivers/notify_util.hpp"
+#include "receivers/secret_file.hpp"
 
 namespace tocsin::receivers {
 
@@ -40,20 +35,13 @@ NotifyResult teams_check(const net::ClientResponse& resp) {
   return check_status("msteams", resp);
 }
 
-// The URL, or webhook_url_file's content with the white space around it cut; a file that cannot be
-// read is reported with the OS's reason, as Go's os.ReadFile words it.
+// The URL, or webhook_url_file's content with the white space around it cut.
 template <class Config>
 Result<std::string> webhook_url(const Config& cfg) {
   if (!cfg.webhook_url.empty()) return cfg.webhook_url.value();
-  std::ifstream in(cfg.webhook_url_file, std::ios::binary);
-  if (!in) return Error{"read webhook_url_file: open " + cfg.webhook_url_file + ": " + std::strerror(errno)};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  const char* ws = " \t\n\r\v\f";
-  s.erase(0, std::min(s.size(), s.find_first_not_of(ws)));
-  s.erase(s.find_last_not_of(ws) + 1);
-  return s;
+  auto u = read_trimmed_file(cfg.webhook_url_file);
+  if (!u) return Error{"read webhook_url_file: " + u.error()};
+  return *u;
 }
 
 template <class Config>
