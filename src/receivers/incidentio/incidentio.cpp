@@ -11,32 +11,11 @@
 #include "receivers/integrations.hpp"
 #include "receivers/notify_util.hpp"
 #include "receivers/secret_file.hpp"
+#include "receivers/webhook/webhook.hpp"
 
 namespace tocsin::receivers {
 
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-Json kv(const LabelSet& ls) {
-  Json j = Json::object();
-  for (const auto& [k, v] : ls) j[std::string(k)] = std::string(v);
-  return j;
-}
-
-Json alert_json(const Alert& a, TimePoint now) {
-  Json j = Json::object();
-  j["status"] = a.resolved_at(now) ? "resolved" : "firing";
-  j["labels"] = kv(a.labels);
-  j["annotations"] = kv(a.annotations);
-  j["startsAt"] = format_rfc3339_nano(a.starts_at);
-  j["endsAt"] = format_rfc3339_nano(a.ends_at);
-  j["generatorURL"] = a.generator_url.str();
-  j["fingerprint"] = fingerprint_hex(a.fingerprint);
-  return j;
-}
-
-std::string encode(const Json& j) { return go_json_text(j.dump(-1, ' ', false, Json::error_handler_t::replace)); }
 
 // The reference's error details: "message", "error" and "errors" of a JSON answer, in that order.
 // Go matches field names case-insensitively and fails the whole decode on a value of another type.
@@ -141,41 +120,17 @@ class IncidentioNotifier final : public Notifier {
 }  // namespace
 
 std::string incidentio_payload(const NotifyContext& ctx, const AlertList& all, uint64_t max_alerts) {
-  AlertList alerts = all;
-  uint64_t truncated = 0;
-  if (max_alerts > 0 && alerts.size() > max_alerts) {
-    truncated = alerts.size() - max_alerts;
-    alerts.resize(max_alerts);
-  }
-  bool any_firing = false;
-  Json list = Json::array();
-  for (const auto& a : alerts) {
-    any_firing |= !a->resolved_at(ctx.now);
-    list.push_back(alert_json(*a, ctx.now));
-  }
-  // The reference embeds its template data (receiver … externalURL), then adds the three fields below.
-  Json j = Json::object();
-  j["receiver"] = quote_meta(ctx.receiver);
-  j["status"] = any_firing ? "firing" : "resolved";
-  j["alerts"] = std::move(list);
-  j["notification_reason"] = ctx.notification_reason;
-  j["groupLabels"] = kv(ctx.group_labels);
-  j["commonLabels"] = kv(common_labels(alerts, false));
-  j["commonAnnotations"] = kv(common_labels(alerts, true));
-  j["externalURL"] = ctx.external_url;
-  j["version"] = "1";
-  j["groupKey"] = ctx.group_key;
-  j["truncatedAlerts"] = truncated;
-  std::string out = encode(j);
-  if (out.size() <= kIncidentioMaxPayloadBytes || j["alerts"].size() <= 1) {
+  // The reference embeds its template data (receiver … externalURL), then adds version, groupKey and
+  // truncatedAlerts: the webhook's message with version 1.
+  std::string out = webhook_payload(ctx, all, max_alerts, "1");
+  const size_t sent = max_alerts > 0 ? std::min<uint64_t>(all.size(), max_alerts) : all.size();
+  if (out.size() <= kIncidentioMaxPayloadBytes || sent <= 1) {
     return out;
   }
   // One alert is what incident.io needs to open an incident; the status and the common labels stay
   // those of the whole group, as the reference cuts only the list.
   const size_t original = out.size();
-  Json first = j["alerts"][0];
-  j["alerts"] = Json::array({std::move(first)});
-  out = encode(j);
+  out = webhook_payload(ctx, all, max_alerts, "1", 1);
   if (out.size() <= kIncidentioMaxPayloadBytes) {
     LOG_WARN({"integration", "incidentio"}, {"msg", "Truncated alert content due to incident.io payload size limit"},
              {"original_size", original}, {"final_size", out.size()}, {"max_size", kIncidentioMaxPayloadBytes});

@@ -18,7 +18,8 @@ nlohmann::ordered_json kv(const LabelSet& ls) {
 
 }  // namespace
 
-std::string webhook_payload(const NotifyContext& ctx, const AlertList& all, uint64_t max_alerts) {
+std::string webhook_payload(const NotifyContext& ctx, const AlertList& all, uint64_t max_alerts,
+                            std::string_view version, size_t listed) {
   AlertList alerts = all;
   uint64_t truncated = 0;
   if (max_alerts > 0 && alerts.size() > max_alerts) {
@@ -30,6 +31,7 @@ std::string webhook_payload(const NotifyContext& ctx, const AlertList& all, uint
   for (const auto& a : alerts) {
     const bool resolved = a->resolved_at(ctx.now);
     any_firing |= !resolved;
+    if (arr.size() >= listed) continue;
     nlohmann::ordered_json ja;
     ja["status"] = resolved ? "resolved" : "firing";
     ja["labels"] = kv(a->labels);
@@ -52,7 +54,7 @@ std::string webhook_payload(const NotifyContext& ctx, const AlertList& all, uint
   j["commonLabels"] = kv(common_labels(alerts, false));
   j["commonAnnotations"] = kv(common_labels(alerts, true));
   j["externalURL"] = ctx.external_url;
-  j["version"] = "4";
+  j["version"] = std::string(version);
   j["groupKey"] = ctx.group_key;
   j["truncatedAlerts"] = truncated;
   // As encoding/json's Encoder writes it: <, > and & escaped, a final newline; invalid UTF-8 replaced.
