@@ -238,8 +238,11 @@ NOTIFY = ("alertmanager_notifications_", "alertmanager_notification_requests_",
 
 def check_retry():
     ours, ref = both(RETRY_CFG, scenario_retry, sink_args={"fail": {"/flaky": 1}, "delay": {"/flaky": [0, 0, 1.3]}})
+    # The nflog is queried once a flush, and a flush comes every group_interval while the group has alerts:
+    # how many fall between the two notifications depends on how fast the test itself runs (slow under a
+    # sanitizer), so those two series are compared in the states scenario, whose group_interval is 1h.
     compare("retry, at the end: every other alertmanager_* series", ours["resolved sent"], ref["resolved sent"],
-            ("alertmanager_",), TIMING)
+            ("alertmanager_",), TIMING + ("alertmanager_nflog_queries_total", "alertmanager_nflog_query_duration_seconds_count"))
     for point in ("sent", "resolved sent"):
         # The first attempt (a 500 on loopback) and the second are well under the first bucket (1s); the
         # resolved notification is answered after 1.3s, in the second (5s).
@@ -277,7 +280,12 @@ def check_down():
                 m.get("alertmanager_notification_requests_total" + key, 0) >= 1 and
                 m.get("alertmanager_notification_requests_total" + key) == m.get("alertmanager_notification_requests_failed_total" + key)
                 == m.get("alertmanager_notification_latency_seconds_count" + key), pick(m, NOTIFY, ("_bucket",)))
-    compare("down: nflog counters", ours["failed"], ref["failed"], ("alertmanager_nflog_queries_total", "alertmanager_nflog_query_errors_total"))
+    # The failed flush queried the nflog once; the next flush starts at once and may have queried it
+    # again before the scrape, in either daemon. Each query found no entry (nothing was ever sent), which
+    # both count as a query error.
+    nflog = [(m.get("alertmanager_nflog_queries_total"), m.get("alertmanager_nflog_query_errors_total"))
+             for m in (ours["failed"], ref["failed"])]
+    R.check("down: nflog counters", all(q in (1, 2) and e == q for q, e in nflog), "(ours, ref) %s" % nflog)
     compare("down: alert states", ours["failed"], ref["failed"], ALERT_STATES)
 
 
