@@ -1,6 +1,6 @@
 // sqlite_store.cpp: Store on SQLite (WAL). Tables kv(ns, key, value) and log_rows(seq, ns, value); one
 // writer thread drains a queue of writes into one transaction a batch (group commit) and checkpoints the
-// WAL; load() reads on its own connection. The only file that includes sqlite3.h.
+// WAL; load() reads on the same connection, between commits. The only file that includes sqlite3.h.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -119,6 +119,16 @@ bool is_corruption(sqlite3* db) {
   return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
 }
 
+// The first read of a writable store takes the file's exclusive lock (see open()): a busy file is
+// almost always another tocsin on the same storage path.
+Error unreadable(sqlite3* db, const std::string& path, const std::string& why) {
+  std::string msg = "cannot read database " + path + ": " + why;
+  if ((sqlite3_errcode(db) & 0xff) == SQLITE_BUSY) {
+    msg += " (is another tocsin running on this storage path?)";
+  }
+  return make_error(std::move(msg));
+}
+
 Error corrupted(const std::string& path, const std::string& why) {
   return make_error("database " + path + " is corrupted: " + why + "; move it away to start empty");
 }
@@ -131,7 +141,7 @@ Result<void> check_integrity(sqlite3* db, const std::string& path) {
     if (is_corruption(db)) {
       return corrupted(path, stmt.error());
     }
-    return make_error("cannot read database " + path + ": " + stmt.error());
+    return unreadable(db, path, stmt.error());
   }
   std::string problems;
   int rc = SQLITE_ROW;
@@ -146,7 +156,7 @@ Result<void> check_integrity(sqlite3* db, const std::string& path) {
     if (is_corruption(db)) {
       return corrupted(path, errmsg(db));
     }
-    return make_error("cannot read database " + path + ": " + errmsg(db));
+    return unreadable(db, path, errmsg(db));
   }
   if (!problems.empty()) {
     return corrupted(path, problems);
@@ -207,25 +217,24 @@ struct Op {
   std::uint64_t seq = 0;  // append, erase_seq
 };
 
-// The statements of the writer and the reader connections.
+// The statements of the connection.
 struct Statements {
-  Stmt upsert;      // on the writer
-  Stmt remove;      // on the writer
-  Stmt append;      // on the writer
-  Stmt remove_seq;  // on the writer
-  Stmt append_many;  // on the writer: kAppendRows appends
-  Stmt select;      // on the reader
-  Stmt select_log;  // on the reader
-  Stmt begin;       // on the writer: BEGIN IMMEDIATE, prepared once rather than parsed every commit
-  Stmt commit;      // on the writer
+  Stmt upsert;
+  Stmt remove;
+  Stmt append;
+  Stmt remove_seq;
+  Stmt append_many;  // kAppendRows appends
+  Stmt select;      // load()
+  Stmt select_log;  // scan_log()
+  Stmt begin;       // BEGIN IMMEDIATE, prepared once rather than parsed every commit
+  Stmt commit;
 };
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(Options opts, Db writer, Db reader, Statements stmts, std::uint64_t last_seq)
+  SqliteStore(Options opts, Db writer, Statements stmts, std::uint64_t last_seq)
       : opts_(std::move(opts)),
         writer_(std::move(writer)),
-        reader_(std::move(reader)),
         stmts_(std::move(stmts)),
         next_seq_(last_seq + 1) {
     if (!opts_.read_only) {
@@ -321,17 +330,25 @@ class SqliteStore final : public Store {
     return p != nullptr ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s, i))) : std::string_view();
   }
 
-  // Runs a reader statement for namespace `ns`, handing each row to `row`. The reads are start-up's
-  // loads: the reader's page cache is released after each (its pages are not read again).
+  // Runs a select for namespace `ns`, handing each row to `row`. It takes the connection as a commit
+  // does (the connection is exclusive to this process, see open()), so commits wait meanwhile. The
+  // reads are start-up's loads: the page cache is released after each (those pages are not read again).
   Result<void> read_rows(sqlite3_stmt* s, std::string_view ns, const std::function<void(sqlite3_stmt*)>& row) {
-    std::lock_guard lk(reader_mu_);
+    {
+      std::unique_lock lk(mu_);
+      acquire_connection(lk);
+    }
     sqlite3_bind_text(s, 1, ns.data(), static_cast<int>(ns.size()), SQLITE_STATIC);
     int rc = SQLITE_ROW;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) row(s);
-    std::string msg = rc == SQLITE_DONE ? "" : errmsg(reader_.get());
+    std::string msg = rc == SQLITE_DONE ? "" : errmsg(writer_.get());
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    sqlite3_db_release_memory(reader_.get());
+    sqlite3_db_release_memory(writer_.get());
+    {
+      std::unique_lock lk(mu_);
+      release_connection();
+    }
     if (rc != SQLITE_DONE) {
       return make_error("cannot load \"" + std::string(ns) + "\" from " + opts_.path + ": " + msg);
     }
@@ -427,10 +444,7 @@ class SqliteStore final : public Store {
     }
     lk.lock();
     finish(batch, r, failures_);
-    committing_ = false;
-    if (waiting_ > 0) {
-      done_cv_.notify_all();
-    }
+    release_connection();
     // The callbacks of put_durable_async() run without the lock: they may write again. Taken out
     // of the batch while the lock is held: a blocking caller's Waiter lives on its stack, and it
     // returns (destroying it) as soon as the lock is released.
@@ -449,21 +463,31 @@ class SqliteStore final : public Store {
     }
   }
 
-  // The idle checkpoint takes the writer connection like a commit does.
-  void idle_checkpoint(std::unique_lock<std::mutex>& lk) {
+  // The connection serves one commit, checkpoint or read at a time: whoever holds committing_ (taken
+  // and given back under `lk`, on mu_).
+  void acquire_connection(std::unique_lock<std::mutex>& lk) {
     while (committing_) {
       ++waiting_;
       done_cv_.wait(lk);
       --waiting_;
     }
     committing_ = true;
-    lk.unlock();
-    checkpoint();
-    lk.lock();
+  }
+
+  void release_connection() {
     committing_ = false;
     if (waiting_ > 0) {
       done_cv_.notify_all();
     }
+  }
+
+  // The idle checkpoint takes the connection like a commit does.
+  void idle_checkpoint(std::unique_lock<std::mutex>& lk) {
+    acquire_connection(lk);
+    lk.unlock();
+    checkpoint();
+    lk.lock();
+    release_connection();
   }
 
   void run_writer() {
@@ -642,7 +666,6 @@ class SqliteStore final : public Store {
 
   const Options opts_;
   Db writer_;
-  Db reader_;
   Statements stmts_;
   std::atomic<std::uint64_t> next_seq_;
 
@@ -650,7 +673,7 @@ class SqliteStore final : public Store {
   std::condition_variable cv_;       // wakes the writer
   std::condition_variable done_cv_;  // a commit ended: wakes its waiters and those that may commit next
   std::deque<Op> queue_;  // guarded by mu_
-  bool committing_ = false;  // a thread runs commit(); guarded by mu_
+  bool committing_ = false;  // a thread uses the connection (commit, checkpoint, read); guarded by mu_
   int waiting_ = 0;          // threads waiting on done_cv_; guarded by mu_
   int failures_ = 0;         // consecutive failed batches; guarded by mu_
   bool stopping_ = false;
@@ -660,7 +683,6 @@ class SqliteStore final : public Store {
   // the writer thread when it decides on an idle checkpoint.
   std::atomic<int> wal_frames_{0};
 
-  std::mutex reader_mu_;  // load() may be called from any thread; one statement, one at a time
   std::thread thread_;    // last: started when every other member is ready
 };
 
@@ -684,6 +706,17 @@ Result<std::unique_ptr<Store>> open(const Options& opts) {
     return make_error(writer.error());
   }
   sqlite3* db = writer->get();
+  // One process owns the database: exclusive locking, set before the first read, takes the file's
+  // lock at that read and keeps it, so commits skip the two fcntl() locks each took and, in WAL mode,
+  // the WAL index lives on the heap instead of a mapped -shm file. A second tocsin on the same
+  // storage path fails at start-up with "database is locked" instead of sharing the file; tools
+  // (sqlite3, a backup) can read the file only while no tocsin runs on it. A read-only store keeps
+  // normal locking: it must not lock out the daemon that writes the file.
+  if (!opts.read_only) {
+    if (auto r = exec(db, "PRAGMA locking_mode = EXCLUSIVE"); !r) {
+      return make_error("database " + path + ": " + r.error());
+    }
+  }
   if (auto r = check_integrity(db, path); !r) {
     return make_error(r.error());
   }
@@ -722,12 +755,6 @@ Result<std::unique_ptr<Store>> open(const Options& opts) {
       return make_error("database " + path + ": " + r.error());
     }
   }
-  auto reader = open_connection(path, opts.read_only, opts.busy_timeout_ms);
-  if (!reader) {
-    return make_error(reader.error());
-  }
-  (void)exec(reader->get(), "PRAGMA query_only = 1");
-
   std::uint64_t last_seq = 0;
   {
     auto max_seq = prepare(db, "SELECT coalesce(max(seq), 0) FROM log_rows");
@@ -749,8 +776,8 @@ Result<std::unique_ptr<Store>> open(const Options& opts) {
             ", ?" + std::to_string(3 * k + 3) + ")";
   }
   auto append_many = prepare(db, many.c_str());
-  auto select = prepare(reader->get(), "SELECT key, value FROM kv WHERE ns = ?1 ORDER BY key");
-  auto select_log = prepare(reader->get(), "SELECT seq, value FROM log_rows WHERE ns = ?1 ORDER BY seq");
+  auto select = prepare(db, "SELECT key, value FROM kv WHERE ns = ?1 ORDER BY key");
+  auto select_log = prepare(db, "SELECT seq, value FROM log_rows WHERE ns = ?1 ORDER BY seq");
   auto begin = prepare(db, "BEGIN IMMEDIATE");
   auto commit = prepare(db, "COMMIT");
   for (auto* stmt : {&upsert, &remove, &append, &remove_seq, &append_many, &select, &select_log, &begin, &commit}) {
@@ -761,8 +788,8 @@ Result<std::unique_ptr<Store>> open(const Options& opts) {
   Statements stmts{std::move(upsert).value(),      std::move(remove).value(),     std::move(append).value(),
                    std::move(remove_seq).value(),  std::move(append_many).value(), std::move(select).value(),
                    std::move(select_log).value(),  std::move(begin).value(),      std::move(commit).value()};
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(opts, std::move(writer).value(),
-                                                               std::move(reader).value(), std::move(stmts), last_seq));
+  return std::unique_ptr<Store>(
+      std::make_unique<SqliteStore>(opts, std::move(writer).value(), std::move(stmts), last_seq));
 }
 
 }  // namespace tocsin::store

@@ -356,8 +356,10 @@ TEST_CASE("put_durable_async: the callback runs once the next flush has committe
     CHECK(nested);
     REQUIRE(s->flush().ok());
   }
-  auto s = must_open(dir.db());
-  CHECK(must_load(*s, "silences").size() == 5);
+  {
+    auto s = must_open(dir.db());
+    CHECK(must_load(*s, "silences").size() == 5);
+  }
 
   // A write that cannot be committed reaches its callback as an error.
   Options opts{dir.db()};
@@ -415,6 +417,25 @@ TEST_CASE("a read-only database file (chmod 0444) fails durable writes") {
     return;
   }
   CHECK_FALSE((*s)->put_durable("ns", "k2", "v").ok());
+}
+
+TEST_CASE("one store a file: a second open fails while the first is open, and succeeds after it closes") {
+  TempDir dir;
+  Options opts{dir.db()};
+  opts.busy_timeout_ms = 50;
+  {
+    auto first = must_open(opts);
+    REQUIRE(first->put_durable("silences", "a", "1").ok());
+    auto second = tocsin::store::open(opts);
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.error().find("database is locked (is another tocsin running on this storage path?)") !=
+          std::string::npos);
+    // The first store is unaffected.
+    REQUIRE(first->put_durable("silences", "b", "2").ok());
+    CHECK(must_load(*first, "silences").size() == 2);
+  }
+  auto again = must_open(opts);
+  CHECK(must_load(*again, "silences").size() == 2);
 }
 
 TEST_CASE("a missing file opened read-only is an error") {
