@@ -286,41 +286,62 @@ void Silences::put_locked(Silence s) {
   has_silences_.store(true, std::memory_order_release);
 }
 
-Result<void> Silences::persist(const Silence& s, bool durable) {
+// Appends `s`'s row to the log and sets its store_seq. The row it replaces (`replaced`, 0: none) is
+// erased after it, so a crash in between leaves both, and load() keeps the newer. Durable: the new
+// row is committed before it returns, and on error nothing was written.
+Result<void> Silences::persist(Silence& s, std::uint64_t replaced, bool durable) {
   if (store_ == nullptr) {
     return {};
   }
   if (!durable) {
-    store_->put(kNamespace, s.id, storage_json(s));
-    return {};
+    s.store_seq = store_->append(kNamespace, storage_json(s));
+  } else {
+    auto seq = store_->append_durable(kNamespace, storage_json(s));
+    if (!seq) {
+      return make_error(seq.error());
+    }
+    s.store_seq = *seq;
   }
-  return store_->put_durable(kNamespace, s.id, storage_json(s));
+  if (replaced != 0) {
+    store_->erase_seq(kNamespace, replaced);
+  }
+  return {};
 }
 
 Result<void> Silences::load() {
   if (store_ == nullptr) {
     return {};
   }
-  auto rows = store_->load(kNamespace);
-  if (!rows) {
-    return make_error("loading silences: " + rows.error());
-  }
   std::vector<Silence> loaded;
-  loaded.reserve(rows->size());
-  for (const auto& row : *rows) {
-    auto s = parse_storage_json(row.value);
-    if (!s) {
-      return make_error("loading silence " + row.key + ": " + s.error());
+  std::string bad;
+  auto scanned = store_->scan_log(kNamespace, [&](std::uint64_t seq, std::string_view row) {
+    if (!bad.empty()) {
+      return;
     }
-    s->id = row.key;
+    auto s = parse_storage_json(row);
+    if (!s) {
+      bad = "loading silence row " + std::to_string(seq) + ": " + s.error();
+      return;
+    }
+    s->store_seq = seq;
     loaded.push_back(std::move(*s));
+  });
+  if (!scanned) {
+    return make_error("loading silences: " + scanned.error());
+  }
+  if (!bad.empty()) {
+    return make_error(bad);
   }
   std::lock_guard lock(mu_);
   silences_.clear();
   has_silences_.store(false, std::memory_order_release);
   index_.clear();
   unindexed_.clear();
+  // Rows come in seq order: a later row of an id replaces the earlier, whose row is erased now.
   for (auto& s : loaded) {
+    if (auto it = silences_.find(s.id); it != silences_.end()) {
+      store_->erase_seq(kNamespace, it->second.store_seq);
+    }
     put_locked(std::move(s));
   }
   ++version_;
@@ -357,7 +378,7 @@ Result<std::string> Silences::set(Silence s, ErrorKind* kind) {
     if (auto r = prepare_creation(s); !r) {
       return fail(ErrorKind::kInvalid, r.error());
     }
-    if (auto r = persist(s, true); !r) {
+    if (auto r = persist(s, 0, true); !r) {
       return fail(ErrorKind::kInternal, "persisting silence: " + r.error());
     }
     std::lock_guard lock(mu_);
@@ -371,7 +392,7 @@ Result<std::string> Silences::set(Silence s, ErrorKind* kind) {
   if (auto r = validate_handler(s, now); !r) {
     return fail(ErrorKind::kInvalid, r.error());
   }
-  const Silence* prev = nullptr;
+  Silence* prev = nullptr;
   if (!s.id.empty()) {
     auto it = silences_.find(s.id);
     if (it == silences_.end()) {
@@ -387,7 +408,7 @@ Result<std::string> Silences::set(Silence s, ErrorKind* kind) {
   s.updated_at = now;
 
   if (prev != nullptr && can_update(*prev, s, now)) {
-    if (auto r = persist(s, true); !r) {
+    if (auto r = persist(s, prev->store_seq, true); !r) {
       return fail(ErrorKind::kInternal, "persisting silence: " + r.error());
     }
     std::string id = s.id;
@@ -411,11 +432,13 @@ Result<std::string> Silences::set(Silence s, ErrorKind* kind) {
   }
   // The old silence's expiry is queued and committed with the new silence's durable write.
   if (expired_prev) {
-    (void)persist(*expired_prev, false);
+    (void)persist(*expired_prev, prev->store_seq, false);
   }
-  if (auto r = persist(s, true); !r) {
+  if (auto r = persist(s, 0, true); !r) {
     if (expired_prev) {
-      (void)persist(*prev, false);  // undo the queued expiry
+      // Undo the queued expiry (the store retries it after the failed commit): the old silence is
+      // written again, after it, and stays in memory with that row.
+      (void)persist(*prev, expired_prev->store_seq, false);
     }
     return fail(ErrorKind::kInternal, "persisting silence: " + r.error());
   }
@@ -440,22 +463,22 @@ void Silences::set_async(Silence s, SetDone done) {
     done(make_error(r.error()), ErrorKind::kInvalid);
     return;
   }
-  std::string key = s.id;
   std::string row = storage_json(s);
-  store_->put_durable_async(kNamespace, std::move(key), std::move(row),
-                            [this, s = std::move(s), done = std::move(done)](Result<void> r) mutable {
-                              if (!r) {
-                                done(make_error("persisting silence: " + r.error()), ErrorKind::kInternal);
-                                return;
-                              }
-                              std::string id = s.id;
-                              {
-                                std::lock_guard lock(mu_);
-                                put_locked(std::move(s));
-                                ++version_;
-                              }
-                              done(std::move(id), ErrorKind::kInvalid);
-                            });
+  store_->append_durable_async(kNamespace, std::move(row),
+                               [this, s = std::move(s), done = std::move(done)](Result<std::uint64_t> seq) mutable {
+                                 if (!seq) {
+                                   done(make_error("persisting silence: " + seq.error()), ErrorKind::kInternal);
+                                   return;
+                                 }
+                                 s.store_seq = *seq;
+                                 std::string id = s.id;
+                                 {
+                                   std::lock_guard lock(mu_);
+                                   put_locked(std::move(s));
+                                   ++version_;
+                                 }
+                                 done(std::move(id), ErrorKind::kInvalid);
+                               });
 }
 
 Result<void> Silences::flush() {
@@ -487,7 +510,7 @@ Result<void> Silences::expire_locked(const std::string& id, ErrorKind* kind) {
       break;
   }
   s.updated_at = now;
-  if (auto r = persist(s, true); !r) {
+  if (auto r = persist(s, it->second.store_seq, true); !r) {
     if (kind != nullptr) {
       *kind = ErrorKind::kInternal;
     }
@@ -684,15 +707,15 @@ size_t Silences::gc() {
   {
     std::lock_guard lock(mu_);
     const TimePoint now = clock_.now();
-    std::vector<std::string> doomed;
+    std::vector<std::pair<std::string, std::uint64_t>> doomed;
     for (const auto& [id, s] : silences_) {
       if (!(s.ends_at + retention_ > now)) {
-        doomed.push_back(id);
+        doomed.emplace_back(id, s.store_seq);
       }
     }
-    for (const auto& id : doomed) {
-      if (store_ != nullptr) {
-        store_->erase(kNamespace, id);
+    for (const auto& [id, seq] : doomed) {
+      if (store_ != nullptr && seq != 0) {
+        store_->erase_seq(kNamespace, seq);
       }
       erase_locked(id);
     }

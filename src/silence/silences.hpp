@@ -31,6 +31,7 @@ struct Silence {
   Matchers matchers;
   TimePoint starts_at, ends_at, updated_at;
   std::string created_by, comment;
+  std::uint64_t store_seq = 0;  // its row in the store's "silences" log (0: not stored); Silences' own
 };
 
 enum class SilenceState { kPending, kActive, kExpired };
@@ -96,7 +97,8 @@ class Silences {
   // more than `retention` ago.
   Silences(store::Store* store, const Clock& clock, Duration retention);
 
-  // Replaces the in-memory state with the rows of the store's "silences" namespace.
+  // Replaces the in-memory state with the rows of the store's "silences" log namespace (of two rows
+  // of one id, left by a crash between a rewrite and the erase of the row it replaced, the newer).
   Result<void> load();
 
   // Creates (empty id) or updates a silence with the reference's rules, returning the id of the stored
@@ -154,7 +156,7 @@ class Silences {
   // carry verbatim to match. Silences without one are scanned for every uncached lookup.
   static std::optional<std::pair<std::string, std::string>> index_key(const Silence& s);
 
-  Result<void> persist(const Silence& s, bool durable);
+  Result<void> persist(Silence& s, std::uint64_t replaced, bool durable);
   void put_locked(Silence s);
   void erase_locked(const std::string& id);
   Result<void> prepare_creation(Silence& s) const;

@@ -1,5 +1,5 @@
-// store.hpp: the only door to SQLite. Key/value rows grouped by namespace ("silences", "nflog"), and
-// log namespaces ("alerts") whose rows are appended under an increasing sequence number; all written
+// store.hpp: the only door to SQLite. Key/value rows grouped by namespace ("nflog"), and log
+// namespaces ("alerts", "silences") whose rows are appended under an increasing sequence number; all written
 // by one writer thread with group commit. put_durable() returns once the row is committed
 // (fsync'd in WAL mode: survives kill -9 and power loss; see Options::fsync_durable); put() is queued
 // and committed with the next batch.
@@ -70,6 +70,18 @@ class Store {
     return append(ns, std::move(value));
   }
   virtual void erase_seq_before_flush(std::string_view ns, std::uint64_t seq) { erase_seq(ns, seq); }
+  // append() committed before it returns, as put_durable(): the row's seq, or why it could not be
+  // made durable (the row is then not written).
+  virtual Result<std::uint64_t> append_durable(std::string_view ns, std::string value) {
+    std::uint64_t seq = append(ns, std::move(value));
+    if (auto r = flush(); !r) return make_error(r.error());
+    return seq;
+  }
+  // append() with put_durable_async()'s contract: `done` gets the row's seq once it is committed.
+  virtual void append_durable_async(std::string_view ns, std::string value,
+                                    std::function<void(Result<std::uint64_t>)> done) {
+    done(append_durable(ns, std::move(value)));
+  }
   // Every row of a log namespace, in seq order.
   virtual Result<std::vector<LogRow>> load_log(std::string_view ns) = 0;
   // The same rows handed one by one to `fn` without copying them (the view lasts for the call):

@@ -38,10 +38,24 @@ class FakeStore final : public store::Store {
                          std::function<void(Result<void>)> done) override {
     pending_.push_back({std::string(ns), std::move(key), std::move(value), std::move(done)});
   }
+  Result<std::uint64_t> append_durable(std::string_view ns, std::string value) override {
+    if (fail_durable) {
+      return make_error("disk full");
+    }
+    ++durable_writes;
+    return append(ns, std::move(value));
+  }
+  void append_durable_async(std::string_view ns, std::string value,
+                            std::function<void(Result<std::uint64_t>)> done) override {
+    pending_appends_.push_back({std::string(ns), std::move(value), std::move(done)});
+  }
   Result<void> flush() override {
     auto pending = std::move(pending_);
     pending_.clear();
     for (auto& p : pending) p.done(put_durable(p.ns, std::move(p.key), std::move(p.value)));
+    auto appends = std::move(pending_appends_);
+    pending_appends_.clear();
+    for (auto& p : appends) p.done(append_durable(p.ns, std::move(p.value)));
     return {};
   }
   Result<std::vector<store::Row>> load(std::string_view ns) override {
@@ -64,7 +78,8 @@ class FakeStore final : public store::Store {
     return out;
   }
 
-  size_t count(std::string_view ns) { return rows_[std::string(ns)].size(); }
+  // Rows of a namespace, key/value and log.
+  size_t count(std::string_view ns) { return rows_[std::string(ns)].size() + log_[std::string(ns)].size(); }
 
   bool fail_durable = false;
   int durable_writes = 0;
@@ -75,6 +90,11 @@ class FakeStore final : public store::Store {
     std::function<void(Result<void>)> done;
   };
   std::vector<Pending> pending_;
+  struct PendingAppend {
+    std::string ns, value;
+    std::function<void(Result<std::uint64_t>)> done;
+  };
+  std::vector<PendingAppend> pending_appends_;
   std::map<std::string, std::map<std::string, std::string>> rows_;
   std::map<std::string, std::map<std::uint64_t, std::string>> log_;
   std::uint64_t last_seq_ = 0;

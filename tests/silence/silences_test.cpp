@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "fake_store.hpp"
+#include "silence/codec.hpp"
 
 using namespace std::chrono_literals;
 using tocsin::FakeClock;
@@ -441,6 +442,37 @@ TEST_CASE("gc removes silences expired longer than the retention, from memory an
   CHECK(f.sils.get(b));
   CHECK(f.store.count("silences") == 1);
   CHECK(f.sils.metrics().gc_duration_count == 2);
+}
+
+TEST_CASE("each write of a silence is a row of the store's log, replacing the silence's previous row") {
+  Fixture f;
+  auto id = *f.sils.set(simple(kT0, kT0 + 1h));
+  CHECK(f.store.count("silences") == 1);
+  Silence u = *f.sils.get(id);
+  u.comment = "in place";
+  REQUIRE(f.sils.set(u).ok());
+  CHECK(f.store.count("silences") == 1);
+  u.matchers = {m(MatchType::kEqual, "job", "db")};  // a new silence; the old one expires
+  auto replacement = *f.sils.set(u);
+  CHECK(f.store.count("silences") == 2);
+  REQUIRE(f.sils.expire(replacement).ok());
+  CHECK(f.store.count("silences") == 2);
+
+  // A crash between a row and the erase of the row it replaced leaves both: load keeps the later row
+  // and erases the earlier.
+  Silence newer = *f.sils.get(id);
+  newer.comment = "written last";
+  f.store.append("silences", storage_json(newer));
+  CHECK(f.store.count("silences") == 3);
+  Silences fresh(&f.store, f.clock, 120h);
+  REQUIRE(fresh.load().ok());
+  CHECK(fresh.size() == 2);
+  CHECK(fresh.get(id)->comment == "written last");
+  CHECK(f.store.count("silences") == 2);
+  // The reloaded silence carries its row: its next write replaces it.
+  f.clock.advance(1min);
+  REQUIRE(fresh.expire(id).ok());
+  CHECK(f.store.count("silences") == 2);
 }
 
 TEST_CASE("load restores the same ids, times and states") {

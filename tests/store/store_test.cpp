@@ -294,7 +294,7 @@ TEST_CASE("a database written by a newer schema is refused") {
   sql(dir.db(), "PRAGMA user_version = 99");
   auto s = tocsin::store::open(Options{dir.db()});
   REQUIRE_FALSE(s.ok());
-  CHECK(s.error() == "database " + dir.db() + " was written by a newer tocsin (schema 99, this binary knows 2)");
+  CHECK(s.error() == "database " + dir.db() + " was written by a newer tocsin (schema 99, this binary knows 3)");
 }
 
 TEST_CASE("a read-only database: load works, writes fail with an error that says so") {
@@ -578,12 +578,13 @@ TEST_CASE("log namespaces: long runs of appends (inserted 16 rows a statement) m
   CHECK(must_load(*s, "kv").size() == 1);
 }
 
-TEST_CASE("a schema 1 database: its alerts move to the log, in key order, the rest stays") {
+TEST_CASE("a schema 1 database: its alerts and silences move to the log, in key order, the rest stays") {
   TempDir dir;
   sql(dir.db(),
       "CREATE TABLE kv (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (ns, key)) "
       "WITHOUT ROWID;"
-      "INSERT INTO kv VALUES ('alerts', 'b', 'alert b'), ('alerts', 'a', 'alert a'), ('silences', 's', 'sil');"
+      "INSERT INTO kv VALUES ('alerts', 'b', 'alert b'), ('alerts', 'a', 'alert a'), ('silences', 's', 'sil'),"
+      " ('nflog', 'n', 'entry');"
       "PRAGMA user_version = 1");
   {
     auto s = must_open(dir.db());
@@ -593,11 +594,75 @@ TEST_CASE("a schema 1 database: its alerts move to the log, in key order, the re
     CHECK((*rows)[0].value == "alert a");
     CHECK((*rows)[1].value == "alert b");
     CHECK(must_load(*s, "alerts").empty());
-    auto silences = must_load(*s, "silences");
-    REQUIRE(silences.size() == 1);
-    CHECK(silences[0].value == "sil");
-    CHECK(s->append("alerts", "c") > (*rows)[1].seq);
+    auto silences = s->load_log("silences");
+    REQUIRE(silences.ok());
+    REQUIRE(silences->size() == 1);
+    CHECK((*silences)[0].value == "sil");
+    CHECK(must_load(*s, "silences").empty());
+    CHECK(must_load(*s, "nflog").size() == 1);
+    CHECK(s->append("alerts", "c") > (*silences)[0].seq);
   }
   auto s = must_open(dir.db());  // already migrated: opens as is
   CHECK(s->load_log("alerts")->size() == 3);
+}
+
+TEST_CASE("a schema 2 database: its silences move to the log after its alerts, in key order") {
+  TempDir dir;
+  sql(dir.db(),
+      "CREATE TABLE kv (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (ns, key)) "
+      "WITHOUT ROWID;"
+      "CREATE TABLE log_rows (seq INTEGER PRIMARY KEY, ns TEXT NOT NULL, value BLOB NOT NULL);"
+      "INSERT INTO log_rows VALUES (7, 'alerts', 'alert');"
+      "INSERT INTO kv VALUES ('silences', 'id2', 'sil 2'), ('silences', 'id1', 'sil 1'), ('nflog', 'n', 'entry');"
+      "PRAGMA user_version = 2");
+  auto s = must_open(dir.db());
+  auto silences = s->load_log("silences");
+  REQUIRE(silences.ok());
+  REQUIRE(silences->size() == 2);
+  CHECK((*silences)[0].value == "sil 1");
+  CHECK((*silences)[1].value == "sil 2");
+  CHECK((*silences)[0].seq > 7);
+  CHECK(must_load(*s, "silences").empty());
+  CHECK(must_load(*s, "nflog").size() == 1);
+  CHECK(s->load_log("alerts")->size() == 1);
+}
+
+TEST_CASE("durable appends: committed before they return, or through the callback after the next flush") {
+  TempDir dir;
+  std::uint64_t first = 0;
+  std::uint64_t second = 0;
+  {
+    auto s = must_open(dir.db());
+    auto seq = s->append_durable("silences", "a");
+    REQUIRE(seq.ok());
+    first = *seq;
+    int calls = 0;
+    s->append_durable_async("silences", "b", [&](tocsin::Result<std::uint64_t> r) {
+      REQUIRE(r.ok());
+      second = *r;
+      ++calls;
+    });
+    CHECK(calls == 0);  // committed by the flush the caller promised
+    REQUIRE(s->flush().ok());
+    CHECK(calls == 1);
+    CHECK(second > first);
+    s->erase_seq("silences", first);
+  }
+  auto s = must_open(dir.db());
+  auto rows = s->load_log("silences");
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].seq == second);
+  CHECK((*rows)[0].value == "b");
+
+  // A durable append that cannot be committed is an error, through either door.
+  Options opts{dir.db()};
+  opts.read_only = true;
+  s.reset();
+  auto ro = must_open(opts);
+  CHECK_FALSE(ro->append_durable("silences", "c").ok());
+  std::string err;
+  ro->append_durable_async("silences", "d", [&](tocsin::Result<std::uint64_t> r) { err = r.ok() ? "" : r.error(); });
+  CHECK_FALSE(ro->flush().ok());
+  CHECK(err.find("readonly") != std::string::npos);
 }
