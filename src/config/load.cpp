@@ -1187,27 +1187,19 @@ class Checker {
 
   void run() {
     Global& g = cfg_.global;
-    if (!g.slack_api_url.empty() && !g.slack_api_url_file.empty()) {
-      fail("global", "at most one of slack_api_url & slack_api_url_file must be configured");
-    }
-    if (!g.opsgenie_api_key.empty() && !g.opsgenie_api_key_file.empty()) {
-      fail("global", "at most one of opsgenie_api_key & opsgenie_api_key_file must be configured");
-    }
-    if (!g.victorops_api_key.empty() && !g.victorops_api_key_file.empty()) {
-      fail("global", "at most one of victorops_api_key & victorops_api_key_file must be configured");
-    }
-    if (!g.smtp_auth_password.empty() && !g.smtp_auth_password_file.empty()) {
-      fail("global", "at most one of smtp_auth_password & smtp_auth_password_file must be configured");
-    }
-    if (!g.smtp_auth_secret.empty() && !g.smtp_auth_secret_file.empty()) {
-      fail("global", "at most one of smtp_auth_secret & smtp_auth_secret_file must be configured");
-    }
-    if (!g.rocketchat_token.empty() && !g.rocketchat_token_file.empty()) {
-      fail("global", "at most one of rocketchat_token & rocketchat_token_file must be configured");
-    }
-    if (!g.rocketchat_token_id.empty() && !g.rocketchat_token_id_file.empty()) {
-      fail("global", "at most one of rocketchat_token_id & rocketchat_token_id_file must be configured");
-    }
+    // Each secret of the global section comes inline or from a file, never both.
+    auto at_most_one = [this](const std::string& name, const auto& inline_value, const std::string& file) {
+      if (!inline_value.empty() && !file.empty()) {
+        fail("global", "at most one of " + name + " & " + name + "_file must be configured");
+      }
+    };
+    at_most_one("slack_api_url", g.slack_api_url, g.slack_api_url_file);
+    at_most_one("opsgenie_api_key", g.opsgenie_api_key, g.opsgenie_api_key_file);
+    at_most_one("victorops_api_key", g.victorops_api_key, g.victorops_api_key_file);
+    at_most_one("smtp_auth_password", g.smtp_auth_password, g.smtp_auth_password_file);
+    at_most_one("smtp_auth_secret", g.smtp_auth_secret, g.smtp_auth_secret_file);
+    at_most_one("rocketchat_token", g.rocketchat_token, g.rocketchat_token_file);
+    at_most_one("rocketchat_token_id", g.rocketchat_token_id, g.rocketchat_token_id_file);
 
     std::set<std::string> names;
     for (size_t i = 0; i < cfg_.receivers.size(); ++i) {
