@@ -1418,7 +1418,18 @@ class Api {
                                                                                 silence::ErrorKind kind) {
         send(silence_answer(id, kind));
       });
-      responder.post([silences = d_.silences] { (void)silences->flush(); });
+      // One flush pending a server thread: it commits every creation queued before it runs, so the
+      // other creations its thread reads meanwhile post none (each was an empty commit and two posts).
+      // The flag is the thread's own: the handler and the posted flush both run on the connection's
+      // server thread (Responder::post), one at a time.
+      thread_local bool flush_posted = false;
+      if (!flush_posted) {
+        flush_posted = true;
+        responder.post([silences = d_.silences] {
+          flush_posted = false;
+          (void)silences->flush();
+        });
+      }
       HttpResponse r;
       r.deferred = true;
       return r;

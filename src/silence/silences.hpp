@@ -159,6 +159,8 @@ class Silences {
   Result<void> persist(Silence& s, std::uint64_t replaced, bool durable);
   void put_locked(Silence s);
   void erase_locked(const std::string& id);
+  // Removes the silence's id from index_ or unindexed_ (silences_ keeps it).
+  void unindex_locked(const Silence& s);
   Result<void> prepare_creation(Silence& s) const;
   Result<void> expire_locked(const std::string& id, ErrorKind* kind);
   void observe_query(std::chrono::steady_clock::duration d) const;

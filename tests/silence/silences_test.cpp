@@ -67,6 +67,11 @@ TEST_CASE("a new silence gets a UUID v4, starts now if it started in the past, a
   CHECK(id->size() == 36);
   CHECK((*id)[14] == '4');
   CHECK(std::string("89ab").find((*id)[19]) != std::string::npos);
+  for (size_t i = 0; i < id->size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    CHECK_MESSAGE((dash ? (*id)[i] == '-' : std::string("0123456789abcdef").find((*id)[i]) != std::string::npos),
+                  *id);
+  }
   auto s = f.sils.get(*id);
   REQUIRE(s);
   CHECK(s->starts_at == kT0);
