@@ -1,8 +1,11 @@
-// http_options.cpp: shared HTTP plumbing for integrations.
+// http_options.cpp: shared HTTP plumbing for integrations (see http_options.hpp).
 #include "receivers/http_options.hpp"
 
 #include <fstream>
 #include <sstream>
+
+#include "receivers/notify_util.hpp"
+#include "receivers/url_util.hpp"
 
 namespace tocsin::receivers {
 
@@ -14,6 +17,14 @@ Result<std::string> read_secret_file(const std::string& path) {
   std::string s = ss.str();
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
+}
+
+Result<std::string> secret_or_file(const config::Secret& value, const std::string& file,
+                                   const std::string& error_prefix) {
+  if (!value.empty()) return value.value();
+  auto s = read_secret_file(file);
+  if (!s) return Error{error_prefix + s.error()};
+  return gourl::trim_space(*s);
 }
 
 Result<net::ClientOptions> client_options(const config::HttpClientConfig& c) {
@@ -61,6 +72,35 @@ NotifyResult check_status(const std::string& integration, const net::ClientRespo
   std::string msg = "unexpected status code " + std::to_string(resp.status);
   if (!resp.body.empty()) msg += ": " + resp.body.substr(0, 1024);
   return NotifyResult::failure(msg, resp.status / 100 == 5);
+}
+
+Result<std::string> url_or_file(const config::Secret& url, const std::string& file, const std::string& file_key,
+                                SecretFileReader read) {
+  if (file.empty()) return url.value();
+  auto u = read(file);
+  if (!u) return Error{"read " + file_key + ": " + u.error()};
+  return *u;
+}
+
+Result<net::OutgoingRequest> post_request(const config::HttpClientConfig& http, const NotifyContext& ctx,
+                                          std::string url, std::string body, const std::string& content_type) {
+  auto opts = client_options(http);
+  if (!opts) return Error{opts.error()};
+  net::OutgoingRequest req;
+  req.method = "POST";
+  req.url = std::move(url);
+  req.options = std::move(*opts);
+  req.options.timeout = request_timeout(ctx);
+  req.headers.set("Content-Type", content_type);
+  req.body = std::move(body);
+  return req;
+}
+
+std::string post_error(const net::ClientResponse& resp) { return "Post \"<redacted>\": " + resp.error; }
+
+NotifyResult check_post_response(const std::string& integration, const net::ClientResponse& resp) {
+  if (resp.status == 0) return NotifyResult::failure(post_error(resp), true);
+  return check_status(integration, resp);
 }
 
 }  // namespace tocsin::receivers

@@ -24,6 +24,15 @@ tmpl::Value template_data(const NotifyContext& ctx, const AlertList& alerts) {
   return tmpl::make_data(tmpl::build_data(ctx.receiver, ctx.group_labels, std::move(as), ctx.external_url));
 }
 
+bool all_resolved(const NotifyContext& ctx, const AlertList& alerts) {
+  for (const auto& a : alerts) {
+    if (!a->resolved_at(ctx.now)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string TextRenderer::operator()(std::string_view text) {
   if (failed()) {
     return {};
@@ -48,19 +57,13 @@ std::string TextRenderer::html(std::string_view text) {
   return std::move(*r);
 }
 
-namespace {
-
-// Length of the UTF-8 sequence that starts with byte c (1 for stray continuation or invalid bytes,
-// which Go counts as one rune each).
-size_t utf8_len(unsigned char c) {
-  if (c < 0x80) return 1;
-  if ((c >> 5) == 0x6) return 2;
-  if ((c >> 4) == 0xE) return 3;
-  if ((c >> 3) == 0x1E) return 4;
+size_t utf8_len(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead >> 5) == 0x6) return 2;
+  if ((lead >> 4) == 0xE) return 3;
+  if ((lead >> 3) == 0x1E) return 4;
   return 1;
 }
-
-}  // namespace
 
 std::string truncate_in_runes(std::string_view s, size_t n, bool* truncated) {
   std::vector<size_t> starts;  // byte offset of each rune

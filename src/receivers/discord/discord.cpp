@@ -2,18 +2,15 @@
 // color}]}) and posts it; 2xx succeeds, 5xx and transport errors are retried, other codes are not.
 #include "receivers/discord/discord.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "core/log.hpp"
 #include "receivers/http_options.hpp"
 #include "receivers/integrations.hpp"
+#include "receivers/json_body.hpp"
 #include "receivers/notify_util.hpp"
 
 namespace tocsin::receivers {
 
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 // The embed colours the reference picks: red while any alert fires, green once all are resolved.
 constexpr int kColorFiring = 0x992D22;
@@ -36,47 +33,22 @@ std::string cut(std::string s, size_t max, const char* what, const NotifyContext
   return out;
 }
 
-class DiscordNotifier final : public Notifier {
- public:
-  DiscordNotifier(config::DiscordConfig cfg, TemplatesPtr templates)
-      : cfg_(std::move(cfg)), templates_(templates_or_defaults(std::move(templates))) {}
-
-  NotifyResult notify(const NotifyContext& ctx, const AlertList& alerts) override {
-    auto body = discord_payload(cfg_, *templates_, ctx, alerts);
-    if (!body) {
-      return NotifyResult::failure(body.error(), false);
-    }
-    net::OutgoingRequest req;
-    req.method = "POST";
-    if (!cfg_.webhook_url_file.empty()) {
-      auto u = read_secret_file(cfg_.webhook_url_file);
-      if (!u) {
-        return NotifyResult::failure("read webhook_url_file: " + u.error(), false);
-      }
-      req.url = *u;
-    } else {
-      req.url = cfg_.webhook_url.value();
-    }
-    auto opts = client_options(cfg_.http_config);
-    if (!opts) {
-      return NotifyResult::failure(opts.error(), false);
-    }
-    req.options = std::move(*opts);
-    req.options.timeout = request_timeout(ctx);
-    req.headers.set("Content-Type", "application/json");
-    req.body = std::move(*body);
-    auto resp = net::http_send(req);
-    if (resp.status == 0) {
-      // The webhook URL carries its token: never in an error.
-      return NotifyResult::failure("Post \"<redacted>\": " + resp.error, true);
-    }
-    return check_status("discord", resp);
+NotifyResult send_discord(const config::DiscordConfig& cfg, const tmpl::Templates& templates,
+                          const NotifyContext& ctx, const AlertList& alerts) {
+  auto body = discord_payload(cfg, templates, ctx, alerts);
+  if (!body) {
+    return NotifyResult::failure(body.error(), false);
   }
-
- private:
-  config::DiscordConfig cfg_;
-  TemplatesPtr templates_;
-};
+  auto url = url_or_file(cfg.webhook_url, cfg.webhook_url_file, "webhook_url_file");
+  if (!url) {
+    return NotifyResult::failure(url.error(), false);
+  }
+  auto req = post_request(cfg.http_config, ctx, std::move(*url), std::move(*body));
+  if (!req) {
+    return NotifyResult::failure(req.error(), false);
+  }
+  return check_post_response("discord", net::http_send(*req));
+}
 
 }  // namespace
 
@@ -90,10 +62,7 @@ Result<std::string> discord_payload(const config::DiscordConfig& cfg, const tmpl
   if (text.failed()) {
     return Error{text.error()};
   }
-  bool firing = false;
-  for (const auto& a : alerts) {
-    firing = firing || !a->resolved_at(ctx.now);
-  }
+  const bool firing = !all_resolved(ctx, alerts);
   Json embed = Json::object();
   embed["title"] = cut(std::move(title), kMaxTitleRunes, "title", ctx);
   embed["description"] = cut(std::move(description), kMaxDescriptionRunes, "message", ctx);
@@ -108,11 +77,11 @@ Result<std::string> discord_payload(const config::DiscordConfig& cfg, const tmpl
   if (!cfg.avatar_url.empty()) {
     msg["avatar_url"] = cfg.avatar_url;
   }
-  return go_json_text(msg.dump(-1, ' ', false, Json::error_handler_t::replace));
+  return go_json(msg);
 }
 
 std::shared_ptr<Notifier> make_discord(const config::DiscordConfig& c, TemplatesPtr t) {
-  return std::make_shared<DiscordNotifier>(c, std::move(t));
+  return make_stateless_notifier(c, std::move(t), &send_discord);
 }
 
 }  // namespace tocsin::receivers

@@ -24,14 +24,6 @@ void append_hex_byte(std::string& out, unsigned char b) {
   out += kUpperHex[b & 0xf];
 }
 
-size_t utf8_len(unsigned char c) {
-  if (c < 0x80) return 1;
-  if ((c >> 5) == 0x6) return 2;
-  if ((c >> 4) == 0xE) return 3;
-  if ((c >> 3) == 0x1E) return 4;
-  return 1;
-}
-
 // Go's time.RFC1123Z in the local zone: "Mon, 02 Jan 2006 15:04:05 -0700".
 std::string rfc1123z(TimePoint t) {
   std::time_t secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();

@@ -66,18 +66,10 @@ class IncidentioNotifier final : public Notifier {
 
   NotifyResult notify(const NotifyContext& ctx, const AlertList& alerts) override {
     std::string body = incidentio_payload(ctx, alerts, cfg_.max_alerts);
-    net::OutgoingRequest req;
-    req.method = "POST";
-    if (!cfg_.url_file.empty()) {
-      auto u = read_trimmed_file(cfg_.url_file);
-      if (!u) return NotifyResult::failure("read url_file: " + u.error(), false);
-      req.url = *u;
-    } else {
-      req.url = cfg_.url.value();
-    }
-    auto opts = client_options(cfg_.http_config);
-    if (!opts) return NotifyResult::failure(opts.error(), false);
-    req.options = std::move(*opts);
+    auto url = url_or_file(cfg_.url, cfg_.url_file, "url_file", &read_trimmed_file);
+    if (!url) return NotifyResult::failure(url.error(), false);
+    auto req = post_request(cfg_.http_config, ctx, std::move(*url), std::move(body));
+    if (!req) return NotifyResult::failure(req.error(), false);
     // The alert source token replaces whatever credentials http_config carries.
     std::string token = cfg_.alert_source_token.value();
     if (!cfg_.alert_source_token_file.empty()) {
@@ -86,25 +78,22 @@ class IncidentioNotifier final : public Notifier {
       token = *t;
     }
     if (!token.empty()) {
-      req.options.bearer_token.clear();
-      req.options.authorization_type = "Bearer";
-      req.options.authorization_credentials = token;
+      req->options.bearer_token.clear();
+      req->options.authorization_type = "Bearer";
+      req->options.authorization_credentials = token;
     }
-    req.options.timeout = request_timeout(ctx);
     bool configured_bound = false;
     if (cfg_.timeout > Duration::zero()) {
       auto t = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.timeout);
-      if (req.options.timeout.count() == 0 || t < req.options.timeout) {
-        req.options.timeout = t;
+      if (req->options.timeout.count() == 0 || t < req->options.timeout) {
+        req->options.timeout = t;
         configured_bound = true;
       }
     }
-    req.headers.set("Content-Type", "application/json");
-    req.body = std::move(body);
-    auto resp = net::http_send(req);
+    auto resp = net::http_send(*req);
     if (resp.status == 0) {
       // The URL carries the alert source's identity: never in an error.
-      std::string err = "Post \"<redacted>\": " + resp.error;
+      std::string err = post_error(resp);
       if (configured_bound && resp.error.find("imeout") != std::string::npos) {
         err += ": configured incident.io timeout reached (" + format_go_duration(cfg_.timeout) + ")";
       }

@@ -29,13 +29,6 @@ using Json = nlohmann::json;
 constexpr size_t kMaxSummaryRunes = 255;
 constexpr size_t kMaxDescriptionRunes = 32767;
 
-bool all_resolved(const NotifyContext& ctx, const AlertList& alerts) {
-  for (const auto& a : alerts) {
-    if (!a->resolved_at(ctx.now)) return false;
-  }
-  return true;
-}
-
 // ---- JSON text as encoding/json writes it ----
 
 Result<bool> write_json(const Json& v, std::string& out) {

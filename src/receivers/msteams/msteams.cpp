@@ -3,18 +3,15 @@
 // JSON to the webhook URL (or webhook_url_file's content, trimmed) and retry on 5xx.
 #include "receivers/msteams/msteams.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "receivers/http_options.hpp"
 #include "receivers/integrations.hpp"
+#include "receivers/json_body.hpp"
 #include "receivers/notify_util.hpp"
 #include "receivers/secret_file.hpp"
 
 namespace tocsin::receivers {
 
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 enum class GroupStatus { kFiring, kResolved, kNone };
 
@@ -26,53 +23,25 @@ GroupStatus group_status(const NotifyContext& ctx, const AlertList& alerts) {
   return GroupStatus::kResolved;
 }
 
-std::string encode(const Json& j) { return go_json_text(j.dump(-1, ' ', false, Json::error_handler_t::replace)); }
-
-// Only a 5xx or a failed connection is worth another try (the reference's plain Retrier; Teams' 429
-// for a connector that posts too often is not retried there either).
-NotifyResult teams_check(const net::ClientResponse& resp) {
-  if (resp.status == 0) return NotifyResult::failure("Post \"<redacted>\": " + resp.error, true);
-  return check_status("msteams", resp);
-}
-
-// The URL, or webhook_url_file's content with the white space around it cut.
 template <class Config>
-Result<std::string> webhook_url(const Config& cfg) {
-  if (!cfg.webhook_url.empty()) return cfg.webhook_url.value();
-  auto u = read_trimmed_file(cfg.webhook_url_file);
-  if (!u) return Error{"read webhook_url_file: " + u.error()};
-  return *u;
+using BuildBody =
+    Result<std::string> (*)(const Config&, const tmpl::Templates&, const NotifyContext&, const AlertList&);
+
+// One notification of either integration: the body `build` makes, posted to the webhook URL.
+template <class Config, BuildBody<Config> build>
+NotifyResult send_teams(const Config& cfg, const tmpl::Templates& templates, const NotifyContext& ctx,
+                        const AlertList& alerts) {
+  auto body = build(cfg, templates, ctx, alerts);
+  if (!body) return NotifyResult::failure(body.error(), false);
+  // The URL, or webhook_url_file's content with the white space around it cut.
+  auto url = url_or_file(cfg.webhook_url, cfg.webhook_url_file, "webhook_url_file", &read_trimmed_file);
+  if (!url) return NotifyResult::failure(url.error(), false);
+  auto req = post_request(cfg.http_config, ctx, std::move(*url), std::move(*body));
+  if (!req) return NotifyResult::failure(req.error(), false);
+  // Only a 5xx or a failed connection is worth another try (the reference's plain Retrier; Teams'
+  // 429 for a connector that posts too often is not retried there either).
+  return check_post_response("msteams", net::http_send(*req));
 }
-
-template <class Config>
-class TeamsNotifier final : public Notifier {
- public:
-  using Build = Result<std::string> (*)(const Config&, const tmpl::Templates&, const NotifyContext&, const AlertList&);
-  TeamsNotifier(Config cfg, TemplatesPtr t, Build build)
-      : cfg_(std::move(cfg)), templates_(templates_or_defaults(std::move(t))), build_(build) {}
-
-  NotifyResult notify(const NotifyContext& ctx, const AlertList& alerts) override {
-    auto body = build_(cfg_, *templates_, ctx, alerts);
-    if (!body) return NotifyResult::failure(body.error(), false);
-    auto url = webhook_url(cfg_);
-    if (!url) return NotifyResult::failure(url.error(), false);
-    net::OutgoingRequest req;
-    req.method = "POST";
-    req.url = *url;
-    auto opts = client_options(cfg_.http_config);
-    if (!opts) return NotifyResult::failure(opts.error(), false);
-    req.options = std::move(*opts);
-    req.options.timeout = request_timeout(ctx);
-    req.headers.set("Content-Type", "application/json");
-    req.body = std::move(*body);
-    return teams_check(net::http_send(req));
-  }
-
- private:
-  Config cfg_;
-  TemplatesPtr templates_;
-  Build build_;
-};
 
 }  // namespace
 
@@ -90,7 +59,7 @@ Result<std::string> msteams_payload(const config::MsTeamsConfig& cfg, const tmpl
   j["text"] = text(cfg.text);
   j["themeColor"] = status == GroupStatus::kFiring ? "8C1A1A" : status == GroupStatus::kResolved ? "2DC72D" : "808080";
   if (text.failed()) return Error{text.error()};
-  return encode(j);
+  return go_json(j);
 }
 
 Result<std::string> msteamsv2_payload(const config::MsTeamsV2Config& cfg, const tmpl::Templates& templates,
@@ -125,15 +94,15 @@ Result<std::string> msteamsv2_payload(const config::MsTeamsV2Config& cfg, const 
   j["type"] = "message";
   j["attachments"] = Json::array({std::move(attachment)});
   if (text.failed()) return Error{text.error()};
-  return encode(j);
+  return go_json(j);
 }
 
 std::shared_ptr<Notifier> make_msteams(const config::MsTeamsConfig& c, TemplatesPtr t) {
-  return std::make_shared<TeamsNotifier<config::MsTeamsConfig>>(c, std::move(t), &msteams_payload);
+  return make_stateless_notifier(c, std::move(t), &send_teams<config::MsTeamsConfig, &msteams_payload>);
 }
 
 std::shared_ptr<Notifier> make_msteamsv2(const config::MsTeamsV2Config& c, TemplatesPtr t) {
-  return std::make_shared<TeamsNotifier<config::MsTeamsV2Config>>(c, std::move(t), &msteamsv2_payload);
+  return make_stateless_notifier(c, std::move(t), &send_teams<config::MsTeamsV2Config, &msteamsv2_payload>);
 }
 
 }  // namespace tocsin::receivers

@@ -4,11 +4,10 @@
 #include "receivers/opsgenie/opsgenie.hpp"
 
 #include <map>
-#include <nlohmann/json.hpp>
-
 #include "core/log.hpp"
 #include "receivers/http_options.hpp"
 #include "receivers/integrations.hpp"
+#include "receivers/json_body.hpp"
 #include "receivers/notify_util.hpp"
 #include "receivers/pagerduty/sha256.hpp"
 #include "receivers/url_util.hpp"
@@ -17,18 +16,8 @@ namespace tocsin::receivers {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
-
 // OpsGenie's Alert API documents 130 characters for a message.
 constexpr size_t kMaxMessageRunes = 130;
-
-void set_nonempty(Json& j, const char* key, std::string v) {
-  if (!v.empty()) {
-    j[key] = std::move(v);
-  }
-}
-
-std::string encode(const Json& j) { return go_json_text(j.dump(-1, ' ', false, Json::error_handler_t::replace)); }
 
 // The string split at `sep` after trimming it, empty pieces dropped; the pieces themselves keep their
 // spaces ("a, b" gives "a" and " b"), as the reference sends them.
@@ -52,15 +41,6 @@ Json string_array(const std::vector<std::string>& v) {
   return a;
 }
 
-bool all_resolved(const NotifyContext& ctx, const AlertList& alerts) {
-  for (const auto& a : alerts) {
-    if (!a->resolved_at(ctx.now)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 Result<OpsGenieRequests> opsgenie_requests(const config::OpsGenieConfig& cfg, const std::string& api_key,
@@ -81,7 +61,7 @@ Result<OpsGenieRequests> opsgenie_requests(const config::OpsGenieConfig& cfg, co
     Json close = Json::object();
     close["source"] = text(cfg.source);
     out.requests.push_back({"POST", gourl::append_path(cfg.api_url, "v2/alerts/" + alias + "/close", &by_alias),
-                            encode(close)});
+                            go_json(close)});
   } else {
     bool truncated = false;
     std::string message = truncate_in_runes(text(cfg.message), kMaxMessageRunes, &truncated);
@@ -128,17 +108,17 @@ Result<OpsGenieRequests> opsgenie_requests(const config::OpsGenieConfig& cfg, co
     set_nonempty(create, "entity", text(cfg.entity));
     auto actions = split_nonempty(text(cfg.actions), ',');
     if (!actions.empty()) create["actions"] = string_array(actions);
-    out.requests.push_back({"POST", gourl::append_path(cfg.api_url, "v2/alerts"), encode(create)});
+    out.requests.push_back({"POST", gourl::append_path(cfg.api_url, "v2/alerts"), go_json(create)});
 
     if (cfg.update_alerts) {
       Json m = Json::object();
       set_nonempty(m, "message", message);
       out.requests.push_back(
-          {"PUT", gourl::append_path(cfg.api_url, "v2/alerts/" + alias + "/message", &by_alias), encode(m)});
+          {"PUT", gourl::append_path(cfg.api_url, "v2/alerts/" + alias + "/message", &by_alias), go_json(m)});
       Json d = Json::object();
       set_nonempty(d, "description", description);
       out.requests.push_back(
-          {"PUT", gourl::append_path(cfg.api_url, "v2/alerts/" + alias + "/description", &by_alias), encode(d)});
+          {"PUT", gourl::append_path(cfg.api_url, "v2/alerts/" + alias + "/description", &by_alias), go_json(d)});
     }
   }
   out.api_key = text(api_key);
@@ -162,23 +142,23 @@ NotifyResult opsgenie_check_response(const net::ClientResponse& resp, const std:
   return r;
 }
 
-OpsGenieNotifier::OpsGenieNotifier(config::OpsGenieConfig cfg, std::shared_ptr<const tmpl::Templates> templates)
-    : cfg_(std::move(cfg)), templates_(templates_or_defaults(std::move(templates))) {}
+namespace {
 
-NotifyResult OpsGenieNotifier::notify(const NotifyContext& ctx, const AlertList& alerts) {
-  std::string key = cfg_.api_key.value();
+NotifyResult send_opsgenie(const config::OpsGenieConfig& cfg, const tmpl::Templates& templates,
+                           const NotifyContext& ctx, const AlertList& alerts) {
+  std::string key = cfg.api_key.value();
   if (key.empty()) {
-    auto k = read_secret_file(cfg_.api_key_file);
+    auto k = read_secret_file(cfg.api_key_file);
     if (!k) {
       return NotifyResult::failure("read key_file error: " + k.error(), false);
     }
     key = *k;
   }
-  auto built = opsgenie_requests(cfg_, key, *templates_, ctx, alerts);
+  auto built = opsgenie_requests(cfg, key, templates, ctx, alerts);
   if (!built) {
     return NotifyResult::failure(built.error(), false);
   }
-  auto opts = client_options(cfg_.http_config);
+  auto opts = client_options(cfg.http_config);
   if (!opts) {
     return NotifyResult::failure(opts.error(), false);
   }
@@ -199,8 +179,10 @@ NotifyResult OpsGenieNotifier::notify(const NotifyContext& ctx, const AlertList&
   return NotifyResult::success();
 }
 
+}  // namespace
+
 std::shared_ptr<Notifier> make_opsgenie(const config::OpsGenieConfig& c, TemplatesPtr t) {
-  return std::make_shared<OpsGenieNotifier>(c, std::move(t));
+  return make_stateless_notifier(c, std::move(t), &send_opsgenie);
 }
 
 }  // namespace tocsin::receivers

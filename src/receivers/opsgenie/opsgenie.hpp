@@ -3,7 +3,6 @@
 // a resolved group closes the alert by that alias. Authorization: GenieKey <api_key>.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,16 +11,6 @@
 #include "receivers/notifier.hpp"
 
 namespace tocsin::receivers {
-
-class OpsGenieNotifier final : public Notifier {
- public:
-  OpsGenieNotifier(config::OpsGenieConfig cfg, std::shared_ptr<const tmpl::Templates> templates);
-  NotifyResult notify(const NotifyContext& ctx, const AlertList& alerts) override;
-
- private:
-  config::OpsGenieConfig cfg_;
-  std::shared_ptr<const tmpl::Templates> templates_;
-};
 
 struct OpsGenieRequest {
   std::string method;  // POST (create, close) or PUT (update message / description)

@@ -2,9 +2,8 @@
 // rules, its truncation and size limits) and classifies PagerDuty's answers.
 #include "receivers/pagerduty/pagerduty.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "receivers/http_options.hpp"
+#include "receivers/json_body.hpp"
 #include "receivers/notify_util.hpp"
 #include "receivers/pagerduty/sha256.hpp"
 
@@ -12,30 +11,11 @@ namespace tocsin::receivers {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
-
 // PagerDuty documents 1024 characters for a v1 description and a v2 summary, and 512 KB for an event.
 constexpr size_t kMaxDescriptionRunes = 1024;
 constexpr size_t kMaxEventBytes = 512000;
 constexpr const char* kDetailsRemoved =
     "Custom details have been removed because the original event exceeds the maximum size of 512KB";
-
-void set_nonempty(Json& j, const char* key, std::string v) {
-  if (!v.empty()) {
-    j[key] = std::move(v);
-  }
-}
-
-std::string encode(const Json& j) { return go_json_text(j.dump(-1, ' ', false, Json::error_handler_t::replace)); }
-
-bool all_resolved(const NotifyContext& ctx, const AlertList& alerts) {
-  for (const auto& a : alerts) {
-    if (!a->resolved_at(ctx.now)) {
-      return false;
-    }
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -83,10 +63,10 @@ Result<std::string> pagerduty_payload(const config::PagerdutyConfig& cfg, const 
     if (!msg.contains("service_key")) {
       return Error{"service key cannot be empty"};
     }
-    std::string body = encode(msg);
+    std::string body = go_json(msg);
     if (body.size() > kMaxEventBytes) {
       msg["details"] = Json{{"error", kDetailsRemoved}};
-      body = encode(msg);
+      body = go_json(msg);
     }
     return body;
   }
@@ -143,10 +123,10 @@ Result<std::string> pagerduty_payload(const config::PagerdutyConfig& cfg, const 
   if (!links.empty()) {
     msg["links"] = std::move(links);
   }
-  std::string body = encode(msg);
+  std::string body = go_json(msg);
   if (body.size() > kMaxEventBytes) {
     msg["payload"]["custom_details"] = Json{{"error", kDetailsRemoved}};
-    body = encode(msg);
+    body = go_json(msg);
   }
   return body;
 }
@@ -200,18 +180,11 @@ NotifyResult PagerdutyNotifier::notify(const NotifyContext& ctx, const AlertList
   if (!body) {
     return NotifyResult::failure(body.error(), false);
   }
-  net::OutgoingRequest req;
-  req.method = "POST";
-  req.url = v1 ? v1_url_ : cfg_.url;
-  auto opts = client_options(cfg_.http_config);
-  if (!opts) {
-    return NotifyResult::failure(opts.error(), false);
+  auto req = post_request(cfg_.http_config, ctx, v1 ? v1_url_ : cfg_.url, std::move(*body));
+  if (!req) {
+    return NotifyResult::failure(req.error(), false);
   }
-  req.options = std::move(*opts);
-  req.options.timeout = request_timeout(ctx);
-  req.headers.set("Content-Type", "application/json");
-  req.body = std::move(*body);
-  return pagerduty_check_response(net::http_send(req), v1);
+  return pagerduty_check_response(net::http_send(*req), v1);
 }
 
 }  // namespace tocsin::receivers

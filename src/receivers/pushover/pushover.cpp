@@ -79,51 +79,37 @@ Result<std::string> pushover_query(const config::PushoverConfig& cfg, const std:
   return gourl::encode_query(std::move(p));
 }
 
-PushoverNotifier::PushoverNotifier(config::PushoverConfig cfg, std::shared_ptr<const tmpl::Templates> templates,
-                                   std::string api_url)
-    : cfg_(std::move(cfg)), templates_(templates_or_defaults(std::move(templates))), api_url_(std::move(api_url)) {}
+namespace {
 
-NotifyResult PushoverNotifier::notify(const NotifyContext& ctx, const AlertList& alerts) {
-  std::string token = cfg_.token.value();
-  if (token.empty()) {
-    auto t = read_secret_file(cfg_.token_file);
-    if (!t) {
-      return NotifyResult::failure("failed to read token from file: " + t.error(), false);
-    }
-    token = gourl::trim_space(*t);
+// Where the messages API lives; the reference fixes it (tests reach it through a proxy).
+constexpr const char* kPushoverApiUrl = "https://api.pushover.net/1/messages.json";
+
+NotifyResult send_pushover(const config::PushoverConfig& cfg, const tmpl::Templates& templates,
+                           const NotifyContext& ctx, const AlertList& alerts) {
+  auto token = secret_or_file(cfg.token, cfg.token_file, "failed to read token from file: ");
+  if (!token) {
+    return NotifyResult::failure(token.error(), false);
   }
-  std::string user_key = cfg_.user_key.value();
-  if (user_key.empty()) {
-    auto u = read_secret_file(cfg_.user_key_file);
-    if (!u) {
-      return NotifyResult::failure("failed to read user key from file: " + u.error(), false);
-    }
-    user_key = gourl::trim_space(*u);
+  auto user_key = secret_or_file(cfg.user_key, cfg.user_key_file, "failed to read user key from file: ");
+  if (!user_key) {
+    return NotifyResult::failure(user_key.error(), false);
   }
-  auto query = pushover_query(cfg_, token, user_key, *templates_, ctx, alerts);
+  auto query = pushover_query(cfg, *token, *user_key, templates, ctx, alerts);
   if (!query) {
     return NotifyResult::failure(query.error(), false);
   }
-  auto opts = client_options(cfg_.http_config);
-  if (!opts) {
-    return NotifyResult::failure(opts.error(), false);
+  // The URL carries the token and user key: it never reaches a log line. The body is empty.
+  auto req = post_request(cfg.http_config, ctx, std::string(kPushoverApiUrl) + "?" + *query, "", "text/plain");
+  if (!req) {
+    return NotifyResult::failure(req.error(), false);
   }
-  net::OutgoingRequest req;
-  req.method = "POST";
-  // The URL carries the token and user key: it never reaches a log line.
-  req.url = api_url_ + "?" + *query;
-  req.options = std::move(*opts);
-  req.options.timeout = request_timeout(ctx);
-  req.headers.set("Content-Type", "text/plain");
-  net::ClientResponse resp = net::http_send(req);
-  if (resp.status == 0) {
-    return NotifyResult::failure("Post \"<redacted>\": " + resp.error, true);
-  }
-  return check_status("pushover", resp);
+  return check_post_response("pushover", net::http_send(*req));
 }
 
+}  // namespace
+
 std::shared_ptr<Notifier> make_pushover(const config::PushoverConfig& c, TemplatesPtr t) {
-  return std::make_shared<PushoverNotifier>(c, std::move(t));
+  return make_stateless_notifier(c, std::move(t), &send_pushover);
 }
 
 }  // namespace tocsin::receivers

@@ -10,6 +10,7 @@
 #include "receivers/go_text.hpp"
 #include "receivers/http_options.hpp"
 #include "receivers/integrations.hpp"
+#include "receivers/json_body.hpp"
 #include "receivers/notify_util.hpp"
 #include "receivers/secret_file.hpp"
 
@@ -17,16 +18,8 @@ namespace tocsin::receivers {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
-
 // Rocket.Chat shows no more of a title; the reference cuts it there.
 constexpr size_t kMaxTitleRunes = 1024;
-
-void set_nonempty(Json& j, const char* key, std::string v) {
-  if (!v.empty()) j[key] = std::move(v);
-}
-
-std::string encode(const Json& j) { return go_json_text(j.dump(-1, ' ', false, Json::error_handler_t::replace)); }
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -49,38 +42,22 @@ Result<std::string> secret(const config::Secret& inline_value, const std::string
   return *s;
 }
 
-class RocketchatNotifier final : public Notifier {
- public:
-  RocketchatNotifier(config::RocketchatConfig cfg, TemplatesPtr t)
-      : cfg_(std::move(cfg)), templates_(templates_or_defaults(std::move(t))) {}
-
-  NotifyResult notify(const NotifyContext& ctx, const AlertList& alerts) override {
-    auto token = secret(cfg_.token, cfg_.token_file);
-    if (!token) return NotifyResult::failure(token.error(), false);
-    auto token_id = secret(cfg_.token_id, cfg_.token_id_file);
-    if (!token_id) return NotifyResult::failure(token_id.error(), false);
-    auto msg = rocketchat_message(cfg_, *templates_, ctx, alerts);
-    if (!msg) return NotifyResult::failure(msg.error(), false);
-    auto opts = client_options(cfg_.http_config);
-    if (!opts) return NotifyResult::failure(opts.error(), false);
-    net::OutgoingRequest req;
-    req.method = "POST";
-    req.url = rocketchat_post_url(cfg_.api_url);
-    req.options = std::move(*opts);
-    req.options.timeout = request_timeout(ctx);
-    req.headers.set("Content-Type", "application/json");
-    req.headers.set("X-Auth-Token", *token);
-    req.headers.set("X-User-Id", *token_id);
-    req.body = std::move(msg->body);
-    auto resp = net::http_send(req);
-    if (resp.status == 0) return NotifyResult::failure("Post \"<redacted>\": " + resp.error, true);
-    return rocketchat_check_response(resp, msg->channel);
-  }
-
- private:
-  config::RocketchatConfig cfg_;
-  TemplatesPtr templates_;
-};
+NotifyResult send_rocketchat(const config::RocketchatConfig& cfg, const tmpl::Templates& templates,
+                             const NotifyContext& ctx, const AlertList& alerts) {
+  auto token = secret(cfg.token, cfg.token_file);
+  if (!token) return NotifyResult::failure(token.error(), false);
+  auto token_id = secret(cfg.token_id, cfg.token_id_file);
+  if (!token_id) return NotifyResult::failure(token_id.error(), false);
+  auto msg = rocketchat_message(cfg, templates, ctx, alerts);
+  if (!msg) return NotifyResult::failure(msg.error(), false);
+  auto req = post_request(cfg.http_config, ctx, rocketchat_post_url(cfg.api_url), std::move(msg->body));
+  if (!req) return NotifyResult::failure(req.error(), false);
+  req->headers.set("X-Auth-Token", *token);
+  req->headers.set("X-User-Id", *token_id);
+  auto resp = net::http_send(*req);
+  if (resp.status == 0) return NotifyResult::failure(post_error(resp), true);
+  return rocketchat_check_response(resp, msg->channel);
+}
 
 }  // namespace
 
@@ -136,7 +113,7 @@ Result<RocketchatMessage> rocketchat_message(const config::RocketchatConfig& cfg
   set_nonempty(body, "avatar", text(cfg.icon_url));
   body["attachments"] = Json::array({std::move(att)});
   if (text.failed()) return Error{text.error()};
-  out.body = encode(body);
+  out.body = go_json(body);
   return out;
 }
 
@@ -186,7 +163,7 @@ NotifyResult rocketchat_check_response(const net::ClientResponse& resp, const st
 }
 
 std::shared_ptr<Notifier> make_rocketchat(const config::RocketchatConfig& c, TemplatesPtr t) {
-  return std::make_shared<RocketchatNotifier>(c, std::move(t));
+  return make_stateless_notifier(c, std::move(t), &send_rocketchat);
 }
 
 }  // namespace tocsin::receivers

@@ -2,25 +2,16 @@
 // and classifies Slack's answers for the retry stage.
 #include "receivers/slack/slack.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "receivers/http_options.hpp"
+#include "receivers/json_body.hpp"
 #include "receivers/notify_util.hpp"
 
 namespace tocsin::receivers {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
-
 // Slack documents 1024 characters for a legacy attachment title.
 constexpr size_t kMaxTitleRunes = 1024;
-
-void set_nonempty(Json& j, const char* key, std::string v) {
-  if (!v.empty()) {
-    j[key] = std::move(v);
-  }
-}
 
 }  // namespace
 
@@ -89,7 +80,7 @@ Result<SlackPayload> slack_payload(const config::SlackConfig& cfg, const tmpl::T
   if (text.failed()) {
     return Error{text.error()};
   }
-  out.body = go_json_text(req.dump(-1, ' ', false, Json::error_handler_t::replace));
+  out.body = go_json(req);
   return out;
 }
 
@@ -97,7 +88,7 @@ NotifyResult slack_check_response(const net::ClientResponse& resp, const std::st
   const std::string where = "channel \"" + channel + "\": ";
   if (resp.status == 0) {
     // Never the URL: an incoming webhook's URL is its secret.
-    return NotifyResult::failure(where + "Post \"<redacted>\": " + resp.error, true);
+    return NotifyResult::failure(where + post_error(resp), true);
   }
   if (resp.status / 100 != 2) {
     auto r = check_status("slack", resp);
@@ -126,26 +117,15 @@ NotifyResult SlackNotifier::notify(const NotifyContext& ctx, const AlertList& al
   if (!payload) {
     return NotifyResult::failure(payload.error(), false);
   }
-  net::OutgoingRequest req;
-  req.method = "POST";
-  if (!cfg_.api_url.empty()) {
-    req.url = cfg_.api_url.value();
-  } else {
-    auto u = read_secret_file(cfg_.api_url_file);
-    if (!u) {
-      return NotifyResult::failure("read api_url_file: " + u.error(), false);
-    }
-    req.url = *u;
+  auto url = url_or_file(cfg_.api_url, cfg_.api_url_file, "api_url_file");
+  if (!url) {
+    return NotifyResult::failure(url.error(), false);
   }
-  auto opts = client_options(cfg_.http_config);
-  if (!opts) {
-    return NotifyResult::failure(opts.error(), false);
+  auto req = post_request(cfg_.http_config, ctx, std::move(*url), std::move(payload->body));
+  if (!req) {
+    return NotifyResult::failure(req.error(), false);
   }
-  req.options = std::move(*opts);
-  req.options.timeout = request_timeout(ctx);
-  req.headers.set("Content-Type", "application/json");
-  req.body = std::move(payload->body);
-  return slack_check_response(net::http_send(req), payload->channel);
+  return slack_check_response(net::http_send(*req), payload->channel);
 }
 
 }  // namespace tocsin::receivers

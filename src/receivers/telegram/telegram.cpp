@@ -7,8 +7,8 @@
 #include "core/log.hpp"
 #include "receivers/http_options.hpp"
 #include "receivers/integrations.hpp"
+#include "receivers/json_body.hpp"
 #include "receivers/notify_util.hpp"
-#include "receivers/url_util.hpp"
 
 namespace tocsin::receivers {
 
@@ -167,13 +167,13 @@ Result<std::string> telegram_payload(const config::TelegramConfig& cfg, const tm
     params["message_thread_id"] = std::to_string(cfg.message_thread_id);  // later versions' field
   }
   nlohmann::json j = params;
-  return go_json_text(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return go_json(j);
 }
 
 NotifyResult telegram_check_response(const net::ClientResponse& resp) {
   if (resp.status == 0) {
     // Never the URL: it carries the bot token.
-    return NotifyResult::failure("telebot: Post \"<redacted>\": " + resp.error, true);
+    return NotifyResult::failure("telebot: " + post_error(resp), true);
   }
   nlohmann::json j = nlohmann::json::parse(resp.body, nullptr, false);
   if (j.is_discarded()) {
@@ -199,39 +199,30 @@ NotifyResult telegram_check_response(const net::ClientResponse& resp) {
   return NotifyResult::success();
 }
 
-TelegramNotifier::TelegramNotifier(config::TelegramConfig cfg, std::shared_ptr<const tmpl::Templates> templates)
-    : cfg_(std::move(cfg)), templates_(templates_or_defaults(std::move(templates))) {}
+namespace {
 
-NotifyResult TelegramNotifier::notify(const NotifyContext& ctx, const AlertList& alerts) {
-  std::string token = cfg_.bot_token.value();
-  if (token.empty()) {
-    auto t = read_secret_file(cfg_.bot_token_file);
-    if (!t) {
-      return NotifyResult::failure("failed to read bot token from file: " + t.error(), false);
-    }
-    token = gourl::trim_space(*t);
+NotifyResult send_telegram(const config::TelegramConfig& cfg, const tmpl::Templates& templates,
+                           const NotifyContext& ctx, const AlertList& alerts) {
+  auto token = secret_or_file(cfg.bot_token, cfg.bot_token_file, "failed to read bot token from file: ");
+  if (!token) {
+    return NotifyResult::failure(token.error(), false);
   }
-  auto body = telegram_payload(cfg_, *templates_, ctx, alerts);
+  auto body = telegram_payload(cfg, templates, ctx, alerts);
   if (!body) {
     return NotifyResult::failure(body.error(), false);
   }
-  auto opts = client_options(cfg_.http_config);
-  if (!opts) {
-    return NotifyResult::failure(opts.error(), false);
+  auto req = post_request(cfg.http_config, ctx, cfg.api_url + "/bot" + *token + "/sendMessage", std::move(*body));
+  if (!req) {
+    return NotifyResult::failure(req.error(), false);
   }
-  net::OutgoingRequest req;
-  req.method = "POST";
-  req.url = cfg_.api_url + "/bot" + token + "/sendMessage";
-  req.options = std::move(*opts);
-  req.options.timeout = request_timeout(ctx);
-  req.headers.set("Content-Type", "application/json");
-  req.headers.set("User-Agent", kGoUserAgent);
-  req.body = std::move(*body);
-  return telegram_check_response(net::http_send(req));
+  req->headers.set("User-Agent", kGoUserAgent);
+  return telegram_check_response(net::http_send(*req));
 }
 
+}  // namespace
+
 std::shared_ptr<Notifier> make_telegram(const config::TelegramConfig& c, TemplatesPtr t) {
-  return std::make_shared<TelegramNotifier>(c, std::move(t));
+  return make_stateless_notifier(c, std::move(t), &send_telegram);
 }
 
 }  // namespace tocsin::receivers

@@ -2,7 +2,6 @@
 // {api_url}/bot{token}/sendMessage, the message rendered as HTML-escaped text when parse_mode is HTML.
 #pragma once
 
-#include <memory>
 #include <string>
 
 #include "config/config.hpp"
@@ -10,16 +9,6 @@
 #include "receivers/notifier.hpp"
 
 namespace tocsin::receivers {
-
-class TelegramNotifier final : public Notifier {
- public:
-  TelegramNotifier(config::TelegramConfig cfg, std::shared_ptr<const tmpl::Templates> templates);
-  NotifyResult notify(const NotifyContext& ctx, const AlertList& alerts) override;
-
- private:
-  config::TelegramConfig cfg_;
-  std::shared_ptr<const tmpl::Templates> templates_;
-};
 
 // The JSON body of sendMessage (exposed for tests): every value a string, keys in order, as the
 // reference's Telegram client writes it.

@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "receivers/http_options.hpp"
 #include "receivers/integrations.hpp"
+#include "receivers/json_body.hpp"
 #include "receivers/notify_util.hpp"
 #include "receivers/pagerduty/sha256.hpp"
 #include "receivers/url_util.hpp"
@@ -18,15 +19,6 @@ namespace {
 
 // VictorOps documents 20,480 characters for state_message.
 constexpr size_t kMaxStateMessageRunes = 20480;
-
-bool all_resolved(const NotifyContext& ctx, const AlertList& alerts) {
-  for (const auto& a : alerts) {
-    if (!a->resolved_at(ctx.now)) {
-      return false;
-    }
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -72,51 +64,38 @@ Result<std::string> victorops_payload(const config::VictorOpsConfig& cfg, const 
     return Error{"templating error: " + text.error()};
   }
   nlohmann::json j = msg;  // std::map: keys in byte order, as Go writes a map
-  return go_json_text(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return go_json(j);
 }
 
-VictorOpsNotifier::VictorOpsNotifier(config::VictorOpsConfig cfg, std::shared_ptr<const tmpl::Templates> templates)
-    : cfg_(std::move(cfg)), templates_(templates_or_defaults(std::move(templates))) {}
+namespace {
 
-NotifyResult VictorOpsNotifier::notify(const NotifyContext& ctx, const AlertList& alerts) {
-  std::string key = cfg_.api_key.value();
-  if (key.empty()) {
-    auto k = read_secret_file(cfg_.api_key_file);
-    if (!k) {
-      return NotifyResult::failure("failed to read API key from file: " + k.error(), false);
-    }
-    key = gourl::trim_space(*k);
+NotifyResult send_victorops(const config::VictorOpsConfig& cfg, const tmpl::Templates& templates,
+                            const NotifyContext& ctx, const AlertList& alerts) {
+  auto key = secret_or_file(cfg.api_key, cfg.api_key_file, "failed to read API key from file: ");
+  if (!key) {
+    return NotifyResult::failure(key.error(), false);
   }
-  auto url = victorops_url(cfg_, key, *templates_, ctx, alerts);
+  auto url = victorops_url(cfg, *key, templates, ctx, alerts);
   if (!url) {
     return NotifyResult::failure(url.error(), false);
   }
-  auto body = victorops_payload(cfg_, *templates_, ctx, alerts);
+  auto body = victorops_payload(cfg, templates, ctx, alerts);
   if (!body) {
     // The reference retries a failure to build the event (unlike one in the routing key).
     return NotifyResult::failure(body.error(), true);
   }
-  auto opts = client_options(cfg_.http_config);
-  if (!opts) {
-    return NotifyResult::failure(opts.error(), false);
+  auto req = post_request(cfg.http_config, ctx, std::move(*url), std::move(*body));
+  if (!req) {
+    return NotifyResult::failure(req.error(), false);
   }
-  net::OutgoingRequest req;
-  req.method = "POST";
-  req.url = std::move(*url);
-  req.options = std::move(*opts);
-  req.options.timeout = request_timeout(ctx);
-  req.headers.set("Content-Type", "application/json");
-  req.body = std::move(*body);
-  net::ClientResponse resp = net::http_send(req);
-  if (resp.status == 0) {
-    // Never the URL: it carries the API key.
-    return NotifyResult::failure("Post \"<redacted>\": " + resp.error, true);
-  }
-  return check_status("victorops", resp);
+  // The URL carries the API key: check_post_response never shows it.
+  return check_post_response("victorops", net::http_send(*req));
 }
 
+}  // namespace
+
 std::shared_ptr<Notifier> make_victorops(const config::VictorOpsConfig& c, TemplatesPtr t) {
-  return std::make_shared<VictorOpsNotifier>(c, std::move(t));
+  return make_stateless_notifier(c, std::move(t), &send_victorops);
 }
 
 }  // namespace tocsin::receivers

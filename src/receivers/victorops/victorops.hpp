@@ -3,7 +3,6 @@
 // sends message_type RECOVERY.
 #pragma once
 
-#include <memory>
 #include <string>
 
 #include "config/config.hpp"
@@ -11,16 +10,6 @@
 #include "receivers/notifier.hpp"
 
 namespace tocsin::receivers {
-
-class VictorOpsNotifier final : public Notifier {
- public:
-  VictorOpsNotifier(config::VictorOpsConfig cfg, std::shared_ptr<const tmpl::Templates> templates);
-  NotifyResult notify(const NotifyContext& ctx, const AlertList& alerts) override;
-
- private:
-  config::VictorOpsConfig cfg_;
-  std::shared_ptr<const tmpl::Templates> templates_;
-};
 
 // The request URL: api_url, the API key and the rendered routing key (path-escaped as Go does).
 Result<std::string> victorops_url(const config::VictorOpsConfig& cfg, const std::string& api_key,

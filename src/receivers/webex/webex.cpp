@@ -2,62 +2,31 @@
 // 7439 bytes Webex accepts) and posts it; 2xx succeeds, 5xx and transport errors are retried.
 #include "receivers/webex/webex.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "core/log.hpp"
 #include "receivers/http_options.hpp"
 #include "receivers/integrations.hpp"
+#include "receivers/json_body.hpp"
 #include "receivers/notify_util.hpp"
 
 namespace tocsin::receivers {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
-
 // Webex's limit on a message's markdown, in bytes.
 constexpr size_t kMaxMessageBytes = 7439;
 
-size_t rune_len(unsigned char c) {
-  if (c < 0x80) return 1;
-  if ((c >> 5) == 0x6) return 2;
-  if ((c >> 4) == 0xE) return 3;
-  if ((c >> 3) == 0x1E) return 4;
-  return 1;
-}
-
-class WebexNotifier final : public Notifier {
- public:
-  WebexNotifier(config::WebexConfig cfg, TemplatesPtr templates)
-      : cfg_(std::move(cfg)), templates_(templates_or_defaults(std::move(templates))) {}
-
-  NotifyResult notify(const NotifyContext& ctx, const AlertList& alerts) override {
-    auto body = webex_payload(cfg_, *templates_, ctx, alerts);
-    if (!body) {
-      return NotifyResult::failure(body.error(), false);
-    }
-    net::OutgoingRequest req;
-    req.method = "POST";
-    req.url = cfg_.api_url;
-    auto opts = client_options(cfg_.http_config);
-    if (!opts) {
-      return NotifyResult::failure(opts.error(), false);
-    }
-    req.options = std::move(*opts);
-    req.options.timeout = request_timeout(ctx);
-    req.headers.set("Content-Type", "application/json");
-    req.body = std::move(*body);
-    auto resp = net::http_send(req);
-    if (resp.status == 0) {
-      return NotifyResult::failure("Post \"<redacted>\": " + resp.error, true);
-    }
-    return check_status("webex", resp);
+NotifyResult send_webex(const config::WebexConfig& cfg, const tmpl::Templates& templates,
+                        const NotifyContext& ctx, const AlertList& alerts) {
+  auto body = webex_payload(cfg, templates, ctx, alerts);
+  if (!body) {
+    return NotifyResult::failure(body.error(), false);
   }
-
- private:
-  config::WebexConfig cfg_;
-  TemplatesPtr templates_;
-};
+  auto req = post_request(cfg.http_config, ctx, cfg.api_url, std::move(*body));
+  if (!req) {
+    return NotifyResult::failure(req.error(), false);
+  }
+  return check_post_response("webex", net::http_send(*req));
+}
 
 }  // namespace
 
@@ -74,7 +43,7 @@ std::string truncate_in_bytes(std::string_view s, size_t n, bool* truncated) {
   // Whole runes only, leaving room for the 3-byte marker.
   size_t end = 0;
   while (end < s.size()) {
-    size_t next = end + rune_len(static_cast<unsigned char>(s[end]));
+    size_t next = end + utf8_len(static_cast<unsigned char>(s[end]));
     if (next > n - 3) {
       break;
     }
@@ -102,11 +71,11 @@ Result<std::string> webex_payload(const config::WebexConfig& cfg, const tmpl::Te
   if (!cfg.room_id.empty()) {
     msg["roomId"] = cfg.room_id;
   }
-  return go_json_text(msg.dump(-1, ' ', false, Json::error_handler_t::replace));
+  return go_json(msg);
 }
 
 std::shared_ptr<Notifier> make_webex(const config::WebexConfig& c, TemplatesPtr t) {
-  return std::make_shared<WebexNotifier>(c, std::move(t));
+  return make_stateless_notifier(c, std::move(t), &send_webex);
 }
 
 }  // namespace tocsin::receivers

@@ -1,17 +1,16 @@
 // webhook.cpp: posts the version 4 JSON payload, shaped field for field as the reference's.
 #include "receivers/webhook/webhook.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "receivers/http_options.hpp"
+#include "receivers/json_body.hpp"
 #include "receivers/notify_util.hpp"
 
 namespace tocsin::receivers {
 
 namespace {
 
-nlohmann::ordered_json kv(const LabelSet& ls) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+Json kv(const LabelSet& ls) {
+  Json j = Json::object();
   for (const auto& [k, v] : ls) j[k] = v;
   return j;
 }
@@ -27,12 +26,12 @@ std::string webhook_payload(const NotifyContext& ctx, const AlertList& all, uint
     alerts.resize(max_alerts);
   }
   bool any_firing = false;
-  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  Json arr = Json::array();
   for (const auto& a : alerts) {
     const bool resolved = a->resolved_at(ctx.now);
     any_firing |= !resolved;
     if (arr.size() >= listed) continue;
-    nlohmann::ordered_json ja;
+    Json ja;
     ja["status"] = resolved ? "resolved" : "firing";
     ja["labels"] = kv(a->labels);
     ja["annotations"] = kv(a->annotations);
@@ -44,7 +43,7 @@ std::string webhook_payload(const NotifyContext& ctx, const AlertList& all, uint
   }
   // The status and the common labels and annotations are those of the alerts sent: the reference
   // truncates to max_alerts before it builds the template data.
-  nlohmann::ordered_json j;
+  Json j;
   j["receiver"] = quote_meta(ctx.receiver);
   j["status"] = any_firing ? "firing" : "resolved";
   j["alerts"] = std::move(arr);
@@ -58,39 +57,24 @@ std::string webhook_payload(const NotifyContext& ctx, const AlertList& all, uint
   j["groupKey"] = ctx.group_key;
   j["truncatedAlerts"] = truncated;
   // As encoding/json's Encoder writes it: <, > and & escaped, a final newline; invalid UTF-8 replaced.
-  return go_json_text(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  return go_json(j);
 }
 
 NotifyResult WebhookNotifier::notify(const NotifyContext& ctx, const AlertList& alerts) {
-  net::OutgoingRequest req;
-  req.method = "POST";
-  if (!cfg_.url_file.empty()) {
-    auto u = read_secret_file(cfg_.url_file);
-    if (!u) return NotifyResult::failure("read url_file: " + u.error(), false);
-    req.url = *u;
-  } else {
-    req.url = cfg_.url.value();
-  }
-  auto opts = client_options(cfg_.http_config);
-  if (!opts) return NotifyResult::failure(opts.error(), false);
-  req.options = std::move(*opts);
+  auto url = url_or_file(cfg_.url, cfg_.url_file, "url_file");
+  if (!url) return NotifyResult::failure(url.error(), false);
+  auto req = post_request(cfg_.http_config, ctx, std::move(*url), webhook_payload(ctx, alerts, cfg_.max_alerts));
+  if (!req) return NotifyResult::failure(req.error(), false);
   // Each attempt ends at the configured timeout, and never later than the flush's deadline, so a
   // receiver that hangs cannot hold a worker past the next flush (a retry gets what is left).
   auto left = is_zero(ctx.deadline) || ctx.deadline <= ctx.now ? std::chrono::milliseconds(10000)
                                                                 : request_timeout(ctx);
-  req.options.timeout = left;
+  req->options.timeout = left;
   if (cfg_.timeout > Duration::zero()) {
-    req.options.timeout = std::min(left, std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.timeout));
+    req->options.timeout = std::min(left, std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.timeout));
   }
-  req.headers.set("Content-Type", "application/json");
-  req.body = webhook_payload(ctx, alerts, cfg_.max_alerts);
-  auto resp = net::http_send(req);
-  auto r = check_status("webhook", resp);
-  if (!r.ok && resp.status == 0) {
-    // Never log the URL itself: it may carry a token. Curl's messages name only the host.
-    r.error = "Post \"<redacted>\": " + resp.error;
-  }
-  return r;
+  // Never log the URL itself: it may carry a token.
+  return check_post_response("webhook", net::http_send(*req));
 }
 
 }  // namespace tocsin::receivers

@@ -9,18 +9,15 @@
 #include <cctype>
 #include <mutex>
 
-#include <nlohmann/json.hpp>
-
 #include "core/log.hpp"
 #include "receivers/http_options.hpp"
 #include "receivers/integrations.hpp"
+#include "receivers/json_body.hpp"
 #include "receivers/notify_util.hpp"
 
 namespace tocsin::receivers {
 
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 constexpr auto kTokenLifetime = std::chrono::hours(2);
 constexpr int kCodeTokenExpired = 42001;
@@ -149,7 +146,7 @@ class WechatNotifier final : public Notifier {
     req.body = std::move(*body);
     auto resp = net::http_send(req);
     if (resp.status == 0) {
-      return NotifyResult::failure("Post \"<redacted>\": " + resp.error, true);
+      return NotifyResult::failure(post_error(resp), true);
     }
     if (resp.status != 200) {
       return NotifyResult::failure("unexpected status code " + std::to_string(resp.status), true);
@@ -296,17 +293,14 @@ Result<std::string> wechat_message(const config::WechatConfig& cfg, const tmpl::
   const bool markdown = cfg.message_type == "markdown";
   Json msg = Json::object();
   msg["text"] = Json{{"content", markdown ? std::string() : message}};
-  auto set_nonempty = [&](const char* k, std::string v) {
-    if (!v.empty()) msg[k] = std::move(v);
-  };
-  set_nonempty("touser", std::move(to_user));
-  set_nonempty("toparty", std::move(to_party));
-  set_nonempty("totag", std::move(to_tag));
-  set_nonempty("agentid", std::move(agent_id));
+  set_nonempty(msg, "touser", std::move(to_user));
+  set_nonempty(msg, "toparty", std::move(to_party));
+  set_nonempty(msg, "totag", std::move(to_tag));
+  set_nonempty(msg, "agentid", std::move(agent_id));
   msg["safe"] = "0";
-  set_nonempty("msgtype", cfg.message_type);
+  set_nonempty(msg, "msgtype", cfg.message_type);
   msg["markdown"] = Json{{"content", markdown ? message : std::string()}};
-  return go_json_text(msg.dump(-1, ' ', false, Json::error_handler_t::replace));
+  return go_json(msg);
 }
 
 std::shared_ptr<Notifier> make_wechat(const config::WechatConfig& c, TemplatesPtr t) {
