@@ -457,7 +457,8 @@ def main():
             # A daemon busy on its one CPU answers at most 1 / (its CPU per answer) silences a second.
             bound = min(rate, 1e6 / (ceiling["do_nothing_server_cpu_us"] + row_us))
             machine["silence_bound_per_s"] = round(bound)
-            print(f"  SQLite alone, durable commits of 4 rows (WAL, synchronous=NORMAL): {row_us:.1f} us of CPU a row"
+            print(f"  SQLite alone, durable commits of 4 appended rows (WAL, synchronous=NORMAL):"
+                  f" {row_us:.1f} us of CPU a row"
                   f"\n  both together, the most silences/s any durable daemon could answer here: {bound:.0f}")
             if isinstance(ref_sil, (int, float)) and ref_sil > 0:
                 print(f"  = {bound / ref_sil:.2f}x the reference's silence creation rate (the do-nothing server alone:"

@@ -507,10 +507,11 @@ static int cmd_flush() {
 }
 
 // ---------------------------------------------------------------- commit
-// The floor under a durable silence: SQLite on its own, no HTTP, no JSON. Commits of R rows into a
-// table shaped like tocsin's kv table (WITHOUT ROWID, primary key (ns, key)), WAL, synchronous=NORMAL
-// (tocsin's default: durable against a crash of the process), time-ordered 36-byte keys and 400-byte
-// values (about a silence's stored row). Prints the thread's CPU time per row and per commit.
+// The floor under a durable silence: SQLite on its own, no HTTP, no JSON. Commits of R rows appended to
+// a table shaped like tocsin's log_rows (a rowid table: the cheapest layout measured, 4.0 us a row at 4
+// rows a commit where the kv table's WITHOUT ROWID b-tree took 9.8), exclusive locking, WAL,
+// synchronous=NORMAL (tocsin's default: durable against a crash of the process), 400-byte values (about
+// a silence's stored row). Prints the thread's CPU time per row and per commit.
 static double thread_cpu_s() {
     timespec t{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -524,21 +525,18 @@ static int cmd_commit() {
     for (const char* suffix : {"", "-wal", "-shm"}) unlink((path + suffix).c_str());
     sqlite3* db = nullptr;
     if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) { fprintf(stderr, "open %s failed\n", path.c_str()); return 1; }
-    const char* setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                        "CREATE TABLE kv (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,"
-                        " PRIMARY KEY (ns, key)) WITHOUT ROWID";
+    const char* setup = "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                        "CREATE TABLE log_rows (seq INTEGER PRIMARY KEY, ns TEXT NOT NULL, value BLOB NOT NULL)";
     if (sqlite3_exec(db, setup, nullptr, nullptr, nullptr) != SQLITE_OK) { fprintf(stderr, "%s\n", sqlite3_errmsg(db)); return 1; }
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO kv (ns, key, value) VALUES ('silences', ?1, ?2)", -1, &st, nullptr);
+    sqlite3_prepare_v2(db, "INSERT INTO log_rows (seq, ns, value) VALUES (?1, 'silences', ?2)", -1, &st, nullptr);
     std::string value(400, 'x');
     long done = 0;
     double t0 = thread_cpu_s();
     while (done < count) {
         sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
         for (long j = 0; j < rows; ++j, ++done) {
-            char key[64];
-            snprintf(key, sizeof key, "%012lx-0000-4000-8000-000000000000", done);
-            sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(st, 1, done + 1);
             sqlite3_bind_blob(st, 2, value.data(), int(value.size()), SQLITE_STATIC);
             if (sqlite3_step(st) != SQLITE_DONE) { fprintf(stderr, "%s\n", sqlite3_errmsg(db)); return 1; }
             sqlite3_reset(st);
