@@ -2,6 +2,7 @@
 collect notifications, and report results as 'N passed, N failed'. Standard library only."""
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -18,11 +19,23 @@ REFERENCE = "/usr/bin/prometheus-alertmanager"
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port for a daemon to listen on, free when asked. Picked at random below the kernel's ephemeral
+    range (32768 and up), not by binding port 0: the kernel hands the ephemeral ports to the sinks and to
+    every client connection of the tests running in parallel, and a port it has just handed out and
+    taken back (a daemon another test stopped and is about to start again on the same port) could come
+    back here, putting two tests on one daemon."""
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(20000, 32000)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise RuntimeError("no free port in 20000-31999")
 
 
 def now_rfc3339(offset=0.0):

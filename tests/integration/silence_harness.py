@@ -27,13 +27,8 @@ AMTOOL = "/usr/bin/amtool"
 _live = []  # Daemons and sinks to clean up
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import free_port  # noqa: E402,F401 - below the ephemeral range, see there
 
 
 def rfc3339(t):

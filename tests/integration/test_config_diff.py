@@ -107,7 +107,7 @@ receivers:
 
 
 def check_metrics():
-    sink = Sink()
+    sink = Sink()  # one for both: the same config, the same alertmanager_config_hash
 
     def run(binary):
         d = Daemon(binary, METRICS_CFG % sink.url, name=os.path.basename(binary))
@@ -121,7 +121,10 @@ def check_metrics():
                                                    "startsAt": now_rfc3339(), "endsAt": now_rfc3339(3600),
                                                    "createdBy": "t", "comment": "c"})
             d.request("GET", "/-/healthy")
-            time.sleep(2)
+            # Each daemon sends one notification: the scrape waits for both (slow under a sanitizer)
+            # instead of a fixed time, then for the answers' latencies to be recorded.
+            sink.wait_for(2, 15)
+            time.sleep(1.5)
             d.request("GET", "/metrics")
             return d.request("GET", "/metrics")[1]
         finally:

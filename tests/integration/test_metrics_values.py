@@ -224,11 +224,13 @@ def scenario_retry(d, sink, snaps):
     d.post_alerts([alert("R")])
     sink.wait_for(1, 10)
     metric_at_least(d, 'alertmanager_notifications_total{integration="webhook"}', 1, 5)
+    metric_at_least(d, 'alertmanager_notification_requests_total{integration="webhook"}', 2, 5)  # the 500, then the 200
     metric_at_least(d, "alertmanager_nflog_queries_total", 1, 5)
     snaps["sent"] = scrape(d)
     d.post_alerts([{"labels": {"alertname": "R"}, "endsAt": now_rfc3339(-1)}])
     sink.wait_for(2, 10)
     metric_at_least(d, 'alertmanager_notifications_total{integration="webhook"}', 2, 5)
+    metric_at_least(d, 'alertmanager_notification_requests_total{integration="webhook"}', 3, 5)
     snaps["resolved sent"] = scrape(d)
 
 
@@ -318,6 +320,7 @@ def scenario_muted(d, sink, snaps):
     d.post_alerts([alert("Sentinel")])  # posted last: its flush comes after the others'
     sink.wait_for(1, 10)
     metric_at_least(d, 'alertmanager_notifications_total{integration="webhook"}', 1, 5)
+    metric_at_least(d, 'alertmanager_notification_requests_total{integration="webhook"}', 1, 5)
     snaps["flushed"] = scrape(d)
 
 
@@ -482,6 +485,8 @@ def scenario_reload(d, sink, snaps):
     d.post_alerts([{"labels": {"alertname": "L3"}, "endsAt": now_rfc3339(-1)}])
     sink.wait_for(2, 10)
     metric_at_least(d, 'alertmanager_notifications_total{integration="webhook"}', 2, 5)
+    # Counted after the answer is read (in both): the sink has answered before they are.
+    metric_at_least(d, 'alertmanager_notification_requests_total{integration="webhook"}', 2, 5)
     snaps["before"] = scrape(d)
     with open(d.config_path, "a") as f:
         f.write("# changed\n")
