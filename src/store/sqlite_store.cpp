@@ -1,6 +1,7 @@
 // sqlite_store.cpp: Store on SQLite (WAL). Tables kv(ns, key, value) and log_rows(seq, ns, value); one
 // writer thread drains a queue of writes into one transaction a batch (group commit) and checkpoints the
-// WAL; load() reads on the same connection, between commits. The only file that includes sqlite3.h.
+// WAL; load() reads on the same connection, between commits. With wal_vfs.cpp, the only files that
+// include sqlite3.h.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <utility>
 
 #include "store/store.hpp"
+#include "store/wal_vfs.hpp"
 
 namespace tocsin::store {
 namespace {
@@ -109,7 +111,8 @@ Result<Db> open_connection(const std::string& path, bool read_only, int busy_tim
   int flags = SQLITE_OPEN_NOMUTEX;  // each connection is used by one thread at a time
   flags |= read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  // The writer's WAL commits go out in one write each (wal_vfs.cpp); a read-only store writes none.
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, read_only ? nullptr : batched_wal_vfs());
   Db db(raw);
   if (rc != SQLITE_OK) {
     std::string msg = raw != nullptr ? errmsg(raw) : sqlite3_errstr(rc);
