@@ -230,42 +230,10 @@ namespace {
 constexpr char kVersion1 = 1;
 constexpr char kVersion2 = 2;
 
-void put_u64(std::string& out, uint64_t v) {
-  char b[8];
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(b, &v, 8);  // the stored order; one store instead of eight
-  } else {
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-  }
-  out.append(b, 8);
-}
-void put_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-}
 size_t varint_size(uint64_t v) {
   size_t n = 1;
   for (; v >= 0x80; v >>= 7) ++n;
   return n;
-}
-size_t labels_size(const LabelSet& ls) {
-  size_t n = varint_size(ls.size());
-  for (const auto& [k, v] : ls) n += varint_size(k.size()) + k.size() + varint_size(v.size()) + v.size();
-  return n;
-}
-void put_str(std::string& out, std::string_view s) {
-  put_varint(out, s.size());
-  out.append(s);
-}
-void put_labels(std::string& out, const LabelSet& ls) {
-  put_varint(out, ls.size());
-  for (const auto& [k, v] : ls) {
-    put_str(out, k);
-    put_str(out, v);
-  }
 }
 
 struct Reader {
@@ -318,20 +286,68 @@ struct Reader {
   }
 };
 
+// Raw writes into a row sized exactly beforehand: appending byte by byte to a std::string checked its
+// capacity at every byte, and sizing the row first read every label twice.
+char* write_varint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+char* write_str(char* p, std::string_view s) {
+  p = write_varint(p, s.size());
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+char* write_u64(char* p, uint64_t v) {
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(p, &v, 8);
+  } else {
+    for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
+  return p + 8;
+}
+// The pairs of `ls` appended to `out` (each read once); returns their encoded size.
+size_t collect(const LabelSet& ls, std::vector<LabelSet::ViewPair>& out) {
+  const size_t n = ls.size();
+  size_t bytes = varint_size(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto p = ls.at(i);
+    bytes += varint_size(p.first.size()) + p.first.size() + varint_size(p.second.size()) + p.second.size();
+    out.push_back(p);
+  }
+  return bytes;
+}
+char* write_pairs(char* p, const LabelSet::ViewPair* pairs, size_t n) {
+  p = write_varint(p, n);
+  for (size_t i = 0; i < n; ++i) {
+    p = write_str(p, pairs[i].first);
+    p = write_str(p, pairs[i].second);
+  }
+  return p;
+}
+
 }  // namespace
 
 std::string encode_alert(const Alert& a) {
-  std::string out;
-  out.reserve(1 + labels_size(a.labels) + labels_size(a.annotations) + 3 * 8 +
-              varint_size(a.generator_url.size()) + a.generator_url.size() + 1);
-  out += kVersion2;
-  put_labels(out, a.labels);
-  put_labels(out, a.annotations);
-  put_u64(out, static_cast<uint64_t>(a.starts_at.time_since_epoch().count()));
-  put_u64(out, static_cast<uint64_t>(a.ends_at.time_since_epoch().count()));
-  put_u64(out, static_cast<uint64_t>(a.updated_at.time_since_epoch().count()));
-  put_str(out, a.generator_url.view());
-  out += a.timeout ? '\1' : '\0';
+  thread_local std::vector<LabelSet::ViewPair> pairs;
+  pairs.clear();
+  const std::string_view url = a.generator_url.view();
+  const size_t size = 1 + collect(a.labels, pairs) + collect(a.annotations, pairs) + 3 * 8 +
+                      varint_size(url.size()) + url.size() + 1;
+  const size_t n_labels = a.labels.size();
+  std::string out(size, '\0');
+  char* p = out.data();
+  *p++ = kVersion2;
+  p = write_pairs(p, pairs.data(), n_labels);
+  p = write_pairs(p, pairs.data() + n_labels, pairs.size() - n_labels);
+  p = write_u64(p, static_cast<uint64_t>(a.starts_at.time_since_epoch().count()));
+  p = write_u64(p, static_cast<uint64_t>(a.ends_at.time_since_epoch().count()));
+  p = write_u64(p, static_cast<uint64_t>(a.updated_at.time_since_epoch().count()));
+  p = write_str(p, url);
+  *p = a.timeout ? '\1' : '\0';
   return out;
 }
 

@@ -1,6 +1,7 @@
 // alert_decode.cpp: a small recursive-descent JSON reader specialised for PostableAlerts.
 #include "api/alert_decode.hpp"
 
+#include <bit>
 #include <cstring>
 #include <deque>
 #include <string>
@@ -24,6 +25,11 @@ class Decoder {
     for (;;) {
       Alert a;
       if (!alert(a)) return std::nullopt;
+      if (out.empty()) {
+        // The alerts of a batch are alike in size: room for as many as the first one's share of the
+        // body, instead of eight regrowths (each moving every alert) for a batch of 100.
+        out.reserve(s_.size() / i_ + 1);
+      }
       out.push_back(std::move(a));
       ws();
       if (eat(',')) continue;
@@ -85,17 +91,19 @@ class Decoder {
     }
   }
 
-  // Whether the 8 bytes at `p` hold a byte that ends the plain part of a JSON string: '"', '\\', a
-  // control character (< 0x20) or a non-ASCII byte (>= 0x80, to be checked for UTF-8 validity).
-  // Each test is exact on "any byte": borrows only spread above a byte that already matched.
-  static bool special_in_word(const char* p) {
+  // The high bit of each of the 8 bytes at `p` that ends the plain part of a JSON string: '"', '\\',
+  // a control character (< 0x20) or a non-ASCII byte (>= 0x80, to be checked for UTF-8 validity).
+  // Exact for the first such byte (the lowest, as the word is read little-endian): a borrow only
+  // spreads above a byte that already matched, so later bits may be false alarms, never earlier ones.
+  static uint64_t specials_in_word(const char* p) {
     constexpr uint64_t kOnes = 0x0101010101010101ULL;
     constexpr uint64_t kHigh = 0x8080808080808080ULL;
     uint64_t w;
     std::memcpy(&w, p, 8);
+    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
     auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
     const uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
-    return (zero_byte(w ^ ('"' * kOnes)) | zero_byte(w ^ ('\\' * kOnes)) | below_space | (w & kHigh)) != 0;
+    return zero_byte(w ^ ('"' * kOnes)) | zero_byte(w ^ ('\\' * kOnes)) | below_space | (w & kHigh);
   }
 
   // A JSON string as a view: into the body when it holds no escape (the usual case, no copy), else
@@ -103,7 +111,21 @@ class Decoder {
   bool string(std::string_view& out) {
     if (!eat('"')) return false;
     const size_t start = i_;
-    while (i_ + 8 <= s_.size() && !special_in_word(s_.data() + i_)) i_ += 8;
+    while (i_ + 8 <= s_.size()) {
+      const uint64_t specials = specials_in_word(s_.data() + i_);
+      if (specials == 0) {
+        i_ += 8;
+        continue;
+      }
+      // Straight to the first special byte: for the usual short label value, the closing quote.
+      i_ += static_cast<size_t>(std::countr_zero(specials)) / 8;
+      if (s_[i_] == '"') {
+        out = s_.substr(start, i_ - start);  // every byte before it is plain ASCII
+        ++i_;
+        return true;
+      }
+      break;  // an escape, a control or a non-ASCII byte: the byte loop below decides
+    }
     bool ascii = true;
     for (; i_ < s_.size(); ++i_) {
       const auto c = static_cast<unsigned char>(s_[i_]);
