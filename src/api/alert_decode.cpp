@@ -1,6 +1,7 @@
 // alert_decode.cpp: a small recursive-descent JSON reader specialised for PostableAlerts.
 #include "api/alert_decode.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <deque>
@@ -27,8 +28,9 @@ class Decoder {
       if (!alert(a)) return std::nullopt;
       if (out.empty()) {
         // The alerts of a batch are alike in size: room for as many as the first one's share of the
-        // body, instead of eight regrowths (each moving every alert) for a batch of 100.
-        out.reserve(s_.size() / i_ + 1);
+        // body, instead of eight regrowths (each moving every alert) for a batch of 100. Capped: a
+        // tiny first alert before a huge one must not reserve millions of alerts.
+        out.reserve(std::min<size_t>(s_.size() / i_ + 1, 1024));
       }
       out.push_back(std::move(a));
       ws();
