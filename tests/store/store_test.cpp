@@ -72,6 +72,31 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Runs `writes` on a store at `db` in a child process that is then killed with SIGKILL (no destructor,
+// no final commit): what the parent finds afterwards is what a crash leaves. `writes` returns false
+// when a write failed; the child then exits instead, and the test fails.
+template <class F>
+void write_then_kill(const std::string& db, F writes) {
+  std::fflush(stdout);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto s = tocsin::store::open(Options{db});
+    if (!s.ok()) {
+      ::_exit(2);
+    }
+    if (!writes(**s)) {
+      ::_exit(3);
+    }
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(4);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
+}
+
 }  // namespace
 
 TEST_CASE("put, put_durable and load roundtrip, per namespace, in key order") {
@@ -450,27 +475,15 @@ TEST_CASE("a missing file opened read-only is an error") {
 TEST_CASE("durable writes survive kill -9 right after they return") {
   TempDir dir;
   constexpr int kRows = 500;
-  std::fflush(stdout);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    auto s = tocsin::store::open(Options{dir.db()});
-    if (!s.ok()) {
-      ::_exit(2);
-    }
+  write_then_kill(dir.db(), [&](Store& s) {
     for (int i = 0; i < kRows; ++i) {
-      (*s)->put("alerts", "queued-" + std::to_string(i), "x");  // committed with the next durable one
-      if (!(*s)->put_durable("silences", "s" + std::to_string(i), std::to_string(i)).ok()) {
-        ::_exit(3);
+      s.put("alerts", "queued-" + std::to_string(i), "x");  // committed with the next durable one
+      if (!s.put_durable("silences", "s" + std::to_string(i), std::to_string(i)).ok()) {
+        return false;
       }
     }
-    ::kill(::getpid(), SIGKILL);
-    ::_exit(4);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFSIGNALED(status));
-  CHECK(WTERMSIG(status) == SIGKILL);
+    return true;
+  });
 
   auto s = must_open(dir.db());
   CHECK(must_load(*s, "silences").size() == kRows);
@@ -679,30 +692,15 @@ TEST_CASE("a commit of several MiB (WAL written in steps, pages spilled mid-tran
     r += std::to_string(i);
     return r;
   };
-  std::fflush(stdout);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    auto s = tocsin::store::open(Options{dir.db()});
-    if (!s.ok()) {
-      ::_exit(2);
-    }
+  write_then_kill(dir.db(), [&](Store& s) {
     std::vector<std::uint64_t> first;
-    for (int i = 0; i < kRows; ++i) first.push_back((*s)->append_before_flush("alerts", row("", i)));
+    for (int i = 0; i < kRows; ++i) first.push_back(s.append_before_flush("alerts", row("", i)));
     for (int i = 0; i < kRows; ++i) {
-      (*s)->append_before_flush("alerts", row("again-", i));
-      (*s)->erase_seq_before_flush("alerts", first[static_cast<size_t>(i)]);
+      s.append_before_flush("alerts", row("again-", i));
+      s.erase_seq_before_flush("alerts", first[static_cast<size_t>(i)]);
     }
-    if (!(*s)->flush().ok()) {
-      ::_exit(3);
-    }
-    ::kill(::getpid(), SIGKILL);
-    ::_exit(4);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFSIGNALED(status));
-  CHECK(WTERMSIG(status) == SIGKILL);
+    return s.flush().ok();
+  });
 
   auto s = must_open(dir.db());
   auto rows = s->load_log("alerts");
