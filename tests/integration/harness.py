@@ -18,24 +18,64 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 REFERENCE = "/usr/bin/prometheus-alertmanager"
 
 
+_ports_lock = threading.Lock()
+_ports_given = set()
+
+
 def free_port():
     """A port for a daemon to listen on, free when asked. Picked at random below the kernel's ephemeral
     range (32768 and up), not by binding port 0: the kernel hands the ephemeral ports to the sinks and to
     every client connection of the tests running in parallel, and a port it has just handed out and
     taken back (a daemon another test stopped and is about to start again on the same port) could come
-    back here, putting two tests on one daemon."""
+    back here, putting two tests on one daemon. A port is never handed out twice in one process: between
+    this check and the daemon's bind another thread's pick would still look free. Across processes that
+    window remains; Daemon.start checks that the port it reached is its own daemon's (listened_by)."""
     rng = random.SystemRandom()
     for _ in range(200):
         port = rng.randrange(20000, 32000)
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", port))
+        with _ports_lock:
+            if port in _ports_given:
+                continue
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            finally:
+                s.close()
+            _ports_given.add(port)
             return port
+    raise RuntimeError("no free port in 20000-31999")
+
+
+def listened_by(pid, port):
+    """Whether process `pid` holds the listening TCP socket on `port` (from /proc): a readiness probe
+    answered by another test's daemon on a colliding port must not count as this daemon being up."""
+    inodes = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
+                        inodes.add(cols[9])
         except OSError:
             continue
-        finally:
-            s.close()
-    raise RuntimeError("no free port in 20000-31999")
+    if not inodes:
+        return False
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            return True
+    return False
 
 
 def now_rfc3339(offset=0.0):
@@ -132,6 +172,20 @@ class Daemon:
         self.log_path = os.path.join(self.dir, "daemon.log")
 
     def start(self, timeout=15):
+        for attempt in range(5):
+            if self._start_once(timeout):
+                self.ever_started = True
+                return self
+            # another test's daemon holds the port (it bound between free_port's check and this start):
+            # a first start moves to a new port unless the port is already written into the arguments
+            if getattr(self, "ever_started", False) or any(str(self.port) in a for a in self.extra):
+                break
+            self.port = free_port()
+            self.url = "http://127.0.0.1:%d" % self.port
+        raise RuntimeError("%s: port %d is held by another process" % (self.name, self.port))
+
+    def _start_once(self, timeout):
+        """Start and wait until ready; False when the port turned out to be another process's."""
         args = [self.binary, "--config.file=" + self.config_path, "--storage.path=" + self.storage,
                 "--web.listen-address=127.0.0.1:%d" % self.port, "--cluster.listen-address="] + self.extra
         self.log = open(self.log_path, "ab")
@@ -140,10 +194,15 @@ class Daemon:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if "address already in use" in self.read_log()[-2000:].lower():
+                    self.proc = None
+                    return False
                 raise RuntimeError("%s exited with %s: %s" % (self.name, self.proc.returncode, self.read_log()[-2000:]))
             try:
                 if self.request("GET", "/-/ready")[0] == 200:
-                    return self
+                    if listened_by(self.proc.pid, self.port):
+                        return True
+                    # else another process answered: ours is still binding, or failing to, and exits
             except OSError:
                 pass
             time.sleep(0.02)

@@ -28,7 +28,7 @@ _live = []  # Daemons and sinks to clean up
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import free_port  # noqa: E402,F401 - below the ephemeral range, see there
+from harness import free_port, listened_by  # noqa: E402,F401 - below the ephemeral range, see there
 
 
 def rfc3339(t):
@@ -115,6 +115,16 @@ class Daemon:
         return "http://127.0.0.1:%d" % self.port
 
     def start(self, timeout=30.0, port=None):
+        for attempt in range(5):
+            if self._start_once(timeout, port):
+                return self
+            if port:
+                break  # the caller's port: no moving
+        raise RuntimeError("%s: port %d is held by another process" % (self.kind, self.port))
+
+    def _start_once(self, timeout, port):
+        """Start and wait until ready; False when the port turned out to be another process's
+        (see harness.listened_by)."""
         self.port = port or free_port()
         args = [
             self.binary,
@@ -128,11 +138,14 @@ class Daemon:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
+                if "address already in use" in self.log_tail(2000).lower():
+                    self.stop()
+                    return False
                 raise RuntimeError("%s exited with %s during start-up; log:\n%s" % (self.kind, self.proc.returncode, self.log_tail()))
             try:
                 r = http_request(self.port, "GET", "/-/ready", timeout=1.0)
-                if r.status == 200:
-                    return self
+                if r.status == 200 and listened_by(self.proc.pid, self.port):
+                    return True
             except OSError:
                 pass
             time.sleep(0.05)
