@@ -15,6 +15,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/zlib/deflate_stream.hpp>
 #include <boost/crc.hpp>
+#include <charconv>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -849,38 +850,80 @@ class Session final : public SessionBase {
     return r;
   }
 
+  // Writes the answer's bytes itself, as Beast's serializer would write an http::response built with
+  // set() in this order (a name set again replaces the earlier line and moves to the end), in one
+  // gathered write of head and body: the serializer's buffer iterators cost more than the answer.
   void send(HttpResponse res, bool keep_alive) {
     keep_alive = keep_alive && !state_->stopping;
-    res_ = {};
-    res_.version(version_ == 10 ? 10 : 11);  // an HTTP/1.0 request gets an HTTP/1.0 answer, as from Go
-    res_.result(static_cast<unsigned>(res.status));
-    res_.set(http::field::date, http_date());
+    const unsigned version = version_ == 10 ? 10 : 11;  // an HTTP/1.0 request gets an HTTP/1.0 answer, as from Go
+    const bool no_body = res.status < 200 || res.status == 204 || res.status == 304;
+    std::vector<std::pair<std::string_view, std::string_view>> fields;
+    fields.reserve(8 + res.headers.items.size());
+    auto erase = [&fields](std::string_view name) {
+      std::erase_if(fields, [name](const auto& f) {
+        return beast::iequals(beast::string_view(f.first.data(), f.first.size()), beast::string_view(name.data(), name.size()));
+      });
+    };
+    auto set = [&fields, &erase](std::string_view name, std::string_view value) {
+      erase(name);
+      fields.emplace_back(name, value);
+    };
+    set("Date", http_date());
     if (!res.content_type.empty()) {
-      res_.set(http::field::content_type, res.content_type);
+      set("Content-Type", res.content_type);
     }
     for (auto& [k, v] : res.headers.items) {
-      res_.set(k, v);
+      set(k, v);
     }
-    res_.keep_alive(keep_alive);
-    bool no_body = res.status < 200 || res.status == 204 || res.status == 304;
+    // Beast's keep_alive(): "close" on a 1.1 answer that closes, "keep-alive" on a 1.0 one that stays.
+    std::string connection;
+    if (version == 11 && !keep_alive) {
+      connection = "close";
+    } else if (version == 10 && keep_alive) {
+      connection = "keep-alive";
+    }
+    if (!connection.empty()) {
+      set("Connection", connection);
+    }
     if (res.gzip_if_accepted && gzip_ok_ && !no_body && !head_) {
       res.body = gzip(res.body);
-      res_.set(http::field::content_encoding, "gzip");
+      set("Content-Encoding", "gzip");
     }
+    char length[24];
+    auto length_of = [&length](size_t n) {
+      auto [end, ec] = std::to_chars(length, length + sizeof length, n);
+      return std::string_view(length, static_cast<size_t>(end - length));
+    };
     if (no_body) {
-      res_.erase(http::field::content_length);
+      erase("Content-Length");
+      res.body.clear();
     } else if (head_) {
       // HEAD: no body; a Content-Length only when the handler made a body to measure, as from Go.
       if (!res.body.empty()) {
-        res_.content_length(res.body.size());
+        set("Content-Length", length_of(res.body.size()));
       }
+      res.body.clear();
     } else {
-      res_.content_length(res.body.size());
-      res_.body() = std::move(res.body);
+      set("Content-Length", length_of(res.body.size()));
     }
     head_ = false;
+    head_buf_.clear();
+    head_buf_ += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    head_buf_ += std::to_string(res.status);
+    head_buf_ += ' ';
+    head_buf_ += sv(http::obsolete_reason(static_cast<http::status>(res.status)));
+    head_buf_ += "\r\n";
+    for (const auto& [k, v] : fields) {
+      head_buf_ += k;
+      head_buf_ += ": ";
+      head_buf_ += v;
+      head_buf_ += "\r\n";
+    }
+    head_buf_ += "\r\n";
+    body_buf_ = std::move(res.body);
     tcp().expires_after(state_->limits.read_timeout);
-    http::async_write(stream_, res_, [self = self(), keep_alive](beast::error_code ec, size_t) {
+    const std::array<asio::const_buffer, 2> bufs{asio::buffer(head_buf_), asio::buffer(body_buf_)};
+    asio::async_write(stream_, bufs, [self = self(), keep_alive](beast::error_code ec, size_t) {
       if (ec) {
         self->close_now();
         return;
@@ -954,7 +997,8 @@ class Session final : public SessionBase {
   static constexpr size_t kBodyReserveMax = 1 << 20;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
+  std::string head_buf_;  // the answer being written: its status line and header lines,
+  std::string body_buf_;  // and its body
   bool first_ = true;
   bool head_ = false;
   bool keep_alive_ = false;
