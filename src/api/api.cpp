@@ -6,7 +6,9 @@
 #include <atomic>
 #include <cctype>
 #include <cstring>
+#include <span>
 #include <unordered_map>
+#include <boost/container/small_vector.hpp>
 #include <nlohmann/json.hpp>
 
 #include "alerts/alert_store.hpp"
@@ -1148,7 +1150,7 @@ class Api {
   // pointer into `scratch`, sized for the worst case first, then appended at once: no capacity check
   // and no temporary string per field.
   static void append_alert(std::string& out, std::string& scratch, const Alert& a, const AlertStatus& s,
-                           const std::vector<std::string_view>& receivers) {
+                           std::span<const std::string_view> receivers) {
     using json_out::string_bound;
     // 256 covers the keys and punctuation (about 190 bytes) and the state.
     size_t bound = 256 + json_out::labels_bound(a.annotations) + json_out::labels_bound(a.labels) +
@@ -1284,7 +1286,7 @@ class Api {
     // them, the receivers (sorted) of the listed groups it is in.
     struct Listed {
       AlertStatus status;
-      std::vector<std::string_view> receivers;
+      boost::container::small_vector<std::string_view, 1> receivers;  // one group an alert is the rule
     };
     size_t in_groups = 0;
     for (const auto& g : groups) in_groups += g.alerts.size();
@@ -1333,7 +1335,7 @@ class Api {
         if (next + kPrefetchAhead < total) prefetch_contents(flat[next + kPrefetchAhead]);
         ++next;
         if (out.size() != alerts_begin) out += ',';
-        append_alert(out, scratch, *a, it->second.status, it->second.receivers);
+        append_alert(out, scratch, *a, it->second.status, {it->second.receivers.data(), it->second.receivers.size()});
       }
       if (out.size() == alerts_begin) {
         out.resize(mark);
