@@ -1292,9 +1292,17 @@ class Api {
     for (const auto& g : groups) in_groups += g.alerts.size();
     std::unordered_map<const Alert*, Listed> listed;
     listed.reserve(in_groups);
-    std::vector<const Alert*> flat;  // in listing order, to prefetch across group boundaries
+    // In listing order: each listed alert of each group with its record (map values do not move), so
+    // the writing pass neither looks them up again nor waits on the map's scattered nodes.
+    struct Entry {
+      const Alert* alert;
+      const Listed* listed;
+    };
+    std::vector<Entry> flat;
     flat.reserve(in_groups);
-    for (const auto& g : groups) {
+    std::vector<size_t> per_group(groups.size(), 0);  // how many of `flat` each group has
+    for (size_t gi = 0; gi < groups.size(); ++gi) {
+      const auto& g = groups[gi];
       if (f.receiver && !f.receiver->matches(g.receiver)) continue;
       for (const auto& a : g.alerts) {
         if (a->resolved_at(now)) continue;
@@ -1312,7 +1320,8 @@ class Api {
           }
         }
         it->second.receivers.push_back(g.receiver);
-        flat.push_back(a.get());
+        flat.push_back({a.get(), &it->second});
+        ++per_group[gi];
       }
     }
     for (auto& [_, l] : listed) std::sort(l.receivers.begin(), l.receivers.end());
@@ -1323,25 +1332,18 @@ class Api {
     std::string scratch;
     size_t next = 0;  // index in `flat` of the alert being written
     bool first = true;
-    for (const auto& g : groups) {
-      if (f.receiver && !f.receiver->matches(g.receiver)) continue;
-      const size_t mark = out.size();
+    for (size_t gi = 0; gi < groups.size(); ++gi) {
+      if (per_group[gi] == 0) continue;
+      const auto& g = groups[gi];
       if (!first) out += ',';
-      out += "{\"alerts\":[";
-      const size_t alerts_begin = out.size();
-      for (const auto& a : g.alerts) {
-        auto it = listed.find(a.get());
-        if (it == listed.end()) continue;
-        if (next + kPrefetchAhead < total) prefetch_contents(flat[next + kPrefetchAhead]);
-        ++next;
-        if (out.size() != alerts_begin) out += ',';
-        append_alert(out, scratch, *a, it->second.status, {it->second.receivers.data(), it->second.receivers.size()});
-      }
-      if (out.size() == alerts_begin) {
-        out.resize(mark);
-        continue;
-      }
       first = false;
+      out += "{\"alerts\":[";
+      for (size_t k = 0; k < per_group[gi]; ++k, ++next) {
+        if (next + kPrefetchAhead < total) prefetch_contents(flat[next + kPrefetchAhead].alert);
+        if (k) out += ',';
+        const Listed& l = *flat[next].listed;
+        append_alert(out, scratch, *flat[next].alert, l.status, {l.receivers.data(), l.receivers.size()});
+      }
       // The group's own labels and receiver are written by go-swagger's encoder, which leaves <, >
       // and & as they are (the alerts inside escape them: they marshal themselves).
       out += "],\"labels\":";
