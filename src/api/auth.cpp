@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/time.hpp"
+
 namespace tocsin::api {
 
 namespace {
@@ -261,6 +263,39 @@ net::HttpHandler with_response_headers(net::HttpHandler inner, std::map<std::str
     };
     net::HttpResponse r = inner(req);
     if (!r.deferred) add(r);
+    return r;
+  };
+}
+
+net::HttpHandler with_timeout(net::HttpHandler inner, std::chrono::nanoseconds timeout,
+                              std::function<std::chrono::nanoseconds()> now) {
+  if (timeout.count() <= 0) {
+    return inner;
+  }
+  if (!now) {
+    now = [] { return std::chrono::steady_clock::now().time_since_epoch(); };
+  }
+  auto refusal = [body = "Exceeded configured timeout of " + format_go_duration(timeout) + ".\n"] {
+    net::HttpResponse r;
+    r.status = 503;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = body;
+    return r;
+  };
+  return [inner = std::move(inner), timeout, now = std::move(now), refusal](const net::HttpRequest& req) {
+    const auto deadline = now() + timeout;
+    if (req.defer) {
+      // A deferred answer is judged when it is sent.
+      req.defer = [defer = std::move(req.defer), deadline, now, refusal] {
+        net::Responder r = defer();
+        r.send = [send = std::move(r.send), deadline, now, refusal](net::HttpResponse res) {
+          send(now() > deadline ? refusal() : std::move(res));
+        };
+        return r;
+      };
+    }
+    net::HttpResponse r = inner(req);
+    if (!r.deferred && now() > deadline) return refusal();
     return r;
   };
 }

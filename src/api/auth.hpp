@@ -3,6 +3,8 @@
 // Every path is covered (the toolkit exempts none, not even /-/healthy).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -21,6 +23,13 @@ net::HttpHandler with_basic_auth(net::HttpHandler inner, std::map<std::string, s
 // Adds each header to every response of inner (including 401s when it wraps with_basic_auth); a header
 // that inner set itself is kept.
 net::HttpHandler with_response_headers(net::HttpHandler inner, std::map<std::string, std::string> headers);
+
+// --web.timeout, as Go's http.TimeoutHandler around the reference's whole mux: a request whose answer
+// is not ready `timeout` after it reached the handler gets 503 with "Exceeded configured timeout of
+// <Go duration>.\n" (text/plain) in place of that answer; what the handler did stands. timeout <= 0:
+// returns inner unchanged. `now` reads a monotonic clock (injected by tests).
+net::HttpHandler with_timeout(net::HttpHandler inner, std::chrono::nanoseconds timeout,
+                              std::function<std::chrono::nanoseconds()> now = {});
 
 // One bcrypt check (libxcrypt's crypt_r), compared in constant time. Exposed for tests.
 bool bcrypt_matches(const std::string& password, const std::string& hash);

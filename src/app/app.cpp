@@ -485,6 +485,10 @@ class Daemon {
     const double get_limit = std::strtod(flags_.web_get_concurrency.c_str(), nullptr);
     auto handler = with_http_metrics(api::with_request_log(api::make_handler(std::move(deps)), route_prefix_),
                                      route_prefix_, get_limit >= 1 && get_limit < 1e9 ? static_cast<int>(get_limit) : 0);
+    // --web.timeout: around everything the reference's mux serves, inside the web config's auth.
+    if (auto timeout = parse_go_duration(flags_.web_timeout); timeout && timeout->count() > 0) {
+      handler = api::with_timeout(std::move(handler), *timeout);
+    }
 
     // --web.config.file (exporter-toolkit format): TLS on the listeners, basic auth and response headers
     // around every path, as the reference.

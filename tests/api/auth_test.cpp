@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <memory>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "api/auth.hpp"
 
@@ -191,4 +193,73 @@ TEST_CASE("configured headers are added to a deferred answer when it is sent") {
   CHECK(sent.status == 201);
   REQUIRE(sent.headers.get("X-Frame-Options") != nullptr);
   CHECK(*sent.headers.get("X-Frame-Options") == "deny");
+}
+
+TEST_CASE("--web.timeout: an answer later than the timeout is replaced by Go's TimeoutHandler 503") {
+  std::chrono::nanoseconds clock{0};
+  auto now = [&] { return clock; };
+  std::chrono::nanoseconds handler_takes{0};
+  int calls = 0;
+  net::HttpHandler inner = [&](const net::HttpRequest&) {
+    ++calls;
+    clock += handler_takes;
+    net::HttpResponse r;
+    r.status = 201;
+    r.body = "made";
+    r.headers.set("X-Inner", "1");
+    return r;
+  };
+  CHECK(api::with_timeout(inner, std::chrono::nanoseconds{0}, now)(request("/")).status == 201);  // 0: no timeout
+
+  auto h = api::with_timeout(inner, std::chrono::milliseconds(1500), now);
+  handler_takes = std::chrono::milliseconds(1500);  // exactly at the deadline: still in time
+  auto ok = h(request("/"));
+  CHECK(ok.status == 201);
+  CHECK(ok.body == "made");
+
+  handler_takes = std::chrono::milliseconds(1501);
+  auto late = h(request("/api/v2/status"));
+  CHECK(calls == 3);  // the handler ran: what it did stands
+  CHECK(late.status == 503);
+  CHECK(late.content_type == "text/plain; charset=utf-8");
+  CHECK(late.body == "Exceeded configured timeout of 1.5s.\n");
+  CHECK(late.headers.get("X-Inner") == nullptr);  // the late answer's headers are dropped with it
+}
+
+TEST_CASE("--web.timeout: a deferred answer is judged when it is sent") {
+  std::chrono::nanoseconds clock{0};
+  auto now = [&] { return clock; };
+  std::function<void(net::HttpResponse)> later_send;
+  net::HttpHandler deferring = [&](const net::HttpRequest& req) {
+    later_send = req.defer().send;
+    net::HttpResponse res;
+    res.deferred = true;
+    return res;
+  };
+  auto h = api::with_timeout(deferring, std::chrono::seconds(2), now);
+  std::vector<net::HttpResponse> sent;
+  auto make_request = [&] {
+    net::HttpRequest req = request("/api/v2/silences");
+    req.defer = [&] {
+      net::Responder r;
+      r.send = [&](net::HttpResponse res) { sent.push_back(std::move(res)); };
+      r.post = [](std::function<void()> fn) { fn(); };
+      return r;
+    };
+    return req;
+  };
+  auto req1 = make_request();
+  CHECK(h(req1).deferred);
+  clock += std::chrono::seconds(1);
+  net::HttpResponse made;
+  made.status = 200;
+  later_send(made);
+  auto req2 = make_request();
+  CHECK(h(req2).deferred);
+  clock += std::chrono::seconds(3);
+  later_send(made);
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0].status == 200);
+  CHECK(sent[1].status == 503);
+  CHECK(sent[1].body == "Exceeded configured timeout of 2s.\n");
 }

@@ -199,7 +199,7 @@ class Daemon:
                     return False
                 raise RuntimeError("%s exited with %s: %s" % (self.name, self.proc.returncode, self.read_log()[-2000:]))
             try:
-                if self.request("GET", "/-/ready")[0] == 200:
+                if self.request("GET", "/-/ready")[0] in getattr(self, "ready_codes", (200,)):
                     if listened_by(self.proc.pid, self.port):
                         return True
                     # else another process answered: ours is still binding, or failing to, and exits

@@ -328,6 +328,44 @@ receivers:
         sink.close()
 
 
+def web_timeout():
+    """--web.timeout: Go's TimeoutHandler around the whole mux. At 1ns every answer is late: 503 with its
+    text, for the lifecycle endpoints, the API and unknown paths alike; a silence posted meanwhile is
+    created all the same (seen after a restart without the flag)."""
+    silence = json.dumps({"matchers": [{"name": "a", "value": "b", "isRegex": False}], "startsAt": "2030-01-01T00:00:00Z",
+                          "endsAt": "2030-01-02T00:00:00Z", "createdBy": "t", "comment": "late"}).encode()
+    global T, REF
+    pair = [Daemon(TOCSIN, CONFIG, name="tocsin", extra=["--web.timeout=1ns"]),
+            Daemon(REFERENCE, CONFIG, name="reference", extra=["--web.timeout=1ns"])]
+    try:
+        for d in pair:
+            d.ready_codes = (503,)
+            d.start()
+        T, REF = pair
+        compare("--web.timeout=1ns, GET /-/healthy", req(b"GET", b"/-/healthy"))
+        compare("--web.timeout=1ns, GET /-/ready", req(b"GET", b"/-/ready"))
+        compare("--web.timeout=1ns, HEAD /-/healthy", req(b"HEAD", b"/-/healthy"))
+        compare("--web.timeout=1ns, GET /api/v2/status", req(b"GET", b"/api/v2/status"))
+        compare("--web.timeout=1ns, GET /nope", req(b"GET", b"/nope"))
+        compare("--web.timeout=1ns, POST /api/v2/silences", post(b"/api/v2/silences", silence))
+        got = responses(exchange(T.port, req(b"GET", b"/-/healthy")))
+        R.check("--web.timeout=1ns: tocsin's text", got and got[0][0] == "HTTP/1.1 503 Service Unavailable"
+                and got[0][2] == b"Exceeded configured timeout of 1ns.\n", repr(got))
+        for d in pair:
+            d.stop()
+            d.extra = []
+            d.ready_codes = (200,)
+            d.start()
+        listed = [json.loads(d.request("GET", "/api/v2/silences")[1]) for d in pair]
+        R.check("--web.timeout=1ns: the late silence was created all the same (tocsin, reference)",
+                [[s["comment"] for s in l] for l in listed] == [["late"], ["late"]], repr(listed))
+    finally:
+        for d in pair:
+            d.cleanup()
+        T = REF = None
+
+
+web_timeout()
 T = Daemon(TOCSIN, CONFIG, name="tocsin")
 REF = Daemon(REFERENCE, CONFIG, name="reference")
 try:
