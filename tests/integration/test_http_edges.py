@@ -331,7 +331,7 @@ receivers:
 def web_timeout():
     """--web.timeout: Go's TimeoutHandler around the whole mux. At 1ns every answer is late: 503 with its
     text, for the lifecycle endpoints, the API and unknown paths alike; a silence posted meanwhile is
-    created all the same (seen after a restart without the flag)."""
+    created all the same by tocsin (seen after a restart without the flag)."""
     silence = json.dumps({"matchers": [{"name": "a", "value": "b", "isRegex": False}], "startsAt": "2030-01-01T00:00:00Z",
                           "endsAt": "2030-01-02T00:00:00Z", "createdBy": "t", "comment": "late"}).encode()
     global T, REF
@@ -356,9 +356,11 @@ def web_timeout():
             d.extra = []
             d.ready_codes = (200,)
             d.start()
-        listed = [json.loads(d.request("GET", "/api/v2/silences")[1]) for d in pair]
-        R.check("--web.timeout=1ns: the late silence was created all the same (tocsin, reference)",
-                [[s["comment"] for s in l] for l in listed] == [["late"], ["late"]], repr(listed))
+        # The reference's handler goes on in its goroutine and its request context is cancelled: whether
+        # the silence is made there is a race. tocsin's handler has run to its end when the answer is judged.
+        listed = json.loads(T.request("GET", "/api/v2/silences")[1])
+        R.check("--web.timeout=1ns: tocsin created the late silence all the same",
+                [s["comment"] for s in listed] == ["late"], repr(listed))
     finally:
         for d in pair:
             d.cleanup()
