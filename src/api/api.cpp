@@ -1381,7 +1381,7 @@ class Api {
     if (d_.cluster.enabled) {
       cluster["name"] = d_.cluster.name;
       cluster["peers"] = ojson::array({ojson{{"address", d_.cluster.address}, {"name", d_.cluster.name}}});
-      cluster["status"] = "ready";
+      cluster["status"] = d_.cluster.settled == nullptr || d_.cluster.settled->load() ? "ready" : "settling";
     } else {
       cluster["peers"] = ojson::array();
       cluster["status"] = "disabled";

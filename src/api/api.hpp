@@ -3,6 +3,7 @@
 // request to response over the state that the app wires in here.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,8 @@ struct Runtime {
 struct ClusterInfo {
   bool enabled = false;
   std::string name, address;
+  // False while the reference's gossip would still be settling (status "settling"); null: settled.
+  const std::atomic<bool>* settled = nullptr;
 };
 
 struct Deps {

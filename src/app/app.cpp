@@ -48,6 +48,7 @@
 #include "net/http.hpp"
 #include "nflog/nflog.hpp"
 #include "notify/pipeline.hpp"
+#include "notify/settle.hpp"
 #include "receivers/notifier.hpp"
 #include "silence/silences.hpp"
 #include "store/store.hpp"
@@ -365,6 +366,15 @@ class Daemon {
           {"component", "cluster"},
           {"msg", "clustering requested but tocsin does not replicate state between peers yet; running as a single node"},
           {"listen", flags_.cluster_listen_address});
+      // The reference then waits for its gossip to settle before it sends any notification
+      // (notify/settle.hpp): 10 s by default.
+      auto flag_duration = [this](const char* name, const char* def) {
+        auto it = flags_.other.find(name);
+        auto d = parse_go_duration(it == flags_.other.end() ? def : it->second);
+        return d ? *d : *parse_go_duration(def);
+      };
+      settle_ = std::make_unique<notify::GossipSettle>(clock_.now(), 10 * flag_duration("cluster.gossip-interval", "200ms"),
+                                                       flag_duration("cluster.settle-timeout", "1m0s"));
     }
 
     register_metrics();
@@ -454,12 +464,18 @@ class Daemon {
     driver_->add_periodic(std::chrono::seconds(30), [this] { dispatcher_->drop_empty(); });
     driver_->add_periodic(*gc_interval, [this] { alerts_->gc(clock_.now()); });
     driver_->add_periodic(*maint_interval, [this] { maintenance(); });
+    if (settle_) {
+      constexpr Duration kMin = std::chrono::milliseconds(1);
+      driver_->add_periodic(std::max(settle_->interval(), kMin), [this] { settle_->poll(clock_.now()); });
+      driver_->add_periodic(std::max(settle_->timeout(), kMin), [this] { settle_->timed_out(clock_.now()); });
+    }
     driver_->start();
 
     if (!flags_.cluster_listen_address.empty()) {
       cluster_.enabled = true;
       cluster_.name = peer_name(clock_.now());
       cluster_.address = flags_.cluster_listen_address;
+      cluster_.settled = settle_ ? settle_->flag() : nullptr;
       auto& r = metrics::global();
       r.gauge("alertmanager_cluster_peer_info", "A metric with a constant '1' value labeled by peer name.", {"peer"})
           .gauge({cluster_.name})
@@ -640,6 +656,7 @@ class Daemon {
     deps.clock = &clock_;
     deps.external_url = external_url_;
     deps.stopping = &stopping_;
+    deps.settled = settle_ ? settle_->flag() : nullptr;
     std::weak_ptr<inhibit::Inhibitor> weak_inh = inhibitor;
     deps.muters.inhibited = [this, weak_inh](const Alert& a) {
       auto inh = weak_inh.lock();
@@ -860,6 +877,7 @@ class Daemon {
   std::unique_ptr<nflog::NotificationLog> nflog_;
   std::unique_ptr<alerts::AlertStore> alerts_;
   std::unique_ptr<dispatch::Dispatcher> dispatcher_;
+  std::unique_ptr<notify::GossipSettle> settle_;  // before the executor and driver that read it; with clustering on (notify/settle.hpp)
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<dispatch::Driver> driver_;
   std::vector<std::unique_ptr<net::HttpServer>> servers_;

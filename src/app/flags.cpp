@@ -232,7 +232,9 @@ std::string help_text() {
     std::string line = std::string("      --") + a.name;
     if (a.def) line += std::string("=\"") + a.def + "\"";
     const bool cluster = std::string_view(a.name).substr(0, 8) == "cluster.";
-    s += line + "\n          " + a.help + (cluster ? " (accepted; clustering is not implemented)" : "") + "\n";
+    // The gossip interval and the settle timeout shape the start's settling wait (notify/settle.hpp).
+    const bool used = std::string_view(a.name) == "cluster.gossip-interval" || std::string_view(a.name) == "cluster.settle-timeout";
+    s += line + "\n          " + a.help + (cluster && !used ? " (accepted; clustering is not implemented)" : "") + "\n";
   }
   s += "      --version  Show application version.\n";
   return s;

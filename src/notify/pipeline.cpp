@@ -323,6 +323,22 @@ bool Pipeline::run(const dispatch::FlushJob& job) {
   base.deadline = job.now + std::max(job.opts.group_interval, kMinNotifyTimeout);
   base.external_url = deps_.external_url;
 
+  // The reference's first stage: no notification before the cluster has settled. The flush's own
+  // deadline bounds the wait; a flush that reaches it fails as the reference's does.
+  if (deps_.settled != nullptr && !deps_.settled->load()) {
+    while (!deps_.settled->load()) {
+      if (deps_.stopping != nullptr && deps_.stopping->load()) {
+        failed(job, "context canceled");
+        return false;
+      }
+      if (deps_.clock->now() >= base.deadline) {
+        failed(job, "context deadline exceeded");
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
   FilterStage inhibit(deps_.muters.inhibited);
   TimeMuteStage time_mute(deps_.muters);
   FilterStage silence(deps_.muters.silenced);

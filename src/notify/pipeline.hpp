@@ -63,6 +63,9 @@ struct PipelineDeps {
   const Clock* clock = nullptr;
   std::string external_url;
   std::atomic<bool>* stopping = nullptr;  // retries end early when set
+  // With clustering on: false until the reference's gossip would have settled. A flush waits for it
+  // first (the reference's GossipSettleStage), until its deadline. Null: no waiting.
+  const std::atomic<bool>* settled = nullptr;
 };
 
 class Pipeline {

@@ -186,8 +186,10 @@ class Daemon:
 
     def _start_once(self, timeout):
         """Start and wait until ready; False when the port turned out to be another process's."""
+        # Clustering off unless the test passes its own --cluster.listen-address (flags cannot repeat).
+        cluster = [] if any(a.startswith("--cluster.listen-address") for a in self.extra) else ["--cluster.listen-address="]
         args = [self.binary, "--config.file=" + self.config_path, "--storage.path=" + self.storage,
-                "--web.listen-address=127.0.0.1:%d" % self.port, "--cluster.listen-address="] + self.extra
+                "--web.listen-address=127.0.0.1:%d" % self.port] + cluster + self.extra
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         self.started = time.monotonic()

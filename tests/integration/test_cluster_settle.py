@@ -1,0 +1,97 @@
+"""test_cluster_settle.py: with clustering on, the reference waits for its gossip to settle before it
+sends any notification, and reports "settling" until then. tocsin (a single node, no gossip) plays the
+same wait out: side by side, each daemon listening for gossip on a port of its own.
+
+  - --cluster.gossip-interval=50ms: settled after five polls of 10 x 50 ms, 2.5 s; an alert posted at
+    once (group_wait 0s) is notified then, not before;
+  - --cluster.settle-timeout=1s (gossip interval 200ms, polls every 2 s): settled at the timeout, logged
+    "gossip not settled but continuing anyway";
+  - --cluster.listen-address= : "disabled", no wait.
+
+Usage: test_cluster_settle.py <tocsin-binary>; prints 'N passed, N failed'. Standard library only."""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import REFERENCE, Daemon, Results, Sink, free_port, run_parallel  # noqa: E402
+
+TOCSIN = sys.argv[1] if len(sys.argv) > 1 else "build/tocsin"
+R = Results()
+CONFIG = """
+route:
+  receiver: sink
+  group_wait: 0s
+  group_by: [alertname]
+receivers:
+- name: sink
+  webhook_configs: [{url: '%s/hook'}]
+"""
+
+
+def status(d):
+    return json.loads(d.request("GET", "/api/v2/status")[1])["cluster"]["status"]
+
+
+def scenario(binary, cluster_flags):
+    """Starts a daemon, posts one alert at once; returns (status changes with their times after the
+    start, the notification's time after the start, the log)."""
+    sink = Sink()
+    d = Daemon(binary, CONFIG % sink.url)
+    d.extra = cluster_flags() + ["--log.level=debug"]
+    try:
+        d.start()
+        t0 = d.started
+        d.post_alerts([{"labels": {"alertname": "Settle"}}])
+        changes, last, deadline = [], None, t0 + 8
+        while time.monotonic() < deadline:
+            s = status(d)
+            if s != last:
+                changes.append((round(time.monotonic() - t0, 2), s))
+                last = s
+            if s in ("ready", "disabled") and sink.notifications():
+                break
+            time.sleep(0.05)
+        sink.wait_for(1, max(0.1, deadline - time.monotonic()))
+        got = sink.notifications()
+        return changes, (round(got[0][0] - t0, 2) if got else None), d.read_log()
+    finally:
+        d.cleanup()
+        sink.server.shutdown()
+
+
+def both(cluster_flags):
+    return run_parallel([lambda: scenario(TOCSIN, cluster_flags), lambda: scenario(REFERENCE, cluster_flags)])
+
+
+def main():
+    gossip = lambda: ["--cluster.listen-address=127.0.0.1:%d" % free_port(), "--cluster.gossip-interval=50ms"]
+    timeout = lambda: ["--cluster.listen-address=127.0.0.1:%d" % free_port(), "--cluster.settle-timeout=1s"]
+    off = lambda: ["--cluster.listen-address="]
+    results = run_parallel([lambda: both(gossip), lambda: both(timeout), lambda: both(off)])
+    for (label, lo, hi, final), pair in zip(
+            [("gossip interval 50ms", 2.3, 4.5, "ready"), ("settle timeout 1s", 0.9, 2.5, "ready"),
+             ("clustering off", 0.0, 1.5, "disabled")], results):
+        for name, (changes, notified, log) in zip(("tocsin", "reference"), pair):
+            R.check("%s, %s: status %s" % (label, name, "settling, then ready" if final == "ready" else "disabled"),
+                    [s for _, s in changes] == (["settling", "ready"] if final == "ready" else ["disabled"]), changes)
+            ready_at = changes[-1][0] if changes else None
+            if final == "ready":
+                R.check("%s, %s: ready after %.1f-%.1f s" % (label, name, lo, hi),
+                        ready_at is not None and lo <= ready_at <= hi, changes)
+            R.check("%s, %s: the alert posted at start notified after %.1f-%.1f s" % (label, name, lo, hi),
+                    notified is not None and lo <= notified <= hi, notified)
+        if "timeout" in label:
+            for name, (_, _, log) in zip(("tocsin", "reference"), pair):
+                R.check("%s, %s: logs that it goes on unsettled" % (label, name),
+                        'msg="gossip not settled but continuing anyway"' in log, log[-1500:])
+        if "50ms" in label:
+            for name, (_, _, log) in zip(("tocsin", "reference"), pair):
+                R.check("%s, %s: logs the wait and the settling" % (label, name),
+                        'msg="Waiting for gossip to settle..." interval=500ms' in log
+                        and 'msg="gossip settled; proceeding"' in log, log[-1500:])
+    R.finish()
+
+
+main()
