@@ -4,6 +4,10 @@
 #include "app/external_url.hpp"
 
 #include <openssl/evp.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <unistd.h>
@@ -86,6 +90,40 @@ std::optional<std::string> host_port_error(const std::string& addr, bool check_p
   for (size_t i = start; i < port.size() && digits; ++i) digits = port[i] >= '0' && port[i] <= '9';
   if (!digits) return "address " + addr + ": invalid port: strconv.Atoi: parsing \"" + port + "\": invalid syntax";
   return std::nullopt;
+}
+
+// The address this node advertises to its peers, as the reference's cluster chooses it: the advertise
+// address when given; else the listen address when its host is specific; else (0.0.0.0, ::, empty) the
+// machine's first private address (RFC 1918 and shared IPv4 space first, then IPv6 unique-local, on an
+// interface that is up and not loopback) with the listen port. The listen address itself when none is found.
+std::string advertised_address(const std::string& listen, const std::string& advertise) {
+  if (!advertise.empty()) return advertise;
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return listen;
+  std::string host = listen.substr(0, colon);
+  const std::string port = listen.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (!host.empty() && host != "0.0.0.0" && host != "::") return listen;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return listen;
+  std::string v4, v6;
+  for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK)) continue;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (i->ifa_addr->sa_family == AF_INET && v4.empty()) {
+      const auto* a = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+      const uint32_t ip = ntohl(a->sin_addr.s_addr);
+      const bool is_private = (ip >> 24) == 10 || (ip >> 20) == 0xAC1 || (ip >> 16) == 0xC0A8 || (ip >> 22) == (100u << 2 | 1u);
+      if (is_private && inet_ntop(AF_INET, &a->sin_addr, text, sizeof text)) v4 = text;
+    } else if (i->ifa_addr->sa_family == AF_INET6 && v6.empty()) {
+      const auto* a = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+      if ((a->sin6_addr.s6_addr[0] & 0xFE) == 0xFC && inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text)) v6 = text;
+    }
+  }
+  freeifaddrs(list);
+  if (!v4.empty()) return v4 + ":" + port;
+  if (!v6.empty()) return "[" + v6 + "]:" + port;
+  return listen;
 }
 
 // HTTP server threads: one per CPU this process may run on, at most 4. More threads than CPUs only
@@ -474,7 +512,7 @@ class Daemon {
     if (!flags_.cluster_listen_address.empty()) {
       cluster_.enabled = true;
       cluster_.name = peer_name(clock_.now());
-      cluster_.address = flags_.cluster_listen_address;
+      cluster_.address = advertised_address(flags_.cluster_listen_address, flags_.cluster_advertise_address);
       cluster_.settled = settle_ ? settle_->flag() : nullptr;
       auto& r = metrics::global();
       r.gauge("alertmanager_cluster_peer_info", "A metric with a constant '1' value labeled by peer name.", {"peer"})

@@ -44,6 +44,7 @@ def scenario(binary, cluster_flags):
         d.start()
         t0 = d.started
         d.post_alerts([{"labels": {"alertname": "Settle"}}])
+        cluster = json.loads(d.request("GET", "/api/v2/status")[1])["cluster"]
         changes, last, deadline = [], None, t0 + 8
         while time.monotonic() < deadline:
             s = status(d)
@@ -55,7 +56,7 @@ def scenario(binary, cluster_flags):
             time.sleep(0.05)
         sink.wait_for(1, max(0.1, deadline - time.monotonic()))
         got = sink.notifications()
-        return changes, (round(got[0][0] - t0, 2) if got else None), d.read_log()
+        return changes, (round(got[0][0] - t0, 2) if got else None), d.read_log(), cluster, d.extra
     finally:
         d.cleanup()
         sink.server.shutdown()
@@ -66,14 +67,24 @@ def both(cluster_flags):
 
 
 def main():
-    gossip = lambda: ["--cluster.listen-address=127.0.0.1:%d" % free_port(), "--cluster.gossip-interval=50ms"]
+    def gossip():
+        port = free_port()
+        return ["--cluster.listen-address=0.0.0.0:%d" % port, "--cluster.advertise-address=127.0.0.1:%d" % port,
+                "--cluster.gossip-interval=50ms"]
+
     timeout = lambda: ["--cluster.listen-address=127.0.0.1:%d" % free_port(), "--cluster.settle-timeout=1s"]
     off = lambda: ["--cluster.listen-address="]
     results = run_parallel([lambda: both(gossip), lambda: both(timeout), lambda: both(off)])
     for (label, lo, hi, final), pair in zip(
             [("gossip interval 50ms", 2.3, 4.5, "ready"), ("settle timeout 1s", 0.9, 2.5, "ready"),
              ("clustering off", 0.0, 1.5, "disabled")], results):
-        for name, (changes, notified, log) in zip(("tocsin", "reference"), pair):
+        for name, (changes, notified, log, cluster, flags) in zip(("tocsin", "reference"), pair):
+            if final == "ready":
+                # The peer's address: the advertise address when given, else the specific listen address.
+                given = [f.split("=", 1)[1] for f in flags if f.startswith("--cluster.advertise-address=")]
+                given = given or [f.split("=", 1)[1] for f in flags if f.startswith("--cluster.listen-address=")]
+                R.check("%s, %s: the peer listed at %s" % (label, name, given[0]),
+                        [p["address"] for p in cluster["peers"]] == given, cluster)
             R.check("%s, %s: status %s" % (label, name, "settling, then ready" if final == "ready" else "disabled"),
                     [s for _, s in changes] == (["settling", "ready"] if final == "ready" else ["disabled"]), changes)
             ready_at = changes[-1][0] if changes else None
@@ -83,11 +94,11 @@ def main():
             R.check("%s, %s: the alert posted at start notified after %.1f-%.1f s" % (label, name, lo, hi),
                     notified is not None and lo <= notified <= hi, notified)
         if "timeout" in label:
-            for name, (_, _, log) in zip(("tocsin", "reference"), pair):
+            for name, (_, _, log, _, _) in zip(("tocsin", "reference"), pair):
                 R.check("%s, %s: logs that it goes on unsettled" % (label, name),
                         'msg="gossip not settled but continuing anyway"' in log, log[-1500:])
         if "50ms" in label:
-            for name, (_, _, log) in zip(("tocsin", "reference"), pair):
+            for name, (_, _, log, _, _) in zip(("tocsin", "reference"), pair):
                 R.check("%s, %s: logs the wait and the settling" % (label, name),
                         'msg="Waiting for gossip to settle..." interval=500ms' in log
                         and 'msg="gossip settled; proceeding"' in log, log[-1500:])
