@@ -381,9 +381,14 @@ def alerts_and_silences(ctxs):
     step(ctxs, "silence import stdin", lambda c: ["silence", "import", "-w", "1"],
          stdin_fn=lambda c: open(c.named["export"]).read(), sort_lines=True)
     # The export lists expired silences that ended in the same millisecond in either order, so the
-    # errors (one a silence, in file order) are compared as a sorted list.
+    # errors (one a silence, in file order) are compared as a sorted list. amtool's closing count
+    # ("couldn't import N out of M") races its own counting goroutine (it reads the count without
+    # waiting for it): the count is left out, the errors above it are what each daemon answered.
+    def import_errors(e):
+        e = re.sub(r"couldn't import \d+ out of", "couldn't import N out of", e)
+        return "\n".join(sorted(re.sub(r"ID\d+", "ID", ln) for ln in e.splitlines()))
     step(ctxs, "silence import expired", lambda c: ["silence", "import", "-w", "1", c.named["expired"]], expect_rc=None,
-         sort_lines=True, err_fn=lambda e: "\n".join(sorted(re.sub(r"ID\d+", "ID", ln) for ln in e.splitlines())))
+         sort_lines=True, err_fn=import_errors)
     step(ctxs, "silence import bad json", lambda c: ["silence", "import", c.named["bad"]], expect_rc=None)
     step(ctxs, "silence import truncated json", lambda c: ["silence", "import", "-w", "1", c.named["trunc"]],
          expect_rc=None)
@@ -391,7 +396,8 @@ def alerts_and_silences(ctxs):
     step(ctxs, "silence import empty list", lambda c: ["silence", "import"], stdin_fn=lambda c: "[]")
     step(ctxs, "silence import missing file", lambda c: ["silence", "import", os.path.join(c.tmp, "none.json")],
          expect_rc=None)
-    step(ctxs, "silence import mixed", lambda c: ["silence", "import", "-w", "1", c.named["mixed"]], expect_rc=None)
+    step(ctxs, "silence import mixed", lambda c: ["silence", "import", "-w", "1", c.named["mixed"]], expect_rc=None,
+         err_fn=lambda e: re.sub(r"couldn't import \d+ out of", "couldn't import N out of", e))
     step(ctxs, "silence query after import", lambda c: ["silence", "query"], sort_lines=True)
 
     # Changing a silence's matchers: amtool has no flag for it, an operator edits the exported JSON and
