@@ -519,7 +519,8 @@ class Daemon {
           .gauge({cluster_.name})
           .set(1);
       r.counter("alertmanager_cluster_alive_messages_total", "Total number of received alive messages.", {"peer"})
-          .counter({cluster_.name});
+          .counter({cluster_.name})
+          .inc();  // its own, at its join
     }
 
     api::Deps deps;

@@ -164,21 +164,41 @@ void register_idle_metrics(bool cluster_enabled) {
   r.gauge("alertmanager_peer_position", "Position the Alertmanager instance believes it's in. The position determines a peer's behavior in the cluster.")
       .gauge();
   r.gauge("alertmanager_cluster_messages_queued", "Number of cluster messages which are queued.").gauge();
-  for (const char* c : {"alertmanager_cluster_messages_pruned_total", "alertmanager_cluster_peers_joined_total",
-                        "alertmanager_cluster_peers_left_total", "alertmanager_cluster_peers_update_total",
-                        "alertmanager_cluster_reconnections_failed_total", "alertmanager_cluster_reconnections_total",
-                        "alertmanager_cluster_refresh_join_failed_total", "alertmanager_cluster_refresh_join_total"}) {
-    r.counter(c, "Always zero: tocsin does not gossip.").counter();
+  // tocsin does not gossip: these stay at what a lone node shows (zero but for its own join).
+  struct Help {
+    const char* name;
+    const char* help;
+  };
+  static const Help kCounters[] = {
+      {"alertmanager_cluster_messages_pruned_total", "Total number of cluster messages pruned."},
+      {"alertmanager_cluster_peers_joined_total", "A counter of the number of peers that have joined."},
+      {"alertmanager_cluster_peers_left_total", "A counter of the number of peers that have left."},
+      {"alertmanager_cluster_peers_update_total", "A counter of the number of peers that have updated metadata."},
+      {"alertmanager_cluster_reconnections_failed_total", "A counter of the number of failed cluster peer reconnection attempts."},
+      {"alertmanager_cluster_reconnections_total", "A counter of the number of cluster peer reconnections."},
+      {"alertmanager_cluster_refresh_join_failed_total", "A counter of the number of failed cluster peer joined attempts via refresh."},
+      {"alertmanager_cluster_refresh_join_total", "A counter of the number of cluster peer joined via refresh."}};
+  for (const auto& c : kCounters) {
+    auto& v = r.counter(c.name, c.help).counter();
+    if (std::string_view(c.name) == "alertmanager_cluster_peers_joined_total") v.inc();  // this node, joining itself
   }
-  for (const char* c : {"alertmanager_cluster_messages_received_total", "alertmanager_cluster_messages_received_size_total",
-                        "alertmanager_cluster_messages_sent_total", "alertmanager_cluster_messages_sent_size_total"}) {
-    auto& f = r.counter(c, "Always zero: tocsin does not gossip.", {"msg_type"});
+  static const Help kByType[] = {
+      {"alertmanager_cluster_messages_received_total", "Total number of cluster messages received."},
+      {"alertmanager_cluster_messages_received_size_total", "Total size of cluster messages received."},
+      {"alertmanager_cluster_messages_sent_total", "Total number of cluster messages sent."},
+      {"alertmanager_cluster_messages_sent_size_total", "Total size of cluster messages sent."}};
+  for (const auto& c : kByType) {
+    auto& f = r.counter(c.name, c.help, {"msg_type"});
     f.counter({"full_state"});
     f.counter({"update"});
   }
-  for (const char* c : {"alertmanager_oversized_gossip_message_dropped_total", "alertmanager_oversized_gossip_message_failure_total",
-                        "alertmanager_oversized_gossip_message_sent_total"}) {
-    auto& f = r.counter(c, "Always zero: tocsin does not gossip.", {"key"});
+  static const Help kOversized[] = {
+      {"alertmanager_oversized_gossip_message_dropped_total",
+       "Number of oversized gossip messages that were dropped due to a full message queue."},
+      {"alertmanager_oversized_gossip_message_failure_total", "Number of oversized gossip message sends that failed."},
+      {"alertmanager_oversized_gossip_message_sent_total", "Number of oversized gossip message sent."}};
+  for (const auto& c : kOversized) {
+    auto& f = r.counter(c.name, c.help, {"key"});
     f.counter({"nfl"});
     f.counter({"sil"});
   }

@@ -34,6 +34,17 @@ def status(d):
     return json.loads(d.request("GET", "/api/v2/status")[1])["cluster"]["status"]
 
 
+def cluster_series(text, name):
+    """The gossip metrics, HELP lines and samples, with this node's name as <self>."""
+    keep = ("alertmanager_cluster_", "alertmanager_peer_", "alertmanager_oversize")
+    out = []
+    for line in text.splitlines():
+        bare = line[7:] if line.startswith("# HELP ") else line
+        if bare.startswith(keep):
+            out.append(line.replace('"%s"' % name, '"<self>"') if name else line)
+    return sorted(out)
+
+
 def scenario(binary, cluster_flags):
     """Starts a daemon, posts one alert at once; returns (status changes with their times after the
     start, the notification's time after the start, the log)."""
@@ -45,6 +56,7 @@ def scenario(binary, cluster_flags):
         t0 = d.started
         d.post_alerts([{"labels": {"alertname": "Settle"}}])
         cluster = json.loads(d.request("GET", "/api/v2/status")[1])["cluster"]
+        cluster["metrics"] = cluster_series(d.request("GET", "/metrics")[1], cluster.get("name", ""))
         changes, last, deadline = [], None, t0 + 8
         while time.monotonic() < deadline:
             s = status(d)
@@ -93,6 +105,12 @@ def main():
                         ready_at is not None and lo <= ready_at <= hi, changes)
             R.check("%s, %s: the alert posted at start notified after %.1f-%.1f s" % (label, name, lo, hi),
                     notified is not None and lo <= notified <= hi, notified)
+        if final == "ready":
+            R.check("%s: the gossip metrics' names, help and values as the reference's" % label,
+                    pair[0][3]["metrics"] == pair[1][3]["metrics"] and pair[0][3]["metrics"],
+                    "\n   only tocsin: %s\n   only reference: %s" % (
+                        sorted(set(pair[0][3]["metrics"]) - set(pair[1][3]["metrics"])),
+                        sorted(set(pair[1][3]["metrics"]) - set(pair[0][3]["metrics"]))))
         if "timeout" in label:
             for name, (_, _, log, _, _) in zip(("tocsin", "reference"), pair):
                 R.check("%s, %s: logs that it goes on unsettled" % (label, name),
